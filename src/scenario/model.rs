@@ -1,0 +1,344 @@
+//! The validated scenario: what a scenario file *means*, after parsing and validation.
+//!
+//! Everything here is already checked: names referenced by thresholds and checks exist, weights
+//! are positive, templates are compiled and every `${env.*}` is resolved. Nothing in this module
+//! knows about TOML, JSON or source spans; the loader (`scenario::load`) owns those. Precedence
+//! against the command line lives in `plan.rs`, not here.
+
+use std::time::Duration;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `name` key, or the file stem when absent. Used in the report folder name.
+    pub name: String,
+    pub description: Option<String>,
+    /// `target`: `"reference"` or an absolute `http://`/`https://` base URL.
+    pub target: Target,
+    /// `[defaults]`: applied to every request unless the request overrides them.
+    pub defaults: Defaults,
+    /// `[[requests]]`, in file order. Never empty; names are unique.
+    pub requests: Vec<RequestSpec>,
+    /// `[load]`.
+    pub load: LoadSpec,
+    /// `[[thresholds]]`.
+    pub thresholds: Vec<Threshold>,
+    /// `[checks]`: the conformance checks (implemented by the next issue; parsed now).
+    pub checks: ChecksSpec,
+    /// Every value that must never reach an output: resolved `${env.*}` values and the values of
+    /// variables declared in `[secrets]`. The redactor is built from this list.
+    pub secrets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The built-in reference API, started in-process on 127.0.0.1:0.
+    Reference,
+    /// A base URL such as `http://127.0.0.1:8080/api`; request paths are appended to it.
+    Url(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Defaults {
+    /// Header name (as written) and value template, in file order.
+    pub headers: Vec<(String, Template)>,
+    pub timeout: Option<Duration>,
+}
+
+/// One named request of the traffic mix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSpec {
+    pub name: String,
+    /// Upper-case HTTP method (`GET`, `POST`, ...). Any token is accepted.
+    pub method: String,
+    /// Path template, appended to the target base URL. Starts with `/`.
+    pub path: Template,
+    /// Query parameters in file order (name, value template).
+    pub query: Vec<(String, Template)>,
+    /// Headers in file order; merged over `defaults.headers` (request wins, case-insensitively).
+    pub headers: Vec<(String, Template)>,
+    pub body: Body,
+    /// Relative weight in the traffic mix. 0 means "never picked by the mix" (it may still be used
+    /// by checks); at least one request has a positive weight.
+    pub weight: u32,
+    pub timeout: Option<Duration>,
+    pub expect: Expectations,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Body {
+    #[default]
+    None,
+    /// `json = { ... }`: serialized as JSON, `Content-Type: application/json` unless set.
+    Json(JsonTemplate),
+    /// `body = "..."`: sent as-is (after interpolation).
+    Raw(Template),
+}
+
+/// Per-request expectations. A response that does not meet them is a finding (check
+/// `EXPECT-<request name>`), never an abort.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Expectations {
+    /// `status = [200, 201]`; empty means "any 2xx or 3xx".
+    pub status: Vec<u16>,
+    pub headers: Vec<HeaderExpectation>,
+    pub json: Vec<JsonExpectation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderExpectation {
+    pub name: String,
+    pub rule: HeaderRule,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HeaderRule {
+    Present,
+    Absent,
+    Equals(String),
+    /// A regular expression (Rust `regex` syntax), already checked to compile.
+    Matches(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonExpectation {
+    /// RFC 6901 JSON pointer, e.g. `/data/0/id`.
+    pub pointer: String,
+    pub rule: JsonRule,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonRule {
+    Exists,
+    Equals(serde_json::Value),
+}
+
+/// A string with `${...}` placeholders, compiled once at load time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Template {
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// Literal text, including values of `[vars]` (which are per-run constants).
+    Lit(String),
+    /// The resolved value of `${env.NAME}` or of a `[secrets]` variable: sent, never reported.
+    Secret(String),
+    /// `${uuid}`: a fresh random (v4) UUID per request.
+    Uuid,
+    /// `${seq}`: a per-run sequence number, 0, 1, 2, ... shared by all workers.
+    Seq,
+    /// `${rand.int(LO, HI)}`: a uniform random integer in `LO..=HI`.
+    RandInt { lo: i64, hi: i64 },
+}
+
+/// A JSON body whose strings are templates. A string that is exactly one `${seq}` or
+/// `${rand.int(..)}` placeholder renders as a JSON number.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonTemplate {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(Template),
+    Array(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+/// `[load]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadSpec {
+    pub model: LoadModel,
+    /// `duration = "30s"`: how long the load phase lasts. With stages it is their sum.
+    pub duration: Option<Duration>,
+    /// `requests = 10000`: stop after this many requests (whichever comes first with duration).
+    pub requests: Option<u64>,
+    /// `connections = 50`.
+    pub connections: Option<u32>,
+    pub protocol: Protocol,
+    /// Default per-request timeout for the load phase.
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadModel {
+    /// Open loop: arrivals follow a schedule independent of responses.
+    /// `rate = R` becomes `start_rate = R` and no stages (constant).
+    /// With stages, the rate ramps linearly from the previous stage's end rate (the first from
+    /// `start_rate`, default 0) to the stage's `rate` over its `duration`.
+    Open { start_rate: f64, stages: Vec<Stage> },
+    /// Closed loop: `users` concurrent users, each sends, waits for the response, thinks, repeats.
+    /// With stages, the user count steps to each stage's `users` for its `duration`.
+    Closed { users: u32, stages: Vec<Stage>, think_time: Option<Duration> },
+}
+
+/// One stage of a load model. `target` is a rate (req/s) for open loop, a user count for closed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub duration: Duration,
+    pub target: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// HTTP/1.1 with keep-alive (default).
+    #[default]
+    Http1,
+    /// HTTP/2 over TLS (ALPN); for `http://` targets this is the same as `H2c`.
+    Http2,
+    /// HTTP/2 over cleartext with prior knowledge.
+    H2c,
+}
+
+/// `[[thresholds]]`: a latency, error-rate or throughput bound. A breach exits 5.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub metric: Metric,
+    /// Restrict to one request name (validated to exist); `None` means the whole run.
+    pub request: Option<String>,
+    pub bound: Bound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// A latency percentile, 0 < p < 100 (p50, p90, p95, p99, p99.9 ...).
+    Percentile(f64),
+    Max,
+    Mean,
+    /// Fraction of requests that were request errors or failed expectations, 0..=1.
+    ErrorRate,
+    /// Achieved requests per second.
+    Rps,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// The metric must be at most this (latency metrics: a duration; error rate: a fraction).
+    MaxLatency(Duration),
+    MaxValue(f64),
+    /// The metric must be at least this (throughput).
+    MinValue(f64),
+}
+
+/// `[checks]`: conformance checks. Each family is `None` when its table is absent.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChecksSpec {
+    /// `fail_on = "warn"` makes warnings fail the run too (default: only failures).
+    pub fail_on_warn: bool,
+    /// `passive = false` turns off the checks that look at every response of the load phase.
+    pub passive: bool,
+    pub idempotency: Option<IdempotencySpec>,
+    pub rate_limit: Option<RateLimitSpec>,
+    pub pagination: Option<PaginationSpec>,
+    pub error_format: Option<ErrorFormatSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencySpec {
+    /// The request (by name) that creates a resource, e.g. `create_order`.
+    pub request: String,
+    /// Header name, default `Idempotency-Key`.
+    pub header: String,
+    /// `profile = "ietf" | "stripe"`.
+    pub profile: IdemProfile,
+    /// Number of racing clients for IDEM-05/06 (default 20).
+    pub concurrency: u32,
+    /// Whether the API requires the key (enables IDEM-04).
+    pub required: bool,
+    /// JSON pointer to the created resource's id in the response body (default `/id`).
+    pub id_pointer: String,
+    pub oracle: Oracle,
+    /// A request (by name) whose body differs from `request`'s, for IDEM-03/06. Optional.
+    pub mismatch_request: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdemProfile {
+    Ietf,
+    Stripe,
+}
+
+/// How the idempotency checks count side effects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Oracle {
+    /// GET the created resource at this path template, where `{id}` is the created id.
+    Get { path: String },
+    /// Count items with this request (by name) before and after; `pointer` to a count, or to an
+    /// array whose length is the count.
+    Count { request: String, pointer: String },
+    /// A user-given probe request (by name) whose JSON at `pointer` is compared before/after.
+    Probe { request: String, pointer: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimitSpec {
+    /// The request (by name) used to drive the limiter.
+    pub request: String,
+    /// Relative tolerance for RL-06 (default 0.1).
+    pub tolerance: f64,
+    /// Run RL-06 (open loop at 0.5x, 1x, 2x the advertised quota). Default true.
+    pub honesty: bool,
+    /// Optional second credential for RL-09: header name and value template.
+    pub partition: Option<(String, Template)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaginationSpec {
+    /// The listing request (by name).
+    pub request: String,
+    pub style: PageStyle,
+    /// JSON pointer to the item array (default `/data`).
+    pub items: String,
+    /// Field of each item holding its id (JSON pointer relative to the item, default `/id`).
+    pub id: String,
+    /// Optional sort key (JSON pointer relative to the item) for the order invariant.
+    pub sort_key: Option<String>,
+    /// Query parameter that sets the page size (default `limit`) and the size to use.
+    pub limit_param: String,
+    pub page_size: u32,
+    /// Give up after this many pages (default 1000).
+    pub max_pages: u32,
+    /// PAGE-03: walkers and writers, and the requests (by name) the writers use.
+    pub walkers: u32,
+    pub writers: u32,
+    pub insert_request: Option<String>,
+    pub delete_request: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStyle {
+    Auto,
+    Link,
+    BodyNext,
+    Cursor,
+    Stripe,
+    Offset,
+    Page,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorFormatSpec {
+    pub profile: ErrorProfile,
+    /// Path of a JSON Schema file for `profile = "schema"` (relative to the scenario file).
+    pub schema: Option<String>,
+    /// Header names that carry a request id (default: X-Request-Id, Request-Id, X-Correlation-Id).
+    pub request_id_headers: Vec<String>,
+    /// Declared error probes.
+    pub probes: Vec<ErrorProbe>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorProfile {
+    ProblemJson,
+    Google,
+    Stripe,
+    JsonApi,
+    Schema,
+}
+
+/// A declared error probe: a request (by name) and the status(es) it must get.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorProbe {
+    pub request: String,
+    pub status: Vec<u16>,
+}
