@@ -1,3 +1,144 @@
-//! loadproof: load-test HTTP APIs and verify their conventions under concurrency.
+//! loadproof: load-test HTTP APIs and verify their conventions under concurrency, with honest
+//! latency (no coordinated omission).
+//!
+//! The data path, one module per step:
+//! - [`cli`]: raw command-line arguments (clap), nothing resolved;
+//! - [`scenario`]: scenario files (TOML/JSON) → a validated [`scenario::Scenario`], with located
+//!   diagnostics for every problem at once;
+//! - [`plan`]: command line + scenario + defaults → one resolved [`plan::RunPlan`];
+//! - [`target`]: the system under test: a URL (checked reachable) or the in-process reference API;
+//! - [`engine`]: the load phase (open or closed loop) → [`engine::stats::Observed`];
+//! - [`metrics`]: HDR histograms and the per-second series;
+//! - [`report`]: the one [`report::model::Report`] value and its writers (JSON, CSV, text);
+//! - [`reference`]: the built-in reference "orders" API;
+//! - [`redact`]: what must never reach an output; [`printer`]: stdout/stderr/progress policy.
+//!
+//! [`run`] reads as the pipeline; the exit code is computed from the report at the end.
+
+pub mod cli;
+pub mod engine;
+pub mod metrics;
+pub mod plan;
+pub mod printer;
+pub mod redact;
 pub mod reference;
+pub mod report;
 pub mod scenario;
+pub mod signals;
+pub mod target;
+
+use std::io::Write as _;
+
+use cli::{Cli, Command, RunArgs, ServeArgs, ValidateArgs};
+use plan::RunPlan;
+use printer::{Progress, ProgressMode};
+use report::model::Report;
+
+/// A harness fault: the run could not be carried out. Findings are never errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bad command line (exit 1).
+    #[error("{0}")]
+    Usage(String),
+    /// The scenario could not be loaded or is invalid (exit 2).
+    #[error("{0}")]
+    Scenario(#[from] scenario::LoadError),
+    /// Something failed while running: target unreachable, output not writable (exit 3).
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 1,
+            Error::Scenario(_) => 2,
+            Error::Runtime(_) => 3,
+        }
+    }
+}
+
+/// Dispatch a parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<i32, Error> {
+    match cli.command {
+        Command::Run(args) => run_load(*args).await,
+        Command::Validate(args) => validate(&args),
+        Command::ServeReference(args) => serve_reference(args).await,
+    }
+}
+
+/// `loadproof run`: the main pipeline.
+pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
+    let scenario = args.scenario.as_deref().map(scenario::load).transpose()?;
+    let plan = RunPlan::resolve(args, scenario).map_err(|e| Error::Usage(e.0))?;
+    // The handler lives for the rest of the process: a second Ctrl-C, even while the reports
+    // are being written, exits at once.
+    let (_signal_task, interrupted) = signals::install();
+    let target = target::Target::start(&plan).await?;
+    let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);
+    let observed = engine::run(&plan, target.base_url(), interrupted, &progress).await;
+    progress.finish();
+    target.shutdown().await;
+    let observed = observed.map_err(|e| Error::Runtime(e.to_string()))?;
+    let report = Report::build(&plan, &observed, Vec::new());
+    report::write_all(&report, &plan.output.dir).map_err(|e| Error::Runtime(e.to_string()))?;
+    let mut out = std::io::stdout().lock();
+    if !plan.output.quiet {
+        let _ = write!(out, "{}", report::text::render(&report));
+    }
+    let _ = writeln!(out, "Reports    {}", plan.output.dir.display());
+    Ok(report.exit_code())
+}
+
+/// `loadproof validate`: load every file, print every problem, send nothing.
+pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
+    let mut worst = 0;
+    for file in &args.files {
+        match scenario::load(file) {
+            Ok(s) => println!(
+                "ok: {} ({} request{}, target {})",
+                file.display(),
+                s.requests.len(),
+                if s.requests.len() == 1 { "" } else { "s" },
+                match &s.target {
+                    scenario::Target::Reference => "reference".to_string(),
+                    scenario::Target::Url(u) => redact::Redactor::new(s.secrets.clone()).text(u),
+                }
+            ),
+            Err(e) => {
+                eprintln!("{e}");
+                worst = 2;
+            }
+        }
+    }
+    Ok(worst)
+}
+
+/// `loadproof serve-reference`: the reference API until Ctrl-C or SIGTERM.
+pub async fn serve_reference(args: ServeArgs) -> Result<i32, Error> {
+    let faults = args
+        .faults
+        .iter()
+        .map(|f| f.parse::<reference::Fault>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    if !args.host.is_loopback() {
+        eprintln!(
+            "warning: binding {}, which is reachable from other machines",
+            args.host
+        );
+    }
+    let config = reference::ReferenceConfig {
+        faults,
+        ..reference::ReferenceConfig::default()
+    };
+    let server =
+        reference::ReferenceServer::start(config, std::net::SocketAddr::new(args.host, args.port))
+            .await
+            .map_err(|e| Error::Runtime(format!("cannot bind {}:{}: {e}", args.host, args.port)))?;
+    println!("reference API listening on {}", server.base_url());
+    let _ = std::io::stdout().flush();
+    signals::wait_for_termination().await;
+    server.shutdown().await;
+    Ok(0)
+}

@@ -1,3 +1,110 @@
 //! Scenario files: the model, loading from TOML/JSON, validation and located diagnostics.
+//!
+//! [`load`] reads a file and [`load_str`] parses a string; both return a fully validated
+//! [`Scenario`] or every problem found, each located at `file:line:col` (see [`Diagnostics`]).
+//! The file format is documented in `docs/scenario-format.md`.
+
 pub mod model;
 pub use model::*;
+
+mod diag;
+mod json_src;
+mod template;
+mod toml_src;
+mod tree;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use diag::{Diagnostic, Diagnostics};
+
+use std::path::{Path, PathBuf};
+
+/// Source format of a scenario file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+impl Format {
+    /// `.json` (any case) is JSON; everything else is TOML.
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Toml,
+        }
+    }
+}
+
+/// Why a scenario file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read scenario file {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+/// Read and validate a scenario file. The format is chosen by extension (see [`Format`]) and
+/// `${env.NAME}` placeholders are resolved from the process environment.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let origin = path.display().to_string();
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Locate the error in the lossy text: same prefix, so the same byte offset.
+            let d = diag::make(
+                &origin,
+                &text,
+                at..at + 1,
+                "the file is not valid UTF-8".to_string(),
+                Some("save the scenario file as UTF-8".to_string()),
+            );
+            return Err(LoadError::Invalid(Diagnostics::new(
+                &origin,
+                &text,
+                vec![d],
+            )));
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    load_str(&source, &origin, Format::from_path(path), &env).map_err(LoadError::Invalid)
+}
+
+/// Parse and validate a scenario from a string.
+///
+/// `origin` is the path as the user typed it (used in `file:line:col` and for the default
+/// `name`); `env` resolves `${env.NAME}` placeholders.
+pub fn load_str(
+    source: &str,
+    origin: &str,
+    format: Format,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Diagnostics> {
+    let (root, syntax) = match format {
+        Format::Toml => toml_src::parse(source),
+        Format::Json => json_src::parse(source),
+    };
+    if !syntax.is_empty() {
+        let items = syntax
+            .into_iter()
+            .map(|(span, message)| diag::make(origin, source, span, message, None))
+            .collect();
+        return Err(Diagnostics::new(origin, source, items));
+    }
+    validate::Cx::new(origin, source, env)
+        .scenario(&root)
+        .map_err(|items| Diagnostics::new(origin, source, items))
+}

@@ -85,6 +85,15 @@ pub struct Expectations {
     pub json: Vec<JsonExpectation>,
 }
 
+impl Expectations {
+    /// True when every status is accepted and nothing else is asserted (ad-hoc mode).
+    pub fn accepts_anything(&self) -> bool {
+        self.headers.is_empty()
+            && self.json.is_empty()
+            && (100..=599).all(|s| self.status.contains(&s))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeaderExpectation {
     pub name: String,
@@ -169,7 +178,11 @@ pub enum LoadModel {
     Open { start_rate: f64, stages: Vec<Stage> },
     /// Closed loop: `users` concurrent users, each sends, waits for the response, thinks, repeats.
     /// With stages, the user count steps to each stage's `users` for its `duration`.
-    Closed { users: u32, stages: Vec<Stage>, think_time: Option<Duration> },
+    Closed {
+        users: u32,
+        stages: Vec<Stage>,
+        think_time: Option<Duration>,
+    },
 }
 
 /// One stage of a load model. `target` is a rate (req/s) for open loop, a user count for closed.

@@ -1,0 +1,149 @@
+//! Raw command-line arguments (clap derive). Nothing here is resolved or defaulted beyond what
+//! clap parses: `plan.rs` turns these plus a scenario into a `RunPlan`. The `///` docs are the
+//! help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  all good
+  1  command-line usage error
+  2  scenario invalid
+  3  runtime error (target unreachable at start, output not writable, interrupted)
+  4  a conformance check or expectation failed
+  5  a threshold was breached";
+
+/// Load-test HTTP APIs and verify their conventions under concurrency, with honest latency.
+#[derive(Debug, Parser)]
+#[command(name = "loadproof", version, about, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario file, or an ad-hoc load with --url.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run(Box<RunArgs>),
+    /// Check scenario files and report every problem, located; sends nothing.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Validate(ValidateArgs),
+    /// Serve the built-in reference "orders" API on 127.0.0.1 until Ctrl-C.
+    ServeReference(ServeArgs),
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// Scenario file (TOML, or JSON with the same schema). Omit it and pass --url for an ad-hoc run.
+    #[arg(
+        value_name = "SCENARIO",
+        required_unless_present = "url",
+        conflicts_with = "url"
+    )]
+    pub scenario: Option<PathBuf>,
+
+    /// Ad-hoc mode: send requests to this URL without a scenario.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Override the scenario's target base URL.
+    #[arg(long, value_name = "URL", conflicts_with = "url")]
+    pub target: Option<String>,
+
+    /// Open loop: send at this many requests per second, whatever the responses do.
+    #[arg(long, value_name = "REQ_PER_S", conflicts_with = "concurrency")]
+    pub rate: Option<f64>,
+
+    /// Closed loop: this many concurrent users, each waiting for its response before sending again.
+    #[arg(short = 'c', long, value_name = "USERS")]
+    pub concurrency: Option<u32>,
+
+    /// How long the load phase lasts, e.g. 30s, 2m, 1m30s.
+    #[arg(short = 'z', long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+
+    /// Stop after this many requests.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub requests: Option<u64>,
+
+    /// Number of connections to the target.
+    #[arg(long, value_name = "N")]
+    pub connections: Option<u32>,
+
+    /// Per-request timeout, e.g. 5s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// HTTP method for ad-hoc mode.
+    #[arg(short = 'm', long, value_name = "METHOD", requires = "url")]
+    pub method: Option<String>,
+
+    /// Extra header for ad-hoc mode, 'Name: value' (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER", requires = "url")]
+    pub headers: Vec<String>,
+
+    /// Request body for ad-hoc mode.
+    #[arg(short = 'd', long = "data", value_name = "BODY", requires = "url")]
+    pub body: Option<String>,
+
+    /// Protocol: http1 (keep-alive), http2 (TLS/ALPN), h2c (cleartext HTTP/2, prior knowledge).
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub protocol: Option<ProtocolArg>,
+
+    /// Worker threads for the load engine (default: chosen from the CPU count).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Directory for the reports (default: reports/<scenario>-<UTC timestamp>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// No progress display and no summary table; reports are still written.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Accept invalid TLS certificates (self-signed test servers).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files to check.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to bind on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Address to bind. Loopback by default; anything else exposes the API to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+
+    /// Break one convention on purpose (repeatable); see the README for the names.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    Http1,
+    Http2,
+    H2c,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("{e} (expected a duration like 30s, 500ms or 1m30s)"))?;
+    if d.is_zero() {
+        return Err("must be greater than zero".into());
+    }
+    Ok(d)
+}

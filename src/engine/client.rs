@@ -1,0 +1,242 @@
+//! HTTP clients for the load phase and the classification of request errors by kind.
+//!
+//! One `reqwest::Client` per *connection lane*: a client with at most one idle connection per host
+//! is how a lane owns exactly one keep-alive connection (HTTP/1.1) or one multiplexed connection
+//! (HTTP/2), which is what makes `connections = N` mean N.
+
+use std::time::Duration;
+
+use crate::scenario::Protocol;
+
+/// Why a request produced no usable response. Counted per kind in the report; never aborts a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorKind {
+    /// TCP connect failed (refused, unreachable, DNS).
+    Connect,
+    /// TLS handshake or certificate problem.
+    Tls,
+    /// No complete response within the request timeout.
+    Timeout,
+    /// The connection was reset or closed before the response was complete.
+    Reset,
+    /// The response could not be parsed as HTTP.
+    Protocol,
+    /// The body failed while being read.
+    BodyRead,
+    /// A request that could not be built (a template rendered to an invalid header, say).
+    Request,
+    /// In flight when the run was interrupted and not finished within the drain time.
+    Cancelled,
+    Other,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::Connect,
+        ErrorKind::Tls,
+        ErrorKind::Timeout,
+        ErrorKind::Reset,
+        ErrorKind::Protocol,
+        ErrorKind::BodyRead,
+        ErrorKind::Request,
+        ErrorKind::Cancelled,
+        ErrorKind::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Reset => "reset",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::BodyRead => "body_read",
+            ErrorKind::Request => "request",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        ErrorKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(ErrorKind::ALL.len() - 1)
+    }
+}
+
+/// Build one lane's client.
+pub fn build(
+    protocol: Protocol,
+    insecure: bool,
+    https: bool,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let mut b = reqwest::Client::builder()
+        // Never route load through a proxy picked up from the environment: the traffic must go
+        // where the scenario says, and the latency must be the target's.
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(1)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("loadproof/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(insecure);
+    b = match (protocol, https) {
+        (Protocol::Http1, _) => b.http1_only(),
+        // Over TLS, HTTP/2 is negotiated with ALPN; in cleartext there is no negotiation, so
+        // `http2` on an http:// target means prior knowledge, like `h2c`.
+        (Protocol::Http2, true) => b,
+        (Protocol::Http2, false) | (Protocol::H2c, _) => b.http2_prior_knowledge(),
+    };
+    b.build()
+}
+
+/// Classify a reqwest error. reqwest's own flags come first; the source chain decides the rest
+/// (reset vs. protocol vs. TLS), because reqwest folds those into one "request" error.
+pub fn classify(e: &reqwest::Error) -> ErrorKind {
+    if e.is_timeout() {
+        return ErrorKind::Timeout;
+    }
+    let chain = chain_text(e).to_ascii_lowercase();
+    if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
+        return ErrorKind::Tls;
+    }
+    if e.is_connect() {
+        return ErrorKind::Connect;
+    }
+    if e.is_body() || e.is_decode() {
+        return ErrorKind::BodyRead;
+    }
+    if e.is_builder() {
+        return ErrorKind::Request;
+    }
+    if let Some(kind) = io_kind(e) {
+        use std::io::ErrorKind as Io;
+        match kind {
+            Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof => {
+                return ErrorKind::Reset;
+            }
+            Io::TimedOut => return ErrorKind::Timeout,
+            Io::ConnectionRefused => return ErrorKind::Connect,
+            _ => {}
+        }
+    }
+    if chain.contains("connection closed")
+        || chain.contains("incomplete")
+        || chain.contains("reset")
+        || chain.contains("broken pipe")
+        || chain.contains("canceled")
+    {
+        return ErrorKind::Reset;
+    }
+    if chain.contains("invalid")
+        || chain.contains("parse")
+        || chain.contains("malformed")
+        || chain.contains("too large")
+    {
+        return ErrorKind::Protocol;
+    }
+    ErrorKind::Other
+}
+
+fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// The error and all its sources on one line: reqwest's top-level message alone ("error sending
+/// request") says too little to act on.
+pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        src = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn refused_connection_is_a_connect_error() {
+        // Bind then drop a listener: its port on 127.0.0.1 is now (almost certainly) closed.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let c = build(Protocol::Http1, false, false).unwrap();
+        let e = c
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&e), ErrorKind::Connect, "{}", chain_text(&e));
+    }
+
+    #[tokio::test]
+    async fn silent_server_is_a_timeout() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let keep = tokio::spawn(async move {
+            let (_sock, _) = l.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let c = build(Protocol::Http1, false, false).unwrap();
+        let e = c
+            .get(format!("http://{addr}/"))
+            .timeout(Duration::from_millis(200))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&e), ErrorKind::Timeout);
+        keep.abort();
+    }
+
+    #[tokio::test]
+    async fn close_before_response_is_a_reset() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let (mut sock, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            drop(sock);
+        });
+        let c = build(Protocol::Http1, false, false).unwrap();
+        let e = c.get(format!("http://{addr}/")).send().await.unwrap_err();
+        assert_eq!(classify(&e), ErrorKind::Reset, "{}", chain_text(&e));
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn garbage_status_line_is_a_protocol_error() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut sock, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock.write_all(b"HTTP/9 banana\r\n\r\n").await;
+        });
+        let c = build(Protocol::Http1, false, false).unwrap();
+        let e = c.get(format!("http://{addr}/")).send().await.unwrap_err();
+        assert_eq!(classify(&e), ErrorKind::Protocol, "{}", chain_text(&e));
+        server.await.unwrap();
+    }
+}

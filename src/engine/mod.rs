@@ -1,0 +1,632 @@
+//! The load engine: turns a `RunPlan` into an `Observed` value.
+//!
+//! Threading model: `threads` OS threads, each running a current-thread Tokio runtime that owns
+//! its share of the connection lanes and workers. A worker never crosses threads, so the
+//! per-request bookkeeping is an `Rc<RefCell<ThreadStats>>` with no lock and no atomic; the only
+//! cross-thread traffic on the hot path is one `fetch_add` to claim the next open-loop index and
+//! two relaxed counters for the progress display. Threads are merged once, at the end.
+//!
+//! Open loop: worker *k* repeatedly claims the next request index *i*, sleeps until its due time
+//! `start + schedule.due(i)` (never before), sends, and records latency from the *due* time. A
+//! worker that falls behind sends at once and is counted late; due requests never claimed before
+//! the load phase ends are counted as not sent. Closed loop: each user sends, waits, thinks,
+//! repeats, and latency is measured from the actual send.
+
+pub mod client;
+pub mod expect;
+pub mod request;
+pub mod schedule;
+pub mod stats;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+
+use crate::metrics::series::{SecondAccumulator, SeriesAggregator};
+use crate::plan::{LoadMode, RunPlan, UserStage};
+use crate::printer::Progress;
+use crate::scenario::Protocol;
+use client::ErrorKind;
+use expect::CompiledExpectations;
+use request::{Mix, PreparedRequest, RenderCtx, RenderShared};
+use stats::{
+    LATE_AFTER, Observed, OpenLoopCounts, RequestStats, Sample, ThreadStats, status_class,
+};
+
+/// Bodies are read (so keep-alive connections stay usable) up to this many bytes; past it the
+/// response is dropped, which closes the connection, and the truncation is counted.
+pub const BODY_DRAIN_CAP: u64 = 16 * 1024 * 1024;
+/// Bodies needed by expectations are kept up to this size.
+pub const BODY_KEEP_CAP: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Prepare(#[from] request::PrepareError),
+    #[error("invalid expectation: {0}")]
+    Expectation(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    #[error("a worker thread failed: {0}")]
+    Thread(String),
+}
+
+/// Counters the progress display reads while the run goes on.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub completed: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// State shared by every thread of one run.
+struct Shared {
+    render: RenderShared,
+    /// Next open-loop index to claim.
+    next_index: AtomicU64,
+    /// Closed-loop requests issued so far (for the `requests` bound).
+    issued: AtomicU64,
+    live: Arc<Live>,
+}
+
+/// What one thread needs; built once per thread, shared by its workers through an `Rc`.
+struct ThreadCtx {
+    requests: Arc<Vec<PreparedRequest>>,
+    expectations: Arc<Vec<CompiledExpectations>>,
+    mix: Mix,
+    mode: LoadMode,
+    /// Index bound for open loop: min(schedule total, max requests).
+    open_limit: u64,
+    max_requests: Option<u64>,
+    shared: Arc<Shared>,
+    start: Instant,
+    end: Instant,
+    hard_end: Instant,
+    drain: Duration,
+    stop: watch::Receiver<bool>,
+    stats: RefCell<ThreadStats>,
+}
+
+struct Lane {
+    client: reqwest::Client,
+    /// HTTP/1.1 lanes shared by several users carry one request at a time, so `connections`
+    /// stays the number of connections; HTTP/2 lanes multiplex and need no gate.
+    gate: Option<Rc<Semaphore>>,
+}
+
+/// What each thread hands back.
+struct ThreadResult {
+    requests: Vec<RequestStats>,
+    by_class: [crate::metrics::LatencyHistogram; 5],
+    sent_on_time: u64,
+    sent_late: u64,
+}
+
+/// Run the load phase against `base_url`.
+pub async fn run(
+    plan: &RunPlan,
+    base_url: &str,
+    stop: watch::Receiver<bool>,
+    progress: &Progress,
+) -> Result<Observed, EngineError> {
+    let load = &plan.load;
+    let requests: Vec<PreparedRequest> = plan
+        .requests
+        .iter()
+        .map(|r| PreparedRequest::prepare(r, base_url, load.timeout))
+        .collect::<Result<_, _>>()?;
+    let expectations: Vec<CompiledExpectations> = plan
+        .requests
+        .iter()
+        .map(|r| CompiledExpectations::compile(&r.expect).map_err(EngineError::Expectation))
+        .collect::<Result<_, _>>()?;
+    let max_timeout = requests
+        .iter()
+        .map(|r| r.timeout)
+        .max()
+        .unwrap_or(load.timeout);
+    let mix = Mix::new(&plan.requests.iter().map(|r| r.weight).collect::<Vec<_>>());
+
+    let workers = match &load.mode {
+        LoadMode::Open(_) => load.connections as usize,
+        LoadMode::Closed { .. } => load.mode.max_users() as usize,
+    }
+    .max(1);
+    let lanes_total = match &load.mode {
+        LoadMode::Open(_) => workers,
+        LoadMode::Closed { .. } => (load.connections as usize).clamp(1, workers),
+    };
+    let threads = load.threads.clamp(1, workers);
+    let https = base_url.starts_with("https:");
+    let mut clients_per_thread: Vec<Vec<reqwest::Client>> = vec![Vec::new(); threads];
+    for l in 0..lanes_total {
+        let c = client::build(load.protocol, plan.insecure, https)
+            .map_err(|e| EngineError::Client(e.to_string()))?;
+        clients_per_thread[l % threads].push(c);
+    }
+
+    let open_limit = match &load.mode {
+        LoadMode::Open(s) => {
+            let within = s.due_before(load.duration);
+            load.max_requests.map_or(within, |m| m.min(within))
+        }
+        LoadMode::Closed { .. } => 0,
+    };
+    let live = Arc::new(Live::default());
+    let shared = Arc::new(Shared {
+        render: RenderShared::default(),
+        next_index: AtomicU64::new(0),
+        issued: AtomicU64::new(0),
+        live: live.clone(),
+    });
+    let requests = Arc::new(requests);
+    let expectations = Arc::new(expectations);
+    let (series_tx, series_rx) = std::sync::mpsc::channel();
+    let mut aggregator = SeriesAggregator::new(threads, series_rx);
+
+    // A short lead time so every thread is parked on its first due time before it arrives.
+    let start = Instant::now() + Duration::from_millis(20);
+    let started_at = SystemTime::now() + Duration::from_millis(20);
+    let end = start + load.duration;
+    let hard_end = end + max_timeout + load.drain;
+    let mut handles = Vec::with_capacity(threads);
+    for (t, clients) in clients_per_thread.into_iter().enumerate() {
+        let worker_ids: Vec<usize> = (t..workers).step_by(threads).collect();
+        let series = SecondAccumulator::new(t, series_tx.clone());
+        let (requests, expectations, mix, mode, shared, stop) = (
+            requests.clone(),
+            expectations.clone(),
+            mix.clone(),
+            load.mode.clone(),
+            shared.clone(),
+            stop.clone(),
+        );
+        let (drain, max_requests, protocol) = (load.drain, load.max_requests, load.protocol);
+        let n_requests = requests.len();
+        let handle = std::thread::Builder::new()
+            .name(format!("loadproof-worker-{t}"))
+            .spawn(move || -> Result<ThreadResult, String> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start a worker runtime: {e}"))?;
+                let ctx = Rc::new(ThreadCtx {
+                    requests,
+                    expectations,
+                    mix,
+                    mode,
+                    open_limit,
+                    max_requests,
+                    shared,
+                    start,
+                    end,
+                    hard_end,
+                    drain,
+                    stop,
+                    stats: RefCell::new(ThreadStats::new(n_requests, series)),
+                });
+                let local = tokio::task::LocalSet::new();
+                Ok(local.block_on(&rt, thread_main(ctx, clients, worker_ids, protocol)))
+            })
+            .map_err(|e| EngineError::Thread(e.to_string()))?;
+        handles.push(handle);
+    }
+    drop(series_tx);
+
+    // Remember when a stop was requested: the open-loop "due" count ends there.
+    let mut stop_watch = stop.clone();
+    let stop_at = Arc::new(std::sync::Mutex::new(None::<Instant>));
+    let stop_at_w = stop_at.clone();
+    let stop_task = tokio::spawn(async move {
+        if stop_watch.wait_for(|s| *s).await.is_ok() {
+            // A poisoned lock only means another writer panicked; the value is still usable.
+            *stop_at_w.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        }
+    });
+
+    let joined = tokio::task::spawn_blocking(move || {
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| "a worker thread panicked".to_string())
+                    .and_then(|r| r)
+            })
+            .collect::<Result<Vec<_>, String>>()
+    });
+    tokio::pin!(joined);
+    let results = loop {
+        tokio::select! {
+            r = &mut joined => break r.map_err(|e| EngineError::Thread(e.to_string()))?.map_err(EngineError::Thread)?,
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {
+                aggregator.poll();
+                let elapsed = Instant::now().saturating_duration_since(start);
+                progress.update(
+                    elapsed,
+                    live.completed.load(Ordering::Relaxed),
+                    live.errors.load(Ordering::Relaxed),
+                    aggregator.latest().map(|p| p.p99_ms),
+                );
+            }
+        }
+    };
+    stop_task.abort();
+    let finished = Instant::now();
+    let stopped_at = *stop_at.lock().unwrap_or_else(|p| p.into_inner());
+    let interrupted = stopped_at.is_some() || *stop.borrow();
+
+    let mut merged = vec![RequestStats::default(); requests.len()];
+    let mut by_class: [crate::metrics::LatencyHistogram; 5] = Default::default();
+    let (mut on_time, mut late) = (0, 0);
+    for r in &results {
+        for (m, s) in merged.iter_mut().zip(&r.requests) {
+            m.merge(s);
+        }
+        for (m, h) in by_class.iter_mut().zip(&r.by_class) {
+            m.merge(h);
+        }
+        on_time += r.sent_on_time;
+        late += r.sent_late;
+    }
+    let open_loop = match &load.mode {
+        LoadMode::Open(s) => {
+            let cutoff = stopped_at.map_or(load.duration, |t| {
+                t.saturating_duration_since(start).min(load.duration)
+            });
+            let due = s.due_before(cutoff).min(open_limit);
+            let sent = on_time + late;
+            Some(OpenLoopCounts {
+                due: due.max(sent),
+                sent_on_time: on_time,
+                sent_late: late,
+                not_sent: due.saturating_sub(sent),
+            })
+        }
+        LoadMode::Closed { .. } => None,
+    };
+    Ok(Observed {
+        base_url: base_url.to_string(),
+        started_at,
+        elapsed: finished.saturating_duration_since(start),
+        interrupted,
+        requests: merged,
+        by_class,
+        open_loop,
+        series: aggregator.finish_all(),
+    })
+}
+
+async fn thread_main(
+    ctx: Rc<ThreadCtx>,
+    clients: Vec<reqwest::Client>,
+    worker_ids: Vec<usize>,
+    protocol: Protocol,
+) -> ThreadResult {
+    let mut set = tokio::task::JoinSet::new();
+    match &ctx.mode {
+        LoadMode::Open(_) => {
+            // One worker per lane: in open loop each connection carries one request at a time.
+            for (lane, client) in clients.into_iter().enumerate() {
+                let id = worker_ids.get(lane).copied().unwrap_or(lane);
+                set.spawn_local(open_worker(ctx.clone(), Lane { client, gate: None }, id));
+            }
+        }
+        LoadMode::Closed { .. } => {
+            let shared_lanes = worker_ids.len() > clients.len();
+            let lanes: Vec<Rc<Lane>> = clients
+                .into_iter()
+                .map(|client| {
+                    let gate = (shared_lanes && protocol == Protocol::Http1)
+                        .then(|| Rc::new(Semaphore::new(1)));
+                    Rc::new(Lane { client, gate })
+                })
+                .collect();
+            for (j, &user) in worker_ids.iter().enumerate() {
+                if lanes.is_empty() {
+                    break;
+                }
+                set.spawn_local(closed_user(
+                    ctx.clone(),
+                    lanes[j % lanes.len()].clone(),
+                    user,
+                ));
+            }
+        }
+    }
+    let ticker_ctx = ctx.clone();
+    let ticker = tokio::task::spawn_local(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let second = Instant::now()
+                .saturating_duration_since(ticker_ctx.start)
+                .as_secs();
+            ticker_ctx.stats.borrow_mut().series.advance(second);
+        }
+    });
+    let all_done = async { while set.join_next().await.is_some() {} };
+    let mut stop = ctx.stop.clone();
+    let drain = ctx.drain;
+    let stopped_then_drained = async move {
+        if stop.wait_for(|s| *s).await.is_ok() {
+            tokio::time::sleep(drain).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        _ = all_done => {}
+        _ = stopped_then_drained => {}
+        _ = tokio::time::sleep_until(ctx.hard_end) => {}
+    }
+    set.abort_all();
+    ticker.abort();
+
+    // Requests still in flight were abandoned: they count as cancelled, not as lost.
+    let mut stats = ctx.stats.borrow_mut();
+    let in_flight = std::mem::take(&mut stats.in_flight);
+    for (r, n) in stats.requests.iter_mut().zip(in_flight) {
+        r.errors[ErrorKind::Cancelled.index()] += n;
+    }
+    stats.series.flush();
+    ThreadResult {
+        requests: std::mem::take(&mut stats.requests),
+        by_class: std::mem::take(&mut stats.by_class),
+        sent_on_time: stats.sent_on_time,
+        sent_late: stats.sent_late,
+    }
+}
+
+/// Resolves when a stop has been requested (never, if the sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn open_worker(ctx: Rc<ThreadCtx>, lane: Lane, id: usize) {
+    let LoadMode::Open(schedule) = &ctx.mode else {
+        return;
+    };
+    let mut rng = SmallRng::seed_from_u64(0x9e37_79b9_7f4a_7c15 ^ id as u64);
+    let mut stop = ctx.stop.clone();
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let i = ctx.shared.next_index.fetch_add(1, Ordering::Relaxed);
+        if i >= ctx.open_limit {
+            break;
+        }
+        let Some(offset) = schedule.due(i) else { break };
+        let due = ctx.start + offset;
+        if due > Instant::now() {
+            tokio::select! {
+                _ = tokio::time::sleep_until(due) => {}
+                _ = stopped(&mut stop) => break,
+            }
+        }
+        let now = Instant::now();
+        if now >= ctx.end {
+            // The load phase is over: this due request is part of the backlog, not sent.
+            break;
+        }
+        {
+            let mut s = ctx.stats.borrow_mut();
+            if now.saturating_duration_since(due) > LATE_AFTER {
+                s.sent_late += 1;
+            } else {
+                s.sent_on_time += 1;
+            }
+        }
+        let which = ctx.mix.pick(&mut rng);
+        execute(&ctx, &lane.client, which, &mut rng, Some(due)).await;
+    }
+}
+
+fn users_at(stages: &[UserStage], elapsed: Duration) -> (u32, Option<Duration>) {
+    stages
+        .iter()
+        .find(|s| elapsed < s.until)
+        .map_or((0, None), |s| (s.users, Some(s.until)))
+}
+
+async fn closed_user(ctx: Rc<ThreadCtx>, lane: Rc<Lane>, user: usize) {
+    let LoadMode::Closed { stages, think_time } = &ctx.mode else {
+        return;
+    };
+    let mut rng = SmallRng::seed_from_u64(0x2545_f491_4f6c_dd1d ^ user as u64);
+    let mut stop = ctx.stop.clone();
+    loop {
+        let now = Instant::now();
+        if now >= ctx.end || *stop.borrow() {
+            break;
+        }
+        let (active, stage_end) = users_at(stages, now.saturating_duration_since(ctx.start));
+        if (user as u32) >= active {
+            let Some(until) = stage_end else { break };
+            tokio::select! {
+                _ = tokio::time::sleep_until((ctx.start + until).min(ctx.end)) => continue,
+                _ = stopped(&mut stop) => break,
+            }
+        }
+        if let Some(max) = ctx.max_requests
+            && ctx.shared.issued.fetch_add(1, Ordering::Relaxed) >= max
+        {
+            break;
+        }
+        let permit = match &lane.gate {
+            Some(g) => match g.acquire().await {
+                Ok(p) => Some(p),
+                Err(_) => break,
+            },
+            None => None,
+        };
+        let which = ctx.mix.pick(&mut rng);
+        execute(&ctx, &lane.client, which, &mut rng, None).await;
+        drop(permit);
+        if let Some(think) = think_time {
+            let wake = (Instant::now() + *think).min(ctx.end);
+            tokio::select! {
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = stopped(&mut stop) => break,
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Response {
+        status: u16,
+        bytes: u64,
+        truncated: bool,
+        verdict: Result<(), String>,
+    },
+    Failed(ErrorKind, String),
+}
+
+/// Send one request and record it. Latency runs from `due` (open loop) or from the send.
+async fn execute(
+    ctx: &ThreadCtx,
+    client: &reqwest::Client,
+    which: usize,
+    rng: &mut SmallRng,
+    due: Option<Instant>,
+) {
+    let prepared = &ctx.requests[which];
+    let rendered = prepared.render(&mut RenderCtx::new(&ctx.shared.render, rng));
+    let sent_at = Instant::now();
+    {
+        let mut s = ctx.stats.borrow_mut();
+        s.in_flight[which] += 1;
+        s.requests[which].sent += 1;
+    }
+    let (method, url, outcome) = match rendered {
+        Err(msg) => (
+            prepared.method.to_string(),
+            String::new(),
+            Outcome::Failed(ErrorKind::Request, msg),
+        ),
+        Ok(r) => {
+            let (method, url) = (r.method.to_string(), r.url.to_string());
+            let mut rb = client
+                .request(r.method, r.url)
+                .headers(r.headers)
+                .timeout(prepared.timeout);
+            if let Some(b) = r.body {
+                rb = rb.body(b);
+            }
+            let outcome = send_and_read(rb, &ctx.expectations[which]).await;
+            (method, url, outcome)
+        }
+    };
+    let done = Instant::now();
+    let latency = done.saturating_duration_since(due.unwrap_or(sent_at));
+    let second = done.saturating_duration_since(ctx.start).as_secs();
+    let mut s = ctx.stats.borrow_mut();
+    s.in_flight[which] = s.in_flight[which].saturating_sub(1);
+    let (failed, measured) = match outcome {
+        Outcome::Response {
+            status,
+            bytes,
+            truncated,
+            verdict,
+        } => {
+            s.by_class[status_class(status)].record(latency);
+            let r = &mut s.requests[which];
+            r.responses += 1;
+            r.hist.record(latency);
+            *r.status.entry(status).or_default() += 1;
+            r.bytes_received += bytes;
+            r.body_truncated += u64::from(truncated);
+            let failed = match verdict {
+                Ok(()) => false,
+                Err(message) => {
+                    r.expectation_failures += 1;
+                    if r.expectation_sample.is_none() {
+                        r.expectation_sample = Some(Sample {
+                            message,
+                            url,
+                            method,
+                            status: Some(status),
+                        });
+                    }
+                    true
+                }
+            };
+            (failed, Some(latency))
+        }
+        Outcome::Failed(kind, message) => {
+            let r = &mut s.requests[which];
+            r.errors[kind.index()] += 1;
+            r.error_samples.entry(kind).or_insert(Sample {
+                message,
+                url,
+                method,
+                status: None,
+            });
+            (true, None)
+        }
+    };
+    s.series.record(second, measured, failed);
+    drop(s);
+    ctx.shared.live.completed.fetch_add(1, Ordering::Relaxed);
+    if failed {
+        ctx.shared.live.errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+async fn send_and_read(rb: reqwest::RequestBuilder, expect: &CompiledExpectations) -> Outcome {
+    let mut resp = match rb.send().await {
+        Ok(r) => r,
+        Err(e) => return Outcome::Failed(client::classify(&e), client::chain_text(&e)),
+    };
+    let status = resp.status().as_u16();
+    let mut kept: Option<Vec<u8>> = expect.needs_body().then(Vec::new);
+    let (mut bytes, mut truncated) = (0u64, false);
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                bytes += chunk.len() as u64;
+                if let Some(k) = kept.as_mut() {
+                    let room = BODY_KEEP_CAP.saturating_sub(k.len());
+                    k.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                if bytes > BODY_DRAIN_CAP {
+                    truncated = true;
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Outcome::Failed(client::classify(&e).max_body(), client::chain_text(&e));
+            }
+        }
+    }
+    let verdict = expect.evaluate(status, resp.headers(), kept.as_deref());
+    Outcome::Response {
+        status,
+        bytes,
+        truncated,
+        verdict,
+    }
+}
+
+trait BodyKind {
+    fn max_body(self) -> ErrorKind;
+}
+
+impl BodyKind for ErrorKind {
+    /// An error while reading a body that is not a timeout or a reset is a body-read error.
+    fn max_body(self) -> ErrorKind {
+        match self {
+            ErrorKind::Timeout | ErrorKind::Reset => self,
+            _ => ErrorKind::BodyRead,
+        }
+    }
+}

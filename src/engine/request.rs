@@ -1,0 +1,400 @@
+//! Requests prepared for the hot path: templates compiled into the cheapest form that can render
+//! them (static parts built once), the weighted traffic mix, and rendering per request.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rand::Rng;
+use rand::rngs::SmallRng;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+
+use crate::scenario::{Body, JsonTemplate, Part, RequestSpec, Template};
+
+/// Values shared by every render in one run.
+#[derive(Debug, Default)]
+pub struct RenderShared {
+    /// `${seq}`: one number per request that uses it, unique across all workers.
+    pub seq: AtomicU64,
+}
+
+/// Per-request render state: the sequence number is drawn lazily, at most once per request, so
+/// every `${seq}` in one request (path, header, body) sees the same value.
+pub struct RenderCtx<'a> {
+    pub shared: &'a RenderShared,
+    pub rng: &'a mut SmallRng,
+    seq: Option<u64>,
+}
+
+impl<'a> RenderCtx<'a> {
+    pub fn new(shared: &'a RenderShared, rng: &'a mut SmallRng) -> Self {
+        RenderCtx {
+            shared,
+            rng,
+            seq: None,
+        }
+    }
+
+    fn seq(&mut self) -> u64 {
+        *self
+            .seq
+            .get_or_insert_with(|| self.shared.seq.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Render a template to text.
+pub fn render(t: &Template, ctx: &mut RenderCtx<'_>, out: &mut String) {
+    use std::fmt::Write as _;
+    for p in &t.parts {
+        match p {
+            Part::Lit(s) | Part::Secret(s) => out.push_str(s),
+            Part::Uuid => {
+                let u = uuid::Builder::from_random_bytes(ctx.rng.random()).into_uuid();
+                let _ = write!(out, "{u}");
+            }
+            Part::Seq => {
+                let n = ctx.seq();
+                let _ = write!(out, "{n}");
+            }
+            Part::RandInt { lo, hi } => {
+                let n = ctx.rng.random_range(*lo..=*hi);
+                let _ = write!(out, "{n}");
+            }
+        }
+    }
+}
+
+/// True when the template renders the same text every time.
+pub fn is_static(t: &Template) -> bool {
+    t.parts
+        .iter()
+        .all(|p| matches!(p, Part::Lit(_) | Part::Secret(_)))
+}
+
+fn render_json(t: &JsonTemplate, ctx: &mut RenderCtx<'_>) -> serde_json::Value {
+    use serde_json::Value;
+    match t {
+        JsonTemplate::Null => Value::Null,
+        JsonTemplate::Bool(b) => Value::Bool(*b),
+        JsonTemplate::Number(n) => Value::Number(n.clone()),
+        JsonTemplate::String(s) => {
+            // A string that is exactly one numeric placeholder becomes a JSON number, so
+            // `amount = "${rand.int(1, 500)}"` sends 17, not "17".
+            if let [p @ (Part::Seq | Part::RandInt { .. })] = s.parts.as_slice() {
+                let n = match p {
+                    Part::Seq => ctx.seq() as i64,
+                    Part::RandInt { lo, hi } => ctx.rng.random_range(*lo..=*hi),
+                    _ => unreachable!("matched above"),
+                };
+                return Value::Number(n.into());
+            }
+            let mut out = String::new();
+            render(s, ctx, &mut out);
+            Value::String(out)
+        }
+        JsonTemplate::Array(items) => {
+            Value::Array(items.iter().map(|i| render_json(i, ctx)).collect())
+        }
+        JsonTemplate::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), render_json(v, ctx)))
+                .collect(),
+        ),
+    }
+}
+
+fn json_is_static(t: &JsonTemplate) -> bool {
+    match t {
+        JsonTemplate::String(s) => is_static(s),
+        JsonTemplate::Array(items) => items.iter().all(json_is_static),
+        JsonTemplate::Object(fields) => fields.iter().all(|(_, v)| json_is_static(v)),
+        _ => true,
+    }
+}
+
+#[derive(Debug, Clone)]
+enum UrlPlan {
+    Static(Url),
+    Dynamic {
+        base: String,
+        path: Template,
+        query: Vec<(String, Template)>,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum BodyPlan {
+    None,
+    Static(bytes_like::Bytes),
+    Json(JsonTemplate),
+    Raw(Template),
+}
+
+/// `reqwest` re-exports no `Bytes`; `Vec<u8>` behind an `Arc` is cloned per request cheaply.
+mod bytes_like {
+    pub type Bytes = std::sync::Arc<[u8]>;
+}
+
+/// One request of the mix, bound to a base URL.
+#[derive(Debug, Clone)]
+pub struct PreparedRequest {
+    pub name: String,
+    pub method: Method,
+    url: UrlPlan,
+    static_headers: HeaderMap,
+    dynamic_headers: Vec<(HeaderName, Template)>,
+    body: BodyPlan,
+    pub timeout: Duration,
+}
+
+/// A fully rendered request, ready to hand to a client.
+pub struct Rendered {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Option<Vec<u8>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("request `{name}`: {message}")]
+    Invalid { name: String, message: String },
+}
+
+impl PreparedRequest {
+    pub fn prepare(
+        spec: &RequestSpec,
+        base: &str,
+        default_timeout: Duration,
+    ) -> Result<Self, PrepareError> {
+        let invalid = |message: String| PrepareError::Invalid {
+            name: spec.name.clone(),
+            message,
+        };
+        let method = Method::from_bytes(spec.method.as_bytes())
+            .map_err(|_| invalid(format!("{:?} is not a valid HTTP method", spec.method)))?;
+        let base = base.trim_end_matches('/').to_string();
+        let url = if is_static(&spec.path) && spec.query.iter().all(|(_, v)| is_static(v)) {
+            let mut rng = rand::SeedableRng::seed_from_u64(0);
+            let shared = RenderShared::default();
+            let mut ctx = RenderCtx::new(&shared, &mut rng);
+            UrlPlan::Static(build_url(&base, &spec.path, &spec.query, &mut ctx).map_err(invalid)?)
+        } else {
+            UrlPlan::Dynamic {
+                base,
+                path: spec.path.clone(),
+                query: spec.query.clone(),
+            }
+        };
+        let mut static_headers = HeaderMap::new();
+        let mut dynamic_headers = Vec::new();
+        for (name, value) in &spec.headers {
+            let hn = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("{name:?} is not a valid header name")))?;
+            if is_static(value) {
+                let mut text = String::new();
+                let shared = RenderShared::default();
+                let mut rng = rand::SeedableRng::seed_from_u64(0);
+                render(value, &mut RenderCtx::new(&shared, &mut rng), &mut text);
+                let hv = HeaderValue::from_str(&text).map_err(|_| {
+                    invalid(format!(
+                        "the value of header {name:?} is not a valid header value"
+                    ))
+                })?;
+                static_headers.append(hn, hv);
+            } else {
+                dynamic_headers.push((hn, value.clone()));
+            }
+        }
+        let body = match &spec.body {
+            Body::None => BodyPlan::None,
+            Body::Json(j) => {
+                if !static_headers.contains_key(CONTENT_TYPE)
+                    && !dynamic_headers.iter().any(|(n, _)| n == CONTENT_TYPE)
+                {
+                    static_headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                }
+                if json_is_static(j) {
+                    let shared = RenderShared::default();
+                    let mut rng = rand::SeedableRng::seed_from_u64(0);
+                    let v = render_json(j, &mut RenderCtx::new(&shared, &mut rng));
+                    BodyPlan::Static(serde_json::to_vec(&v).unwrap_or_default().into())
+                } else {
+                    BodyPlan::Json(j.clone())
+                }
+            }
+            Body::Raw(t) if is_static(t) => {
+                let mut text = String::new();
+                let shared = RenderShared::default();
+                let mut rng = rand::SeedableRng::seed_from_u64(0);
+                render(t, &mut RenderCtx::new(&shared, &mut rng), &mut text);
+                BodyPlan::Static(text.into_bytes().into())
+            }
+            Body::Raw(t) => BodyPlan::Raw(t.clone()),
+        };
+        Ok(PreparedRequest {
+            name: spec.name.clone(),
+            method,
+            url,
+            static_headers,
+            dynamic_headers,
+            body,
+            timeout: spec.timeout.unwrap_or(default_timeout),
+        })
+    }
+
+    /// Render one concrete request. Dynamic parts that render to something invalid (a header
+    /// value with a newline, say) are an error for this request only.
+    pub fn render(&self, ctx: &mut RenderCtx<'_>) -> Result<Rendered, String> {
+        let url = match &self.url {
+            UrlPlan::Static(u) => u.clone(),
+            UrlPlan::Dynamic { base, path, query } => build_url(base, path, query, ctx)?,
+        };
+        let mut headers = self.static_headers.clone();
+        let mut text = String::new();
+        for (name, t) in &self.dynamic_headers {
+            text.clear();
+            render(t, ctx, &mut text);
+            let v = HeaderValue::from_str(&text)
+                .map_err(|_| format!("header {name} rendered to an invalid value"))?;
+            headers.append(name.clone(), v);
+        }
+        let body = match &self.body {
+            BodyPlan::None => None,
+            BodyPlan::Static(b) => Some(b.to_vec()),
+            BodyPlan::Json(j) => Some(serde_json::to_vec(&render_json(j, ctx)).unwrap_or_default()),
+            BodyPlan::Raw(t) => {
+                let mut s = String::new();
+                render(t, ctx, &mut s);
+                Some(s.into_bytes())
+            }
+        };
+        Ok(Rendered {
+            method: self.method.clone(),
+            url,
+            headers,
+            body,
+        })
+    }
+}
+
+fn build_url(
+    base: &str,
+    path: &Template,
+    query: &[(String, Template)],
+    ctx: &mut RenderCtx<'_>,
+) -> Result<Url, String> {
+    let mut text = String::with_capacity(base.len() + 32);
+    text.push_str(base);
+    render(path, ctx, &mut text);
+    let mut url = Url::parse(&text).map_err(|e| format!("URL {text:?} is invalid: {e}"))?;
+    if !query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        let mut value = String::new();
+        for (k, v) in query {
+            value.clear();
+            render(v, ctx, &mut value);
+            pairs.append_pair(k, &value);
+        }
+    }
+    Ok(url)
+}
+
+/// Picks requests by weight. Cumulative weights make a pick one random number and a binary search.
+#[derive(Debug, Clone)]
+pub struct Mix {
+    cumulative: Vec<u64>,
+}
+
+impl Mix {
+    pub fn new(weights: &[u32]) -> Mix {
+        let mut total = 0u64;
+        let cumulative = weights
+            .iter()
+            .map(|w| {
+                total += u64::from(*w);
+                total
+            })
+            .collect();
+        Mix { cumulative }
+    }
+
+    /// Index of the chosen request. Weights were validated: at least one is positive.
+    pub fn pick(&self, rng: &mut SmallRng) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(0);
+        if total == 0 || self.cumulative.len() == 1 {
+            return 0;
+        }
+        let x = rng.random_range(0..total);
+        self.cumulative.partition_point(|&c| c <= x)
+    }
+}
+
+/// Shared by all worker threads of a run.
+pub type Requests = Arc<Vec<PreparedRequest>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn tpl(parts: Vec<Part>) -> Template {
+        Template { parts }
+    }
+
+    #[test]
+    fn mix_respects_weights_and_skips_zero() {
+        let mix = Mix::new(&[0, 3, 1]);
+        let mut rng = SmallRng::seed_from_u64(7);
+        let mut counts = [0u32; 3];
+        for _ in 0..40_000 {
+            counts[mix.pick(&mut rng)] += 1;
+        }
+        assert_eq!(counts[0], 0);
+        let ratio = f64::from(counts[1]) / f64::from(counts[2]);
+        assert!((2.7..3.3).contains(&ratio), "ratio {ratio}");
+    }
+
+    #[test]
+    fn seq_is_shared_within_a_request_and_numeric_placeholders_become_numbers() {
+        let spec = RequestSpec {
+            name: "r".into(),
+            method: "POST".into(),
+            path: tpl(vec![Part::Lit("/orders/".into()), Part::Seq]),
+            query: vec![("q".into(), tpl(vec![Part::Lit("a b".into())]))],
+            headers: vec![("X-Seq".into(), tpl(vec![Part::Seq]))],
+            body: Body::Json(JsonTemplate::Object(vec![
+                ("n".into(), JsonTemplate::String(tpl(vec![Part::Seq]))),
+                (
+                    "amount".into(),
+                    JsonTemplate::String(tpl(vec![Part::RandInt { lo: 5, hi: 5 }])),
+                ),
+                (
+                    "id".into(),
+                    JsonTemplate::String(tpl(vec![Part::Lit("o-".into()), Part::Uuid])),
+                ),
+            ])),
+            weight: 1,
+            timeout: None,
+            expect: Default::default(),
+        };
+        let p =
+            PreparedRequest::prepare(&spec, "http://127.0.0.1:1/", Duration::from_secs(1)).unwrap();
+        let shared = RenderShared::default();
+        let mut rng = SmallRng::seed_from_u64(1);
+        let first = p.render(&mut RenderCtx::new(&shared, &mut rng)).unwrap();
+        let second = p.render(&mut RenderCtx::new(&shared, &mut rng)).unwrap();
+        assert_eq!(first.url.as_str(), "http://127.0.0.1:1/orders/0?q=a+b");
+        assert_eq!(second.url.as_str(), "http://127.0.0.1:1/orders/1?q=a+b");
+        assert_eq!(first.headers["x-seq"], "0");
+        assert_eq!(first.headers[CONTENT_TYPE], "application/json");
+        let body: serde_json::Value = serde_json::from_slice(&first.body.unwrap()).unwrap();
+        assert_eq!(body["n"], 0);
+        assert_eq!(body["amount"], 5);
+        assert!(body["id"].as_str().unwrap().starts_with("o-"));
+        assert_eq!(body["id"].as_str().unwrap().len(), 2 + 36);
+    }
+}

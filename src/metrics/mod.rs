@@ -1,0 +1,203 @@
+//! Latency recording: an HDR histogram wrapper (microseconds, 3 significant figures) and the
+//! per-second series.
+//!
+//! Histograms are the only place latencies live: memory depends on the range of values seen, never
+//! on how many requests were made. Serialization uses the HdrHistogram V2 + DEFLATE format so that
+//! reports written on different machines can later be merged exactly.
+
+pub mod series;
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+
+/// Highest trackable latency. One hour covers any sane request timeout; larger values are clamped
+/// (and still counted) rather than dropped, so a count is never lost.
+const MAX_US: u64 = 3_600_000_000;
+const SIGFIGS: u8 = 3;
+
+/// A latency histogram in microseconds.
+#[derive(Clone, Debug)]
+pub struct LatencyHistogram {
+    // u32 counts halve the memory of u64 ones; a single bucket would need 4 billion identical
+    // latencies to saturate, and recording saturates rather than overflowing even then.
+    h: Histogram<u32>,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHistogram {
+    pub fn new() -> Self {
+        Self::with_sigfigs(SIGFIGS)
+    }
+
+    /// A coarser histogram for the per-second series (2 significant figures is ample there and
+    /// keeps the per-second cost small).
+    pub fn with_sigfigs(sigfigs: u8) -> Self {
+        // Auto-resizing keeps a fresh histogram tiny; it grows only to the largest value seen.
+        let mut h = Histogram::new_with_bounds(1, 2, sigfigs).expect("valid HDR bounds");
+        h.auto(true);
+        LatencyHistogram { h }
+    }
+
+    pub fn record(&mut self, latency: Duration) {
+        let us = (latency.as_micros() as u64).clamp(1, MAX_US);
+        // Auto-resizing record: it grows the histogram to fit `us` (bounded by MAX_US above), and
+        // an existing bucket saturates instead of overflowing. `saturating_record` would instead
+        // clamp to the *current* size, silently flattening every new maximum.
+        let _ = self.h.record(us);
+    }
+
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        // Both are auto-resizing, so adding cannot fail on range.
+        let _ = self.h.add(&other.h);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.h.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.h.is_empty()
+    }
+
+    /// Percentile in milliseconds (`p` in 0..=100); 0 for an empty histogram.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.h.is_empty() {
+            return 0.0;
+        }
+        self.h.value_at_quantile(p / 100.0) as f64 / 1000.0
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.max() as f64 / 1000.0
+        }
+    }
+
+    pub fn min_ms(&self) -> f64 {
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.min() as f64 / 1000.0
+        }
+    }
+
+    pub fn mean_ms(&self) -> f64 {
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.mean() / 1000.0
+        }
+    }
+
+    /// V2 + DEFLATE, base64 (standard alphabet, padded).
+    pub fn to_base64(&self) -> String {
+        let mut bytes = Vec::new();
+        // Serializing into a Vec cannot fail for I/O reasons; an error here would be a bug in
+        // the histogram itself, so an empty string (never a panic) is the fallback.
+        if V2DeflateSerializer::new()
+            .serialize(&self.h, &mut bytes)
+            .is_err()
+        {
+            return String::new();
+        }
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    pub fn from_base64(text: &str) -> Result<LatencyHistogram, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| format!("histogram is not valid base64: {e}"))?;
+        let h: Histogram<u32> = Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .map_err(|e| format!("histogram is not a valid HDR V2 encoding: {e:?}"))?;
+        let mut out = LatencyHistogram::new();
+        let _ = out.h.add(&h);
+        Ok(out)
+    }
+}
+
+/// The summary figures written to every report, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p99_9: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl From<&LatencyHistogram> for LatencySummary {
+    fn from(h: &LatencyHistogram) -> Self {
+        LatencySummary {
+            count: h.count(),
+            min: h.min_ms(),
+            p50: h.percentile_ms(50.0),
+            p90: h.percentile_ms(90.0),
+            p95: h.percentile_ms(95.0),
+            p99: h.percentile_ms(99.0),
+            p99_9: h.percentile_ms(99.9),
+            max: h.max_ms(),
+            mean: h.mean_ms(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_have_three_significant_figures() {
+        let mut h = LatencyHistogram::new();
+        for ms in 1..=1000u64 {
+            h.record(Duration::from_millis(ms));
+        }
+        let s = LatencySummary::from(&h);
+        assert_eq!(s.count, 1000);
+        assert!((s.p50 - 500.0).abs() <= 0.5, "{}", s.p50);
+        assert!((s.p99 - 990.0).abs() <= 1.0, "{}", s.p99);
+        assert!((s.max - 1000.0).abs() <= 1.0);
+        assert!((s.mean - 500.5).abs() <= 0.5);
+    }
+
+    #[test]
+    fn round_trip_through_base64_is_exact() {
+        let mut h = LatencyHistogram::new();
+        for us in [1u64, 7, 999, 12_345, 2_000_000] {
+            h.record(Duration::from_micros(us));
+        }
+        let back = LatencyHistogram::from_base64(&h.to_base64()).unwrap();
+        assert_eq!(LatencySummary::from(&back), LatencySummary::from(&h));
+    }
+
+    #[test]
+    fn merge_adds_counts_and_extremes_are_clamped_not_dropped() {
+        let mut a = LatencyHistogram::new();
+        let mut b = LatencyHistogram::new();
+        a.record(Duration::ZERO);
+        b.record(Duration::from_secs(10 * 3600));
+        a.merge(&b);
+        assert_eq!(a.count(), 2);
+        assert!(a.max_ms() >= 3_599_000.0);
+    }
+
+    #[test]
+    fn empty_histogram_reports_zeros() {
+        let s = LatencySummary::from(&LatencyHistogram::new());
+        assert_eq!(s, LatencySummary::default());
+    }
+}

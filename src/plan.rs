@@ -1,0 +1,489 @@
+//! `RunPlan::resolve`: the only place where precedence (command line > scenario > defaults) and
+//! defaults live. The raw `RunArgs` and the `Scenario` go in; a fully-resolved plan comes out, so
+//! nothing downstream ever asks "was this set?".
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::cli::{ProtocolArg, RunArgs};
+use crate::engine::schedule::Schedule;
+use crate::redact::Redactor;
+use crate::scenario::{
+    Body, ChecksSpec, Defaults, Expectations, LoadModel, LoadSpec, Part, Protocol, RequestSpec,
+    Scenario, Target, Template, Threshold,
+};
+
+/// Used when neither a duration nor a request count bounds the run.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+/// No run lasts longer than this, whatever it asks for: a forgotten run must end by itself.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_OPEN_CONNECTIONS: u32 = 50;
+pub const DEFAULT_ADHOC_USERS: u32 = 50;
+/// In-flight requests get this long to finish after the load phase ends or Ctrl-C is pressed.
+pub const DRAIN: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub name: String,
+    pub scenario_file: Option<PathBuf>,
+    pub target: Target,
+    /// Requests with `[defaults]` merged in (headers and timeout).
+    pub requests: Vec<RequestSpec>,
+    pub load: LoadPlan,
+    pub thresholds: Vec<Threshold>,
+    pub checks: ChecksSpec,
+    pub redactor: Redactor,
+    pub output: OutputPlan,
+    pub insecure: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadPlan {
+    pub mode: LoadMode,
+    /// Hard end of the load phase.
+    pub duration: Duration,
+    pub max_requests: Option<u64>,
+    pub connections: u32,
+    pub protocol: Protocol,
+    pub threads: usize,
+    pub timeout: Duration,
+    pub drain: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub enum LoadMode {
+    /// Arrivals at fixed, precomputed due times; latency measured from the due time.
+    Open(Schedule),
+    /// `users` concurrent users per stage; latency measured from the actual send.
+    Closed {
+        stages: Vec<UserStage>,
+        think_time: Option<Duration>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UserStage {
+    /// Offset from the start at which this stage ends.
+    pub until: Duration,
+    pub users: u32,
+}
+
+impl LoadMode {
+    pub fn max_users(&self) -> u32 {
+        match self {
+            LoadMode::Open(_) => 0,
+            LoadMode::Closed { stages, .. } => stages.iter().map(|s| s.users).max().unwrap_or(0),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            LoadMode::Open(_) => "open",
+            LoadMode::Closed { .. } => "closed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputPlan {
+    pub dir: PathBuf,
+    pub quiet: bool,
+}
+
+/// A problem with the command line (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl RunPlan {
+    pub fn resolve(args: RunArgs, scenario: Option<Scenario>) -> Result<RunPlan, UsageError> {
+        let scenario_file = args.scenario.clone();
+        let mut scenario = match scenario {
+            Some(s) => s,
+            None => adhoc_scenario(&args)?,
+        };
+        if let Some(t) = &args.target {
+            scenario.target = parse_target(t)?;
+        }
+        let load = resolve_load(&args, &scenario.load)?;
+        let requests = scenario
+            .requests
+            .iter()
+            .map(|r| merge_defaults(r, &scenario.defaults))
+            .collect();
+        let output = OutputPlan {
+            dir: args
+                .out
+                .clone()
+                .unwrap_or_else(|| default_out_dir(&scenario.name, SystemTime::now())),
+            quiet: args.quiet,
+        };
+        Ok(RunPlan {
+            name: scenario.name,
+            scenario_file,
+            target: scenario.target,
+            requests,
+            load,
+            thresholds: scenario.thresholds,
+            checks: scenario.checks,
+            redactor: Redactor::new(scenario.secrets),
+            output,
+            insecure: args.insecure,
+        })
+    }
+}
+
+fn parse_target(text: &str) -> Result<Target, UsageError> {
+    if text == "reference" {
+        return Ok(Target::Reference);
+    }
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| UsageError(format!("--target {text:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(UsageError(format!(
+            "--target {text:?} must be an http:// or https:// URL with a host, or \"reference\""
+        )));
+    }
+    Ok(Target::Url(text.trim_end_matches('/').to_string()))
+}
+
+/// Build a one-request scenario from `--url`, `-m`, `-H`, `-d`.
+fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
+    let text = args
+        .url
+        .as_deref()
+        .ok_or_else(|| UsageError("give a scenario file or --url URL".into()))?;
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| UsageError(format!("--url {text:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(UsageError(format!(
+            "--url {text:?} must be an http:// or https:// URL with a host"
+        )));
+    }
+    let origin = url.origin().ascii_serialization();
+    let mut path = url.path().to_string();
+    if let Some(q) = url.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        let (name, value) = h
+            .split_once(':')
+            .ok_or_else(|| UsageError(format!("-H {h:?}: expected 'Name: value'")))?;
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            return Err(UsageError(format!(
+                "-H {h:?}: {name:?} is not a valid header name"
+            )));
+        }
+        headers.push((name.to_string(), literal(value.trim())));
+    }
+    let method = args
+        .method
+        .clone()
+        .unwrap_or_else(|| "GET".into())
+        .to_ascii_uppercase();
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(UsageError(format!("-m {method:?} is not an HTTP method")));
+    }
+    let model = match (args.rate, args.concurrency) {
+        (Some(rate), _) => LoadModel::Open {
+            start_rate: rate,
+            stages: vec![],
+        },
+        (None, users) => LoadModel::Closed {
+            users: users.unwrap_or(DEFAULT_ADHOC_USERS),
+            stages: vec![],
+            think_time: None,
+        },
+    };
+    Ok(Scenario {
+        name: "adhoc".into(),
+        description: None,
+        target: Target::Url(origin),
+        defaults: Defaults::default(),
+        requests: vec![RequestSpec {
+            name: "adhoc".into(),
+            method,
+            path: literal(&path),
+            query: vec![],
+            headers,
+            body: args
+                .body
+                .as_deref()
+                .map_or(Body::None, |b| Body::Raw(literal(b))),
+            weight: 1,
+            timeout: None,
+            // Ad-hoc mode measures; it asserts nothing beyond "a response came back".
+            expect: Expectations {
+                status: (100..=599).collect(),
+                ..Expectations::default()
+            },
+        }],
+        load: LoadSpec {
+            model,
+            duration: None,
+            requests: None,
+            connections: None,
+            protocol: Protocol::Http1,
+            timeout: None,
+        },
+        thresholds: vec![],
+        checks: ChecksSpec {
+            passive: false,
+            ..ChecksSpec::default()
+        },
+        secrets: vec![],
+    })
+}
+
+fn literal(text: &str) -> Template {
+    Template {
+        parts: vec![Part::Lit(text.to_string())],
+    }
+}
+
+fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError> {
+    for (flag, value) in [("--rate", args.rate)] {
+        if let Some(v) = value
+            && !(v.is_finite() && v > 0.0)
+        {
+            return Err(UsageError(format!(
+                "{flag} must be a positive number of requests per second, got {v}"
+            )));
+        }
+    }
+    if args.concurrency == Some(0) {
+        return Err(UsageError("--concurrency must be at least 1".into()));
+    }
+    if args.connections == Some(0) {
+        return Err(UsageError("--connections must be at least 1".into()));
+    }
+    if args.requests == Some(0) {
+        return Err(UsageError("--requests must be at least 1".into()));
+    }
+    if args.threads == Some(0) {
+        return Err(UsageError("--threads must be at least 1".into()));
+    }
+    // The command line replaces the scenario's load model wholesale when it names one.
+    let model = match (args.rate, args.concurrency) {
+        (Some(rate), _) => LoadModel::Open {
+            start_rate: rate,
+            stages: vec![],
+        },
+        (None, Some(users)) => LoadModel::Closed {
+            users,
+            stages: vec![],
+            think_time: None,
+        },
+        (None, None) => spec.model.clone(),
+    };
+    let staged = match &model {
+        LoadModel::Open { stages, .. } | LoadModel::Closed { stages, .. } => !stages.is_empty(),
+    };
+    if staged && args.duration.is_some() {
+        return Err(UsageError(
+            "--duration conflicts with the scenario's [[load.stages]], which define the duration; \
+             drop --duration or pass --rate/--concurrency to replace the stages"
+                .into(),
+        ));
+    }
+    let max_requests = args.requests.or(spec.requests);
+    let explicit_duration = args.duration.or(spec.duration);
+    let (mode, duration) = match model {
+        LoadModel::Open { start_rate, stages } if stages.is_empty() => {
+            let d = explicit_duration.or(if max_requests.is_some() {
+                None
+            } else {
+                Some(DEFAULT_DURATION)
+            });
+            let schedule = Schedule::constant(start_rate, d);
+            (LoadMode::Open(schedule), d.unwrap_or(MAX_DURATION))
+        }
+        LoadModel::Open { start_rate, stages } => {
+            let pieces: Vec<(f64, f64)> = stages
+                .iter()
+                .map(|s| (s.duration.as_secs_f64(), s.target))
+                .collect();
+            let total: Duration = stages.iter().map(|s| s.duration).sum();
+            (LoadMode::Open(Schedule::ramped(start_rate, &pieces)), total)
+        }
+        LoadModel::Closed {
+            users,
+            stages,
+            think_time,
+        } => {
+            if stages.is_empty() {
+                let d = explicit_duration
+                    .or(if max_requests.is_some() {
+                        None
+                    } else {
+                        Some(DEFAULT_DURATION)
+                    })
+                    .unwrap_or(MAX_DURATION);
+                (
+                    LoadMode::Closed {
+                        stages: vec![UserStage { until: d, users }],
+                        think_time,
+                    },
+                    d,
+                )
+            } else {
+                let mut until = Duration::ZERO;
+                let stages: Vec<UserStage> = stages
+                    .iter()
+                    .map(|s| {
+                        until += s.duration;
+                        UserStage {
+                            until,
+                            users: s.target.round().max(0.0) as u32,
+                        }
+                    })
+                    .collect();
+                (LoadMode::Closed { stages, think_time }, until)
+            }
+        }
+    };
+    if duration > MAX_DURATION {
+        return Err(UsageError(format!(
+            "the load phase would last {}, more than the maximum of {}",
+            humantime::format_duration(duration),
+            humantime::format_duration(MAX_DURATION)
+        )));
+    }
+    let connections = args
+        .connections
+        .or(spec.connections)
+        .unwrap_or(match &mode {
+            LoadMode::Open(_) => DEFAULT_OPEN_CONNECTIONS,
+            LoadMode::Closed { .. } => mode.max_users().max(1),
+        });
+    let protocol = match args.protocol {
+        Some(ProtocolArg::Http1) => Protocol::Http1,
+        Some(ProtocolArg::Http2) => Protocol::Http2,
+        Some(ProtocolArg::H2c) => Protocol::H2c,
+        None => spec.protocol,
+    };
+    Ok(LoadPlan {
+        mode,
+        duration,
+        max_requests,
+        connections,
+        protocol,
+        threads: args.threads.unwrap_or_else(default_threads),
+        timeout: args.timeout.or(spec.timeout).unwrap_or(DEFAULT_TIMEOUT),
+        drain: DRAIN,
+    })
+}
+
+/// One client thread on small machines: with the target usually on the same two cores, a second
+/// client thread mostly adds contention (oha and wrk behave the same way there).
+fn default_threads() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus <= 2 { 1 } else { (cpus / 2).min(8) }
+}
+
+/// Request headers override default headers of the same name (case-insensitively); the request
+/// timeout overrides the default one.
+fn merge_defaults(r: &RequestSpec, d: &Defaults) -> RequestSpec {
+    let mut merged = r.clone();
+    let mut headers: Vec<(String, Template)> = d
+        .headers
+        .iter()
+        .filter(|(n, _)| !r.headers.iter().any(|(m, _)| m.eq_ignore_ascii_case(n)))
+        .cloned()
+        .collect();
+    headers.extend(r.headers.iter().cloned());
+    merged.headers = headers;
+    merged.timeout = r.timeout.or(d.timeout);
+    merged
+}
+
+/// `reports/<name>-<UTC timestamp>/`, e.g. `reports/quickstart-20261124T101500Z`.
+pub fn default_out_dir(name: &str, now: SystemTime) -> PathBuf {
+    let stamp: String = humantime::format_rfc3339_seconds(now)
+        .to_string()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    PathBuf::from("reports").join(format!("{safe}-{stamp}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adhoc(extra: impl FnOnce(&mut RunArgs)) -> Result<RunPlan, UsageError> {
+        let mut a = RunArgs {
+            url: Some("http://127.0.0.1:9/x?y=1".into()),
+            ..RunArgs::default()
+        };
+        extra(&mut a);
+        RunPlan::resolve(a, None)
+    }
+
+    #[test]
+    fn adhoc_defaults_to_a_bounded_closed_loop() {
+        let p = adhoc(|_| {}).unwrap();
+        assert_eq!(p.load.duration, DEFAULT_DURATION);
+        assert_eq!(p.load.connections, DEFAULT_ADHOC_USERS);
+        assert!(matches!(p.load.mode, LoadMode::Closed { .. }));
+        assert_eq!(p.target, Target::Url("http://127.0.0.1:9".into()));
+        assert_eq!(p.requests[0].path, literal("/x?y=1"));
+    }
+
+    #[test]
+    fn rate_makes_an_open_loop_with_the_requested_schedule() {
+        let p = adhoc(|a| {
+            a.rate = Some(100.0);
+            a.duration = Some(Duration::from_secs(3));
+        })
+        .unwrap();
+        match &p.load.mode {
+            LoadMode::Open(s) => assert_eq!(s.total(), Some(300)),
+            other => panic!("expected open loop, got {other:?}"),
+        }
+        assert_eq!(p.load.connections, DEFAULT_OPEN_CONNECTIONS);
+    }
+
+    #[test]
+    fn request_count_alone_bounds_the_run() {
+        let p = adhoc(|a| {
+            a.rate = Some(10.0);
+            a.requests = Some(25);
+        })
+        .unwrap();
+        assert_eq!(p.load.max_requests, Some(25));
+        assert_eq!(p.load.duration, MAX_DURATION);
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        assert!(adhoc(|a| a.rate = Some(0.0)).is_err());
+        assert!(adhoc(|a| a.headers = vec!["NoColon".into()]).is_err());
+        assert!(adhoc(|a| a.url = Some("ftp://x".into())).is_err());
+        assert!(adhoc(|a| a.duration = Some(Duration::from_secs(90_000))).is_err());
+    }
+
+    #[test]
+    fn out_dir_is_named_after_the_scenario_and_utc_time() {
+        // 1_795_000_000 s after the epoch is 2026-11-18T11:06:40Z.
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        assert_eq!(
+            default_out_dir("quick start", t),
+            PathBuf::from("reports/quick_start-20261118T110640Z")
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! Reports: building the one `Report` value from a plan and what the engine observed, and writing
+//! it out. `model.rs` is the shape; each writer (`json`, `csv`, `text`) renders it and nothing else.
+
+pub mod csv;
+pub mod json;
+pub mod model;
+pub mod text;
+pub mod thresholds;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::engine::client::ErrorKind;
+use crate::engine::stats::{LATE_AFTER, Observed, RequestStats};
+use crate::metrics::LatencySummary;
+use crate::plan::{LoadMode, RunPlan};
+use crate::scenario::Protocol;
+use model::*;
+
+impl Report {
+    /// Assemble the report. `checks` are the verdicts of the conformance checks (if any ran).
+    pub fn build(plan: &RunPlan, observed: &Observed, mut checks: Vec<CheckResult>) -> Report {
+        let r = &plan.redactor;
+        let overall = observed.overall();
+        let elapsed_s = observed.elapsed.as_secs_f64().max(1e-9);
+        let request_errors = overall.error_total();
+        let errors = request_errors + overall.expectation_failures;
+        let rps = |n: u64| n as f64 / elapsed_s;
+        let rate = |e: u64, n: u64| if n == 0 { 0.0 } else { e as f64 / n as f64 };
+
+        let requests: Vec<RequestReport> = plan
+            .requests
+            .iter()
+            .zip(&observed.requests)
+            .map(|(spec, s)| RequestReport {
+                name: spec.name.clone(),
+                method: spec.method.clone(),
+                requests: s.sent,
+                responses: s.responses,
+                errors: s.error_total() + s.expectation_failures,
+                request_errors: s.error_total(),
+                failed_expectations: s.expectation_failures,
+                rps: rps(s.sent),
+                latency_ms: LatencySummary::from(&s.hist),
+                status_codes: status_codes(s),
+                errors_by_kind: errors_by_kind(s),
+            })
+            .collect();
+
+        let mut error_samples = Vec::new();
+        for (spec, s) in plan.requests.iter().zip(&observed.requests) {
+            for (kind, sample) in &s.error_samples {
+                error_samples.push(ErrorSample {
+                    request: spec.name.clone(),
+                    kind: kind.name().into(),
+                    method: sample.method.clone(),
+                    url: r.text(&sample.url),
+                    message: r.text(&sample.message),
+                });
+            }
+        }
+
+        // Per-request expectations are checks too: a miss is a finding with evidence.
+        for (spec, s) in plan.requests.iter().zip(&observed.requests) {
+            // A request that accepts any response (ad-hoc mode) asserts nothing: no check.
+            if s.responses == 0 || spec.expect.accepts_anything() {
+                continue;
+            }
+            let id = format!("EXPECT-{}", spec.name);
+            checks.push(match &s.expectation_sample {
+                None => CheckResult {
+                    id,
+                    status: CheckStatus::Pass,
+                    message: format!("all {} responses met the expectations", s.responses),
+                    count: s.responses,
+                    evidence: vec![],
+                },
+                Some(sample) => CheckResult {
+                    id,
+                    status: CheckStatus::Fail,
+                    message: format!(
+                        "{} of {} responses missed the expectations; first: {}",
+                        s.expectation_failures,
+                        s.responses,
+                        r.text(&sample.message)
+                    ),
+                    count: s.expectation_failures,
+                    evidence: vec![Evidence {
+                        method: Some(sample.method.clone()),
+                        url: Some(r.text(&sample.url)),
+                        status: sample.status,
+                        curl: Some(curl(plan, spec, &sample.method, &sample.url)),
+                        note: Some(r.text(&sample.message)),
+                        ..Evidence::default()
+                    }],
+                },
+            });
+        }
+
+        let latency = LatencySummary::from(&overall.hist);
+        let mut threshold_results = Vec::new();
+        for t in &plan.thresholds {
+            let (stats, elapsed) = match &t.request {
+                Some(name) => match plan.requests.iter().position(|q| &q.name == name) {
+                    Some(i) => (&observed.requests[i], elapsed_s),
+                    None => continue,
+                },
+                None => (&overall, elapsed_s),
+            };
+            let summary = LatencySummary::from(&stats.hist);
+            let pct = |p: f64| stats.hist.percentile_ms(p);
+            threshold_results.push(thresholds::evaluate(
+                t,
+                thresholds::Figures {
+                    latency: &summary,
+                    percentile: &pct,
+                    error_rate: rate(stats.error_total() + stats.expectation_failures, stats.sent),
+                    rps: stats.sent as f64 / elapsed,
+                },
+            ));
+        }
+
+        let fail_on_warn = plan.checks.fail_on_warn;
+        let check_failed = checks.iter().any(|c| {
+            c.status == CheckStatus::Fail || (fail_on_warn && c.status == CheckStatus::Warn)
+        });
+        let outcome = if observed.interrupted {
+            Outcome::Interrupted
+        } else if check_failed {
+            Outcome::CheckFailed
+        } else if threshold_results.iter().any(|t| !t.passed) {
+            Outcome::ThresholdBreached
+        } else {
+            Outcome::Pass
+        };
+
+        let class_names = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+        let status_classes = observed
+            .by_class
+            .iter()
+            .zip(class_names)
+            .filter(|(h, _)| !h.is_empty())
+            .map(|(h, c)| StatusClass {
+                class: c.into(),
+                count: h.count(),
+                latency_ms: LatencySummary::from(h),
+            })
+            .collect();
+
+        let finished = observed.started_at + observed.elapsed;
+        Report {
+            schema_version: SCHEMA_VERSION.into(),
+            tool: Tool {
+                name: "loadproof".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            scenario: ScenarioInfo {
+                name: plan.name.clone(),
+                file: plan.scenario_file.as_ref().map(|p| p.display().to_string()),
+                target: r.text(&observed.base_url),
+            },
+            started_at: rfc3339(observed.started_at),
+            finished_at: rfc3339(finished),
+            outcome,
+            exit_code: outcome.exit_code(),
+            interrupted: observed.interrupted,
+            load: load_info(plan),
+            totals: Totals {
+                requests: overall.sent,
+                responses: overall.responses,
+                errors,
+                request_errors,
+                failed_expectations: overall.expectation_failures,
+                error_rate: rate(errors, overall.sent),
+                rps: rps(overall.sent),
+                elapsed_s,
+                bytes_received: overall.bytes_received,
+                bodies_truncated: overall.body_truncated,
+            },
+            latency_ms: latency,
+            open_loop: observed.open_loop.map(|counts| OpenLoop {
+                counts,
+                late_after_ms: LATE_AFTER.as_secs_f64() * 1000.0,
+            }),
+            status_codes: status_codes(&overall),
+            status_classes,
+            errors_by_kind: errors_by_kind(&overall),
+            error_samples,
+            requests,
+            series: observed.series.clone(),
+            checks,
+            thresholds: threshold_results,
+            histograms: Histograms {
+                encoding: "hdr-v2-deflate-base64".into(),
+                unit: "us".into(),
+                overall: overall.hist.to_base64(),
+                requests: plan
+                    .requests
+                    .iter()
+                    .zip(&observed.requests)
+                    .map(|(spec, s)| (spec.name.clone(), s.hist.to_base64()))
+                    .collect(),
+            },
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.exit_code
+    }
+}
+
+fn status_codes(s: &RequestStats) -> BTreeMap<String, u64> {
+    s.status.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn errors_by_kind(s: &RequestStats) -> BTreeMap<String, u64> {
+    ErrorKind::ALL
+        .iter()
+        .filter(|k| s.errors[k.index()] > 0)
+        .map(|k| (k.name().to_string(), s.errors[k.index()]))
+        .collect()
+}
+
+fn load_info(plan: &RunPlan) -> LoadInfo {
+    let l = &plan.load;
+    let (rate, users) = match &l.mode {
+        LoadMode::Open(s) => (
+            s.due(1).map(|d| {
+                if d.is_zero() {
+                    0.0
+                } else {
+                    1.0 / d.as_secs_f64()
+                }
+            }),
+            None,
+        ),
+        LoadMode::Closed { .. } => (None, Some(l.mode.max_users())),
+    };
+    LoadInfo {
+        mode: l.mode.name().into(),
+        protocol: match l.protocol {
+            Protocol::Http1 => "http1",
+            Protocol::Http2 => "http2",
+            Protocol::H2c => "h2c",
+        }
+        .into(),
+        connections: l.connections,
+        threads: l.threads,
+        planned_duration_s: l.duration.as_secs_f64(),
+        max_requests: l.max_requests,
+        rate,
+        users,
+        timeout_s: l.timeout.as_secs_f64(),
+    }
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+/// A `curl` command that reproduces a request: method, URL and the scenario's literal headers,
+/// with every secret redacted.
+fn curl(plan: &RunPlan, spec: &crate::scenario::RequestSpec, method: &str, url: &str) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut cmd = format!("curl -sS -X {method} {}", quote(&plan.redactor.text(url)));
+    for (name, value) in &spec.headers {
+        let mut text = String::new();
+        for p in &value.parts {
+            match p {
+                crate::scenario::Part::Lit(s) => text.push_str(s),
+                crate::scenario::Part::Secret(_) => text.push_str(crate::redact::MASK),
+                other => text.push_str(&format!("<{}>", placeholder_name(other))),
+            }
+        }
+        let shown = plan.redactor.header_value(name, &text);
+        cmd.push_str(&format!(" -H {}", quote(&format!("{name}: {shown}"))));
+    }
+    cmd
+}
+
+fn placeholder_name(p: &crate::scenario::Part) -> &'static str {
+    match p {
+        crate::scenario::Part::Uuid => "uuid",
+        crate::scenario::Part::Seq => "seq",
+        crate::scenario::Part::RandInt { .. } => "rand.int",
+        _ => "value",
+    }
+}
+
+/// A report file that could not be written (exit 3, with the path).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// Write every report file into `dir`. Each file is written under a temporary name and renamed,
+/// so a reader never sees a half-written report presented as complete.
+pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let files: [(&str, Vec<u8>); 2] = [
+        ("report.json", json::render(report)),
+        ("summary.csv", csv::render(report)),
+    ];
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, &bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| {
+                let _ = std::fs::remove_file(&tmp);
+                WriteError {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        written.push(path);
+    }
+    Ok(written)
+}

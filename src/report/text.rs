@@ -1,0 +1,164 @@
+//! The text summary printed on stdout: a table a person reads at a glance. Plain text, no colour
+//! and no cursor movement, so it reads the same in a terminal, a CI log and a file.
+
+use std::fmt::Write as _;
+
+use super::model::{CheckStatus, Report};
+
+pub fn render(report: &Report) -> String {
+    let mut o = String::new();
+    let l = &report.load;
+    let t = &report.totals;
+    let _ = writeln!(
+        o,
+        "loadproof {} · {} → {}",
+        report.tool.version, report.scenario.name, report.scenario.target
+    );
+    let shape = match (l.mode.as_str(), l.rate, l.users) {
+        ("open", Some(rate), _) => format!("open loop from {rate:.1} req/s"),
+        ("open", None, _) => "open loop".to_string(),
+        (_, _, Some(users)) => format!("closed loop, {users} users"),
+        _ => l.mode.clone(),
+    };
+    let _ = writeln!(
+        o,
+        "{shape} · {:.1}s planned · {} connections · {} · {} thread{}",
+        l.planned_duration_s,
+        l.connections,
+        l.protocol,
+        l.threads,
+        if l.threads == 1 { "" } else { "s" }
+    );
+    if report.interrupted {
+        let _ = writeln!(
+            o,
+            "INTERRUPTED: the figures below cover the run up to the interruption"
+        );
+    }
+    o.push('\n');
+    let _ = writeln!(
+        o,
+        "Requests   {} sent · {} responses · {} errors ({:.2}%) · {:.1} req/s over {:.2}s",
+        t.requests,
+        t.responses,
+        t.errors,
+        t.error_rate * 100.0,
+        t.rps,
+        t.elapsed_s
+    );
+    if let Some(ol) = &report.open_loop {
+        let c = &ol.counts;
+        let _ = writeln!(
+            o,
+            "Open loop  {} due · {} on time · {} late (> {} ms) · {} not sent",
+            c.due, c.sent_on_time, c.sent_late, ol.late_after_ms, c.not_sent
+        );
+    }
+    o.push('\n');
+    let name_w = report
+        .requests
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(3)
+        .max(12);
+    let _ = writeln!(
+        o,
+        "{:<name_w$} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "Latency (ms)", "count", "p50", "p90", "p99", "p99.9", "max", "mean"
+    );
+    let mut row = |name: &str, s: &crate::metrics::LatencySummary| {
+        let _ = writeln!(
+            o,
+            "{:<name_w$} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            name, s.count, s.p50, s.p90, s.p99, s.p99_9, s.max, s.mean
+        );
+    };
+    row("all", &report.latency_ms);
+    if report.requests.len() > 1 {
+        for r in &report.requests {
+            row(&r.name, &r.latency_ms);
+        }
+    }
+    o.push('\n');
+    if !report.status_codes.is_empty() {
+        let codes: Vec<String> = report
+            .status_codes
+            .iter()
+            .map(|(c, n)| format!("{c} ×{n}"))
+            .collect();
+        let _ = writeln!(o, "Status     {}", codes.join(" · "));
+    }
+    if !report.errors_by_kind.is_empty() {
+        let kinds: Vec<String> = report
+            .errors_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} ×{n}"))
+            .collect();
+        let _ = writeln!(o, "Errors     {}", kinds.join(" · "));
+        for s in report.error_samples.iter().take(5) {
+            let _ = writeln!(
+                o,
+                "           {} ({}): {} {} — {}",
+                s.kind, s.request, s.method, s.url, s.message
+            );
+        }
+    }
+    if !report.checks.is_empty() {
+        let _ = writeln!(o, "\nChecks");
+        let id_w = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(8);
+        for c in &report.checks {
+            let mark = match c.status {
+                CheckStatus::Fail => "FAIL",
+                CheckStatus::Warn => "warn",
+                CheckStatus::Pass => "pass",
+                CheckStatus::Skip => "skip",
+                CheckStatus::Error => "ERR ",
+            };
+            let _ = writeln!(o, "  {mark}  {:<id_w$}  {}", c.id, c.message);
+        }
+        for c in report
+            .checks
+            .iter()
+            .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+        {
+            for e in c.evidence.iter().take(1) {
+                let _ = writeln!(o, "\n  {} evidence:", c.id);
+                if let (Some(m), Some(u)) = (&e.method, &e.url) {
+                    let status = e.status.map_or(String::new(), |s| format!(" → {s}"));
+                    let _ = writeln!(o, "    {m} {u}{status}");
+                }
+                if let Some(n) = &e.note {
+                    let _ = writeln!(o, "    {n}");
+                }
+                if let Some(curl) = &e.curl {
+                    let _ = writeln!(o, "    reproduce: {curl}");
+                }
+            }
+        }
+    }
+    if !report.thresholds.is_empty() {
+        let _ = writeln!(o, "\nThresholds");
+        for th in &report.thresholds {
+            let scope = th.request.as_deref().unwrap_or("all");
+            let _ = writeln!(
+                o,
+                "  {}  {} {} {:.2} {} ({scope}): actual {:.2} {}",
+                if th.passed { "pass" } else { "FAIL" },
+                th.metric,
+                th.op,
+                th.limit,
+                th.unit,
+                th.actual,
+                th.unit
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\nOutcome    {} (exit {})",
+        report.outcome.as_str(),
+        report.exit_code
+    );
+    o
+}

@@ -1,0 +1,113 @@
+//! Threshold evaluation (LAT-xx): a pure function from the thresholds and the measured figures to
+//! verdicts. A breach makes the run exit 5.
+
+use crate::metrics::LatencySummary;
+use crate::report::model::ThresholdResult;
+use crate::scenario::{Bound, Metric, Threshold};
+
+/// The figures a threshold can be judged against, for the whole run or one request name.
+#[derive(Clone, Copy)]
+pub struct Figures<'a> {
+    pub latency: &'a LatencySummary,
+    /// Full-precision percentiles come from the histogram, not the rounded summary.
+    pub percentile: &'a dyn Fn(f64) -> f64,
+    pub error_rate: f64,
+    pub rps: f64,
+}
+
+pub fn metric_name(m: Metric) -> String {
+    match m {
+        Metric::Percentile(p) => format!("p{p}"),
+        Metric::Max => "max".into(),
+        Metric::Mean => "mean".into(),
+        Metric::ErrorRate => "error_rate".into(),
+        Metric::Rps => "rps".into(),
+    }
+}
+
+pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
+    let (actual, unit) = match t.metric {
+        Metric::Percentile(p) => ((f.percentile)(p), "ms"),
+        Metric::Max => (f.latency.max, "ms"),
+        Metric::Mean => (f.latency.mean, "ms"),
+        Metric::ErrorRate => (f.error_rate, "ratio"),
+        Metric::Rps => (f.rps, "req/s"),
+    };
+    let (op, limit, passed) = match t.bound {
+        Bound::MaxLatency(d) => {
+            let limit = d.as_secs_f64() * 1000.0;
+            ("<=", limit, actual <= limit)
+        }
+        Bound::MaxValue(v) => ("<=", v, actual <= v),
+        Bound::MinValue(v) => (">=", v, actual >= v),
+    };
+    ThresholdResult {
+        metric: metric_name(t.metric),
+        request: t.request.clone(),
+        op: op.into(),
+        limit,
+        actual,
+        unit: unit.into(),
+        passed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn figures<'a>(l: &'a LatencySummary, pct: &'a dyn Fn(f64) -> f64) -> Figures<'a> {
+        Figures {
+            latency: l,
+            percentile: pct,
+            error_rate: 0.02,
+            rps: 95.0,
+        }
+    }
+
+    #[test]
+    fn latency_error_rate_and_throughput_bounds() {
+        let l = LatencySummary {
+            p99: 120.0,
+            max: 300.0,
+            mean: 40.0,
+            ..Default::default()
+        };
+        let pct = |p: f64| if p >= 99.0 { 120.0 } else { 10.0 };
+        let th = |metric, bound| Threshold {
+            metric,
+            request: None,
+            bound,
+        };
+        let ok = evaluate(
+            &th(
+                Metric::Percentile(99.0),
+                Bound::MaxLatency(Duration::from_millis(150)),
+            ),
+            figures(&l, &pct),
+        );
+        assert!(ok.passed && ok.metric == "p99" && ok.unit == "ms");
+        let bad = evaluate(
+            &th(Metric::Max, Bound::MaxLatency(Duration::from_millis(250))),
+            figures(&l, &pct),
+        );
+        assert!(!bad.passed);
+        assert!(
+            !evaluate(
+                &th(Metric::ErrorRate, Bound::MaxValue(0.01)),
+                figures(&l, &pct)
+            )
+            .passed
+        );
+        assert!(
+            evaluate(
+                &th(Metric::ErrorRate, Bound::MaxValue(0.05)),
+                figures(&l, &pct)
+            )
+            .passed
+        );
+        assert!(!evaluate(&th(Metric::Rps, Bound::MinValue(100.0)), figures(&l, &pct)).passed);
+        assert_eq!(metric_name(Metric::Percentile(99.9)), "p99.9");
+    }
+}

@@ -1,0 +1,2509 @@
+//! Walks the span tree against the scenario schema, collecting every problem.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use super::diag::{self, Diagnostic};
+use super::model::*;
+use super::template::{self, Piece};
+use super::tree::{Entry, Kind, Node, get};
+
+/// Where a template is being compiled: variables may only use `${env.*}`.
+#[derive(Clone, Copy, PartialEq)]
+enum TplScope {
+    Vars,
+    Secrets,
+    Request,
+}
+
+pub(crate) struct Cx<'a> {
+    origin: &'a str,
+    src: &'a str,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    pub diags: Vec<Diagnostic>,
+    secrets: Vec<String>,
+    vars: Vec<(String, Vec<Part>)>,
+    secret_vars: Vec<(String, String)>,
+    /// `vars.NAME` / `secrets.NAME` whose value had errors (already reported): references to
+    /// them fail silently instead of cascading into "unknown variable".
+    broken_vars: Vec<String>,
+    /// Request names, in file order, with the span of the name value.
+    request_names: Vec<(String, Range<usize>)>,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "target",
+    "vars",
+    "secrets",
+    "defaults",
+    "requests",
+    "load",
+    "thresholds",
+    "checks",
+];
+
+/// Best "did you mean" candidate for `word`, if one is close enough.
+pub(crate) fn suggest<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let lower = word.to_ascii_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        if c == word {
+            continue;
+        }
+        let score = if c.eq_ignore_ascii_case(word) {
+            1.0
+        } else {
+            let jw = strsim::jaro_winkler(&lower, &c.to_ascii_lowercase());
+            let edits = strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase());
+            // Jaro-Winkler is noisy on short words: also accept one edit (or a transposition),
+            // and two edits on longer words.
+            if edits <= 1 && c.len() >= 3 {
+                jw.max(0.85)
+            } else if edits == 2 && c.len() >= 7 {
+                jw.max(0.83)
+            } else {
+                jw
+            }
+        };
+        if score >= 0.82 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn is_request_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+fn is_pointer(s: &str) -> bool {
+    s.is_empty() || s.starts_with('/')
+}
+
+fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fmt_duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// Parse a percentile metric name like `p99.9`.
+fn parse_percentile(s: &str) -> Option<f64> {
+    let num = s.strip_prefix('p')?;
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let p: f64 = num.parse().ok()?;
+    (p > 0.0 && p < 100.0).then_some(p)
+}
+
+struct ParsedRequest {
+    spec: Option<RequestSpec>,
+    weight_entry: Option<Range<usize>>,
+    weight: Option<u32>,
+}
+
+struct StageIn<'t> {
+    node: &'t Node,
+    duration: Option<Duration>,
+    rate: Option<(f64, &'t Entry)>,
+    users: Option<(u32, &'t Entry)>,
+    rate_key: Option<&'t Entry>,
+    users_key: Option<&'t Entry>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(origin: &'a str, src: &'a str, env: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Self {
+            origin,
+            src,
+            env,
+            diags: Vec::new(),
+            secrets: Vec::new(),
+            vars: Vec::new(),
+            secret_vars: Vec::new(),
+            broken_vars: Vec::new(),
+            request_names: Vec::new(),
+        }
+    }
+
+    // ----- reporting -------------------------------------------------------------------------
+
+    pub fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.diags.push(diag::make(
+            self.origin,
+            self.src,
+            span,
+            message.into(),
+            None,
+        ));
+    }
+
+    pub fn err_hint(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diags.push(diag::make(
+            self.origin,
+            self.src,
+            span,
+            message.into(),
+            Some(hint.into()),
+        ));
+    }
+
+    fn check_keys(&mut self, entries: &[Entry], known: &[&str], place: &str) {
+        for e in entries {
+            if known.contains(&e.key.as_str()) {
+                continue;
+            }
+            let message = format!("unknown key `{}` in {place}", e.key);
+            match suggest(&e.key, known.iter().copied()) {
+                Some(s) => {
+                    self.err_hint(e.key_span.clone(), message, format!("did you mean `{s}`?"))
+                }
+                None => self.err_hint(
+                    e.key_span.clone(),
+                    message,
+                    format!("expected one of: {}", known.join(", ")),
+                ),
+            }
+        }
+    }
+
+    fn type_err(&mut self, e: &Entry, expected: &str) {
+        let message = format!(
+            "wrong type for `{}`: expected {expected}, found {}",
+            e.key,
+            e.value.describe()
+        );
+        self.err(e.value.span.clone(), message);
+    }
+
+    fn missing(&mut self, span: Range<usize>, key: &str, place: &str, hint: &str) {
+        self.err_hint(
+            span,
+            format!("missing required key `{key}` in {place}"),
+            hint,
+        );
+    }
+
+    // ----- typed getters ---------------------------------------------------------------------
+
+    fn str_of(&mut self, e: &Entry) -> Option<String> {
+        match &e.value.kind {
+            Kind::String(s) => Some(s.clone()),
+            _ => {
+                self.type_err(e, "a string");
+                None
+            }
+        }
+    }
+
+    fn bool_of(&mut self, e: &Entry) -> Option<bool> {
+        match e.value.kind {
+            Kind::Bool(b) => Some(b),
+            _ => {
+                self.type_err(e, "a boolean (true or false)");
+                None
+            }
+        }
+    }
+
+    fn table_of<'t>(&mut self, e: &'t Entry) -> Option<&'t [Entry]> {
+        match &e.value.kind {
+            Kind::Table(t) => Some(t),
+            _ => {
+                self.type_err(e, "a table");
+                None
+            }
+        }
+    }
+
+    fn int_in(&mut self, e: &Entry, lo: i64, hi: i64) -> Option<i64> {
+        match e.value.kind {
+            Kind::Integer(i) if i >= lo && i <= hi => Some(i),
+            Kind::Integer(i) => {
+                let range = if hi == i64::MAX || hi == i64::from(u32::MAX) {
+                    format!("at least {lo}")
+                } else {
+                    format!("between {lo} and {hi}")
+                };
+                self.err(
+                    e.value.span.clone(),
+                    format!("`{}` must be {range}, found {i}", e.key),
+                );
+                None
+            }
+            _ => {
+                self.type_err(e, "an integer");
+                None
+            }
+        }
+    }
+
+    fn u32_in(&mut self, e: &Entry, lo: u32, hi: u32) -> Option<u32> {
+        self.int_in(e, i64::from(lo), i64::from(hi))
+            .and_then(|v| u32::try_from(v).ok())
+    }
+
+    /// A finite number (integer or float).
+    fn number(&mut self, e: &Entry) -> Option<f64> {
+        match e.value.kind {
+            Kind::Integer(i) => Some(i as f64),
+            Kind::Float(x) if x.is_finite() => Some(x),
+            Kind::Float(_) => {
+                self.err(
+                    e.value.span.clone(),
+                    format!("`{}` must be a finite number", e.key),
+                );
+                None
+            }
+            _ => {
+                self.type_err(e, "a number");
+                None
+            }
+        }
+    }
+
+    fn choice(&mut self, e: &Entry, options: &[&str]) -> Option<String> {
+        let s = self.str_of(e)?;
+        if options.contains(&s.as_str()) {
+            return Some(s);
+        }
+        let message = format!(
+            "invalid value {s:?} for `{}`: expected one of {}",
+            e.key,
+            quote_list(options)
+        );
+        match suggest(&s, options.iter().copied()) {
+            Some(c) => self.err_hint(
+                e.value.span.clone(),
+                message,
+                format!("did you mean \"{c}\"?"),
+            ),
+            None => self.err(e.value.span.clone(), message),
+        }
+        None
+    }
+
+    /// A duration string (`"30s"`), optionally required to be non-zero.
+    fn duration(&mut self, e: &Entry, nonzero: bool) -> Option<Duration> {
+        let text = match &e.value.kind {
+            Kind::String(s) => s,
+            Kind::Integer(i) => {
+                let message = format!(
+                    "wrong type for `{}`: expected a duration string like \"30s\", found integer {i}",
+                    e.key
+                );
+                self.err_hint(
+                    e.value.span.clone(),
+                    message,
+                    format!(
+                        "durations are strings with a unit: write `{} = \"{i}s\"` (or \"{i}ms\")",
+                        e.key
+                    ),
+                );
+                return None;
+            }
+            _ => {
+                let message = format!(
+                    "wrong type for `{}`: expected a duration string like \"30s\", found {}",
+                    e.key,
+                    e.value.describe()
+                );
+                self.err_hint(
+                    e.value.span.clone(),
+                    message,
+                    "durations are strings such as \"250ms\", \"30s\" or \"1m30s\"",
+                );
+                return None;
+            }
+        };
+        match humantime::parse_duration(text.trim()) {
+            Ok(d) if nonzero && d.is_zero() => {
+                self.err(
+                    e.value.span.clone(),
+                    format!("`{}` must be greater than zero", e.key),
+                );
+                None
+            }
+            Ok(d) => Some(d),
+            Err(err) => {
+                self.err_hint(
+                    e.value.span.clone(),
+                    format!("invalid duration {text:?} for `{}`: {err}", e.key),
+                    "use a number with a unit, such as \"250ms\", \"30s\", \"5m\" or \"1m30s\"",
+                );
+                None
+            }
+        }
+    }
+
+    fn pointer(&mut self, e: &Entry) -> Option<String> {
+        let s = self.str_of(e)?;
+        if is_pointer(&s) {
+            Some(s)
+        } else {
+            self.err_hint(
+                e.value.span.clone(),
+                format!("invalid JSON pointer {s:?} for `{}`", e.key),
+                format!(
+                    "a JSON pointer is \"\" (the whole document) or starts with `/`, e.g. \"/{s}\""
+                ),
+            );
+            None
+        }
+    }
+
+    fn header_name(&mut self, name: &str, span: Range<usize>) -> bool {
+        if is_token(name) {
+            true
+        } else {
+            self.err_hint(
+                span,
+                format!("invalid header name {name:?}"),
+                "header names are HTTP tokens: letters, digits and !#$%&'*+-.^_`|~ (no spaces or colons)",
+            );
+            false
+        }
+    }
+
+    /// A `request = "name"` reference, which must name an existing request.
+    fn request_ref(&mut self, e: &Entry) -> Option<String> {
+        let s = self.str_of(e)?;
+        if self.request_names.iter().any(|(n, _)| *n == s) {
+            return Some(s);
+        }
+        let names: Vec<String> = self.request_names.iter().map(|(n, _)| n.clone()).collect();
+        let message = format!("unknown request `{s}` in `{}`", e.key);
+        let hint = match suggest(&s, names.iter().map(String::as_str)) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None if names.is_empty() => "no requests are defined".to_string(),
+            None => format!("defined requests: {}", names.join(", ")),
+        };
+        self.err_hint(e.value.span.clone(), message, hint);
+        None
+    }
+
+    fn status_list(&mut self, e: &Entry) -> Option<Vec<u16>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        let items: Vec<&Node> = match &e.value.kind {
+            Kind::Integer(_) => vec![&e.value],
+            Kind::Array(items) => {
+                if items.is_empty() {
+                    self.err_hint(
+                        e.value.span.clone(),
+                        format!("`{}` is an empty list", e.key),
+                        "list at least one status code, e.g. [200, 201]",
+                    );
+                    return None;
+                }
+                items.iter().collect()
+            }
+            _ => {
+                self.type_err(
+                    e,
+                    "a status code or an array of status codes, like 200 or [200, 201]",
+                );
+                return None;
+            }
+        };
+        for node in items {
+            match node.kind {
+                Kind::Integer(i) if (100..=599).contains(&i) => {
+                    let code = i as u16;
+                    if !out.contains(&code) {
+                        out.push(code);
+                    }
+                }
+                Kind::Integer(i) => {
+                    self.err(
+                        node.span.clone(),
+                        format!("invalid HTTP status {i}: must be between 100 and 599"),
+                    );
+                    ok = false;
+                }
+                _ => {
+                    self.err(
+                        node.span.clone(),
+                        format!(
+                            "expected an HTTP status code (integer), found {}",
+                            node.describe()
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    // ----- templates -------------------------------------------------------------------------
+
+    /// Map a byte range inside the decoded string value of `node` back to the source, by finding
+    /// the same occurrence of that text in the raw source of the value. Falls back to the span of
+    /// the whole value when the raw text differs (escapes).
+    fn locate(&self, node: &Node, decoded: &str, range: Range<usize>) -> Range<usize> {
+        let Some(raw) = self.src.get(node.span.clone()) else {
+            return node.span.clone();
+        };
+        let Some(needle) = decoded.get(range.clone()) else {
+            return node.span.clone();
+        };
+        if needle.is_empty() {
+            return node.span.clone();
+        }
+        let k = decoded[..range.start].match_indices(needle).count();
+        match raw.match_indices(needle).nth(k) {
+            Some((i, _)) => node.span.start + i..node.span.start + i + needle.len(),
+            None => node.span.clone(),
+        }
+    }
+
+    fn add_secret(&mut self, value: &str) {
+        if !value.is_empty() && !self.secrets.iter().any(|s| s == value) {
+            self.secrets.push(value.to_string());
+        }
+    }
+
+    /// Compile a template string held by `node` (a string node).
+    fn compile(&mut self, node: &Node, text: &str, scope: TplScope) -> Option<Template> {
+        let (pieces, unclosed) = template::split(text);
+        let mut ok = true;
+        let mut t = Template::default();
+        for piece in pieces {
+            match piece {
+                Piece::Lit(s) => template::push_part(&mut t, Part::Lit(s)),
+                Piece::Ph { body, range } => {
+                    let span = self.locate(node, text, range);
+                    match self.placeholder(body.trim(), span, scope) {
+                        Some(parts) => {
+                            for p in parts {
+                                template::push_part(&mut t, p);
+                            }
+                        }
+                        None => ok = false,
+                    }
+                }
+            }
+        }
+        if let Some((range, message)) = unclosed {
+            let span = self.locate(node, text, range);
+            self.err_hint(
+                span,
+                message,
+                "close it with `}`, or write `$${` for a literal `${`",
+            );
+            ok = false;
+        }
+        ok.then_some(t)
+    }
+
+    /// Compile a template from an entry whose value must be a string.
+    fn template_of(&mut self, e: &Entry, scope: TplScope) -> Option<Template> {
+        let text = self.str_of(e)?;
+        self.compile(&e.value, &text, scope)
+    }
+
+    fn placeholder(
+        &mut self,
+        body: &str,
+        span: Range<usize>,
+        scope: TplScope,
+    ) -> Option<Vec<Part>> {
+        let in_vars = scope != TplScope::Request;
+        let scope_name = if scope == TplScope::Secrets {
+            "[secrets]"
+        } else {
+            "[vars]"
+        };
+        if let Some(name) = body.strip_prefix("env.") {
+            if !template::is_ident(name) {
+                self.err(
+                    span,
+                    format!("invalid environment variable name {name:?} in `${{{body}}}`"),
+                );
+                return None;
+            }
+            return match (self.env)(name) {
+                Some(v) => {
+                    self.add_secret(&v);
+                    Some(vec![Part::Secret(v)])
+                }
+                None => {
+                    self.err_hint(
+                        span,
+                        format!(
+                            "environment variable `{name}` is not set (used by `${{env.{name}}}`)"
+                        ),
+                        format!("set {name} in the environment"),
+                    );
+                    None
+                }
+            };
+        }
+        let dynamic = body == "uuid" || body == "seq" || body.starts_with("rand.int");
+        if dynamic && in_vars {
+            self.err_hint(
+                span,
+                format!(
+                    "`${{{body}}}` is not allowed in {scope_name}: variables are per-run constants"
+                ),
+                "use the placeholder directly in the request template instead",
+            );
+            return None;
+        }
+        if body == "uuid" {
+            return Some(vec![Part::Uuid]);
+        }
+        if body == "seq" {
+            return Some(vec![Part::Seq]);
+        }
+        if let Some(r) = template::parse_rand_int(body) {
+            return match r {
+                Ok((lo, hi)) => Some(vec![Part::RandInt { lo, hi }]),
+                Err(message) => {
+                    self.err(span, message);
+                    None
+                }
+            };
+        }
+        let var_ref = body
+            .strip_prefix("vars.")
+            .map(|n| (n, true))
+            .or_else(|| body.strip_prefix("secrets.").map(|n| (n, false)));
+        if let Some((name, is_var)) = var_ref {
+            if in_vars {
+                self.err(
+                    span,
+                    format!("`${{{body}}}`: variables cannot reference other variables"),
+                );
+                return None;
+            }
+            if self.broken_vars.iter().any(|b| b == body) {
+                return None;
+            }
+            if is_var {
+                if let Some((_, parts)) = self.vars.iter().find(|(n, _)| n == name) {
+                    return Some(parts.clone());
+                }
+            } else if let Some((_, v)) = self.secret_vars.iter().find(|(n, _)| n == name) {
+                return Some(vec![Part::Secret(v.clone())]);
+            }
+            let (table, other_table, other_prefix) = if is_var {
+                (
+                    "[vars]",
+                    &self
+                        .secret_vars
+                        .iter()
+                        .map(|(n, _)| n.clone())
+                        .collect::<Vec<_>>(),
+                    "secrets",
+                )
+            } else {
+                (
+                    "[secrets]",
+                    &self.vars.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+                    "vars",
+                )
+            };
+            let own: Vec<String> = if is_var {
+                self.vars.iter().map(|(n, _)| n.clone()).collect()
+            } else {
+                self.secret_vars.iter().map(|(n, _)| n.clone()).collect()
+            };
+            let prefix = if is_var { "vars" } else { "secrets" };
+            let message =
+                format!("unknown variable `{name}` in `${{{body}}}`: not declared in {table}");
+            let hint = if other_table.iter().any(|n| n == name) {
+                format!(
+                    "`{name}` is declared in [{other_prefix}]; write `${{{other_prefix}.{name}}}`"
+                )
+            } else if let Some(c) = suggest(name, own.iter().map(String::as_str)) {
+                format!("did you mean `${{{prefix}.{c}}}`?")
+            } else {
+                format!("declare it in {table}")
+            };
+            self.err_hint(span, message, hint);
+            return None;
+        }
+        // Unknown placeholder: suggest the closest known form.
+        let mut candidates: Vec<String> = vec!["uuid".into(), "seq".into()];
+        candidates.extend(self.vars.iter().map(|(n, _)| format!("vars.{n}")));
+        candidates.extend(self.secret_vars.iter().map(|(n, _)| format!("secrets.{n}")));
+        let mut hint = suggest(body, candidates.iter().map(String::as_str))
+            .map(|c| format!("did you mean `${{{c}}}`?"));
+        if hint.is_none() {
+            if let Some((prefix, rest)) = body.split_once('.') {
+                if let Some(p) = suggest(prefix, ["env", "vars", "secrets", "rand"]) {
+                    hint = Some(format!("did you mean `${{{p}.{rest}}}`?"));
+                }
+            } else if suggest(body, ["rand", "rand.int"]).is_some() || body.starts_with("rand") {
+                hint = Some("did you mean `${rand.int(LO, HI)}`?".to_string());
+            }
+        }
+        let hint = hint.unwrap_or_else(|| {
+            "known placeholders: ${env.NAME}, ${vars.NAME}, ${secrets.NAME}, ${uuid}, ${seq}, ${rand.int(LO, HI)}; write $${ for a literal ${".to_string()
+        });
+        self.err_hint(span, format!("unknown placeholder `${{{body}}}`"), hint);
+        None
+    }
+
+    /// A table of name -> template (headers, query, defaults.headers).
+    fn template_table(
+        &mut self,
+        e: &Entry,
+        headers: bool,
+        allow_scalars: bool,
+    ) -> Vec<(String, Template)> {
+        let mut out = Vec::new();
+        let Some(t) = self.table_of(e) else {
+            return out;
+        };
+        for item in t {
+            if headers && !self.header_name(&item.key, item.key_span.clone()) {
+                continue;
+            }
+            let one = |cx: &mut Self, node: &Node| -> Option<Template> {
+                match &node.kind {
+                    Kind::String(s) => cx.compile(node, s, TplScope::Request),
+                    Kind::Integer(i) if allow_scalars => Some(Template {
+                        parts: vec![Part::Lit(i.to_string())],
+                    }),
+                    Kind::Float(x) if allow_scalars && x.is_finite() => Some(Template {
+                        parts: vec![Part::Lit(x.to_string())],
+                    }),
+                    Kind::Bool(b) if allow_scalars => Some(Template {
+                        parts: vec![Part::Lit(b.to_string())],
+                    }),
+                    _ => {
+                        let expected = if allow_scalars {
+                            "a string, number or boolean (or an array of them)"
+                        } else {
+                            "a string"
+                        };
+                        cx.err(
+                            node.span.clone(),
+                            format!(
+                                "wrong type for `{}`: expected {expected}, found {}",
+                                item.key,
+                                node.describe()
+                            ),
+                        );
+                        None
+                    }
+                }
+            };
+            match &item.value.kind {
+                Kind::Array(items) if allow_scalars => {
+                    for node in items {
+                        if let Some(t) = one(self, node) {
+                            out.push((item.key.clone(), t));
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(t) = one(self, &item.value) {
+                        out.push((item.key.clone(), t));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn json_template(&mut self, node: &Node) -> Option<JsonTemplate> {
+        Some(match &node.kind {
+            Kind::Null => JsonTemplate::Null,
+            Kind::Bool(b) => JsonTemplate::Bool(*b),
+            Kind::Integer(i) => JsonTemplate::Number((*i).into()),
+            Kind::Float(x) => match serde_json::Number::from_f64(*x) {
+                Some(n) => JsonTemplate::Number(n),
+                None => {
+                    self.err(node.span.clone(), "JSON cannot represent NaN or infinity");
+                    return None;
+                }
+            },
+            Kind::String(s) => JsonTemplate::String(self.compile(node, s, TplScope::Request)?),
+            Kind::Datetime(d) => {
+                self.err_hint(
+                    node.span.clone(),
+                    format!("a TOML datetime ({d}) has no JSON equivalent"),
+                    format!("quote it as a string: \"{d}\""),
+                );
+                return None;
+            }
+            Kind::Array(items) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for item in items {
+                    match self.json_template(item) {
+                        Some(v) => out.push(v),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                JsonTemplate::Array(out)
+            }
+            Kind::Table(entries) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for e in entries {
+                    match self.json_template(&e.value) {
+                        Some(v) => out.push((e.key.clone(), v)),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                JsonTemplate::Object(out)
+            }
+        })
+    }
+
+    fn json_value(&mut self, node: &Node) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        Some(match &node.kind {
+            Kind::Null => Value::Null,
+            Kind::Bool(b) => Value::Bool(*b),
+            Kind::Integer(i) => Value::Number((*i).into()),
+            Kind::Float(x) => match serde_json::Number::from_f64(*x) {
+                Some(n) => Value::Number(n),
+                None => {
+                    self.err(node.span.clone(), "JSON cannot represent NaN or infinity");
+                    return None;
+                }
+            },
+            Kind::String(s) => Value::String(s.clone()),
+            Kind::Datetime(d) => {
+                self.err_hint(
+                    node.span.clone(),
+                    format!("a TOML datetime ({d}) has no JSON equivalent"),
+                    format!("quote it as a string: \"{d}\""),
+                );
+                return None;
+            }
+            Kind::Array(items) => {
+                let values: Vec<Option<Value>> = items.iter().map(|n| self.json_value(n)).collect();
+                Value::Array(values.into_iter().collect::<Option<Vec<_>>>()?)
+            }
+            Kind::Table(entries) => {
+                let mut map = serde_json::Map::new();
+                let mut ok = true;
+                for e in entries {
+                    match self.json_value(&e.value) {
+                        Some(v) => {
+                            map.insert(e.key.clone(), v);
+                        }
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Value::Object(map)
+            }
+        })
+    }
+
+    // ----- sections --------------------------------------------------------------------------
+
+    pub fn scenario(mut self, root: &Node) -> Result<Scenario, Vec<Diagnostic>> {
+        let Some(top) = root.table() else {
+            self.err(
+                root.span.clone(),
+                format!(
+                    "a scenario must be a table/object, found {}",
+                    root.describe()
+                ),
+            );
+            return Err(self.diags);
+        };
+        self.check_keys(top, TOP_KEYS, "the top level");
+        let root_span = root.span.clone();
+
+        let name = match get(top, "name") {
+            Some(e) => match self.str_of(e) {
+                Some(s) if s.trim().is_empty() => {
+                    self.err(e.value.span.clone(), "`name` must not be empty");
+                    None
+                }
+                other => other,
+            },
+            None => Some(
+                std::path::Path::new(self.origin)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "scenario".to_string()),
+            ),
+        };
+        let description = get(top, "description").and_then(|e| self.str_of(e));
+        let target = match get(top, "target") {
+            Some(e) => self.target(e),
+            None => {
+                self.missing(
+                    root_span.clone(),
+                    "target",
+                    "the top level",
+                    "add `target = \"https://api.example.com\"` (or `target = \"reference\"` for the built-in API)",
+                );
+                None
+            }
+        };
+
+        if let Some(e) = get(top, "vars") {
+            self.variables(e, TplScope::Vars);
+        }
+        if let Some(e) = get(top, "secrets") {
+            self.variables(e, TplScope::Secrets);
+        }
+        let defaults = match get(top, "defaults") {
+            Some(e) => self.defaults(e),
+            None => Some(Defaults::default()),
+        };
+
+        // Requests: collect names first so that every reference can be checked.
+        let request_nodes = match get(top, "requests") {
+            Some(e) => self.request_nodes(e),
+            None => {
+                self.missing(
+                    root_span.clone(),
+                    "requests",
+                    "the top level",
+                    "add at least one [[requests]] table with a `name` and a `path`",
+                );
+                None
+            }
+        };
+        let mut requests = Vec::new();
+        let mut requests_ok = request_nodes.is_some();
+        let mut weights = Vec::new();
+        if let Some(nodes) = request_nodes {
+            self.collect_request_names(nodes);
+            for node in nodes.iter() {
+                let parsed = self.request(node);
+                weights.push((parsed.weight, parsed.weight_entry.clone()));
+                match parsed.spec {
+                    Some(spec) => requests.push(spec),
+                    None => requests_ok = false,
+                }
+            }
+            // Cross check: something must be sent.
+            if !nodes.is_empty() && weights.iter().all(|(w, _)| *w == Some(0)) {
+                let span = weights
+                    .iter()
+                    .find_map(|(_, s)| s.clone())
+                    .unwrap_or_else(|| nodes[0].span.clone());
+                self.err_hint(
+                    span,
+                    "all requests have weight 0: nothing to send",
+                    "give at least one request a positive `weight` (the default is 1)",
+                );
+            }
+        }
+
+        let load = match get(top, "load") {
+            Some(e) => self.load(e),
+            None => {
+                self.missing(
+                    root_span.clone(),
+                    "load",
+                    "the top level",
+                    "add a [load] table, e.g. `rate = 50` and `duration = \"30s\"`",
+                );
+                None
+            }
+        };
+
+        let thresholds = match get(top, "thresholds") {
+            Some(e) => self.thresholds(e),
+            None => Some(Vec::new()),
+        };
+        let checks = match get(top, "checks") {
+            Some(e) => self.checks(e, &requests),
+            None => Some(ChecksSpec {
+                fail_on_warn: false,
+                passive: true,
+                ..ChecksSpec::default()
+            }),
+        };
+
+        if !self.diags.is_empty() || !requests_ok {
+            return Err(self.diags);
+        }
+        match (name, target, defaults, load, thresholds, checks) {
+            (
+                Some(name),
+                Some(target),
+                Some(defaults),
+                Some(load),
+                Some(thresholds),
+                Some(checks),
+            ) => {
+                let scenario = Scenario {
+                    name,
+                    description,
+                    target,
+                    defaults,
+                    requests,
+                    load,
+                    thresholds,
+                    checks,
+                    secrets: self.secrets,
+                };
+                Ok(scenario)
+            }
+            _ => {
+                // Every `None` above comes with a diagnostic; this is a safety net.
+                self.err(root_span, "the scenario is invalid");
+                Err(self.diags)
+            }
+        }
+    }
+
+    fn target(&mut self, e: &Entry) -> Option<Target> {
+        let s = self.str_of(e)?;
+        if s == "reference" {
+            return Some(Target::Reference);
+        }
+        let hint = "use \"reference\" for the built-in reference API, or a base URL such as \"https://api.example.com\" or \"http://127.0.0.1:8080/v1\"";
+        let lower = s.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("http://")
+            .or_else(|| lower.strip_prefix("https://"));
+        let problem = match rest {
+            None if s.contains("${") => {
+                Some("placeholders are not allowed in `target`".to_string())
+            }
+            None => Some("it must start with http:// or https://".to_string()),
+            Some(rest) => {
+                let host = rest.split(['/']).next().unwrap_or("");
+                if host.is_empty() {
+                    Some("the URL has no host".to_string())
+                } else if s.chars().any(|c| c.is_whitespace()) {
+                    Some("the URL contains whitespace".to_string())
+                } else if s.contains('?') || s.contains('#') {
+                    Some("a base URL cannot have a query or fragment (put query parameters in each request's `query`)".to_string())
+                } else {
+                    None
+                }
+            }
+        };
+        match problem {
+            None => Some(Target::Url(s)),
+            Some(p) => {
+                self.err_hint(
+                    e.value.span.clone(),
+                    format!("invalid target {s:?}: {p}"),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+
+    fn variables(&mut self, e: &Entry, scope: TplScope) {
+        let Some(t) = self.table_of(e) else {
+            return;
+        };
+        let table = if scope == TplScope::Secrets {
+            "[secrets]"
+        } else {
+            "[vars]"
+        };
+        for item in t {
+            if !template::is_ident(&item.key) {
+                self.err_hint(
+                    item.key_span.clone(),
+                    format!("invalid variable name `{}` in {table}", item.key),
+                    "variable names use letters, digits and `_`, and do not start with a digit",
+                );
+                continue;
+            }
+            let Some(tpl) = self.template_of(item, scope) else {
+                let prefix = if scope == TplScope::Secrets {
+                    "secrets"
+                } else {
+                    "vars"
+                };
+                self.broken_vars.push(format!("{prefix}.{}", item.key));
+                continue;
+            };
+            if scope == TplScope::Vars {
+                self.vars.push((item.key.clone(), tpl.parts));
+            } else {
+                let value: String = tpl
+                    .parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(s) | Part::Secret(s) => s.as_str(),
+                        _ => "",
+                    })
+                    .collect();
+                self.add_secret(&value);
+                self.secret_vars.push((item.key.clone(), value));
+            }
+        }
+    }
+
+    fn defaults(&mut self, e: &Entry) -> Option<Defaults> {
+        let t = self.table_of(e)?;
+        self.check_keys(t, &["headers", "timeout"], "[defaults]");
+        let headers = get(t, "headers")
+            .map(|h| self.template_table(h, true, false))
+            .unwrap_or_default();
+        let timeout = get(t, "timeout").and_then(|d| self.duration(d, true));
+        Some(Defaults { headers, timeout })
+    }
+
+    fn request_nodes<'t>(&mut self, e: &'t Entry) -> Option<&'t [Node]> {
+        match &e.value.kind {
+            Kind::Array(items) if items.is_empty() => {
+                self.err_hint(
+                    e.value.span.clone(),
+                    "`requests` is empty: a scenario needs at least one request",
+                    "add a [[requests]] table with at least `name` and `path`",
+                );
+                None
+            }
+            Kind::Array(items) => Some(items),
+            Kind::Table(_) => {
+                self.err_hint(
+                    e.value.span.clone(),
+                    "`requests` must be an array of tables, found a single table",
+                    "write each request under its own [[requests]] header (two brackets)",
+                );
+                None
+            }
+            _ => {
+                self.type_err(e, "an array of tables ([[requests]])");
+                None
+            }
+        }
+    }
+
+    fn collect_request_names(&mut self, nodes: &[Node]) {
+        for node in nodes {
+            let Some(t) = node.table() else {
+                continue;
+            };
+            let Some(e) = get(t, "name") else {
+                continue;
+            };
+            let Kind::String(name) = &e.value.kind else {
+                continue;
+            };
+            if let Some((_, first)) = self.request_names.iter().find(|(n, _)| n == name) {
+                let (line, _) = diag::line_col(self.src, first.start);
+                self.err_hint(
+                    e.value.span.clone(),
+                    format!("duplicate request name `{name}` (first defined on line {line})"),
+                    "request names must be unique; rename one of them",
+                );
+            } else {
+                self.request_names
+                    .push((name.clone(), e.value.span.clone()));
+            }
+        }
+    }
+
+    fn request(&mut self, node: &Node) -> ParsedRequest {
+        let mut out = ParsedRequest {
+            spec: None,
+            weight_entry: None,
+            weight: None,
+        };
+        let Some(t) = node.table() else {
+            self.err(
+                node.span.clone(),
+                format!(
+                    "each entry of `requests` must be a table, found {}",
+                    node.describe()
+                ),
+            );
+            return out;
+        };
+        const KEYS: &[&str] = &[
+            "name", "method", "path", "query", "headers", "json", "body", "weight", "timeout",
+            "expect",
+        ];
+        let name = match get(t, "name") {
+            Some(e) => self.str_of(e).and_then(|n| {
+                if is_request_name(&n) {
+                    Some(n)
+                } else {
+                    self.err_hint(
+                        e.value.span.clone(),
+                        format!("invalid request name {n:?}"),
+                        "request names use letters, digits, `_`, `.` and `-`, e.g. \"create_order\"",
+                    );
+                    None
+                }
+            }),
+            None => {
+                self.missing(
+                    node.span.clone(),
+                    "name",
+                    "[[requests]]",
+                    "give the request a unique name, e.g. `name = \"list_orders\"`",
+                );
+                None
+            }
+        };
+        let place = match &name {
+            Some(n) => format!("request `{n}`"),
+            None => "[[requests]]".to_string(),
+        };
+        self.check_keys(t, KEYS, &place);
+
+        let method = match get(t, "method") {
+            Some(e) => self.str_of(e).and_then(|m| {
+                let upper = m.to_ascii_uppercase();
+                if is_token(&upper) {
+                    Some(upper)
+                } else {
+                    self.err_hint(
+                        e.value.span.clone(),
+                        format!("invalid HTTP method {m:?}"),
+                        "use a method such as \"GET\", \"POST\", \"PUT\", \"PATCH\" or \"DELETE\"",
+                    );
+                    None
+                }
+            }),
+            None => Some("GET".to_string()),
+        };
+        let path = match get(t, "path") {
+            Some(e) => {
+                self.template_of(e, TplScope::Request)
+                    .and_then(|tpl| match tpl.parts.first() {
+                        Some(Part::Lit(s)) if s.starts_with('/') => Some(tpl),
+                        _ => {
+                            let shown = match &e.value.kind {
+                                Kind::String(s) => s.clone(),
+                                _ => String::new(),
+                            };
+                            self.err_hint(
+                                e.value.span.clone(),
+                                format!("`path` must start with `/`, found {shown:?}"),
+                                "the path is appended to `target`; write e.g. \"/orders\"",
+                            );
+                            None
+                        }
+                    })
+            }
+            None => {
+                self.missing(
+                    node.span.clone(),
+                    "path",
+                    &place,
+                    "add the request path, e.g. `path = \"/orders\"`",
+                );
+                None
+            }
+        };
+        let query = get(t, "query")
+            .map(|e| self.template_table(e, false, true))
+            .unwrap_or_default();
+        let headers = get(t, "headers")
+            .map(|e| self.template_table(e, true, false))
+            .unwrap_or_default();
+        let json = get(t, "json");
+        let raw = get(t, "body");
+        let mut body_ok = true;
+        let body = match (json, raw) {
+            (Some(j), Some(b)) => {
+                let (second, first) = if b.key_span.start > j.key_span.start {
+                    (b, j)
+                } else {
+                    (j, b)
+                };
+                self.err_hint(
+                    second.key_span.clone(),
+                    format!("`json` and `body` cannot both be set ({place})"),
+                    format!(
+                        "use `json` for a JSON body or `body` for raw text; remove `{}` or `{}`",
+                        first.key, second.key
+                    ),
+                );
+                body_ok = false;
+                Body::None
+            }
+            (Some(j), None) => match self.json_template(&j.value) {
+                Some(v) => Body::Json(v),
+                None => {
+                    body_ok = false;
+                    Body::None
+                }
+            },
+            (None, Some(b)) => match self.template_of(b, TplScope::Request) {
+                Some(v) => Body::Raw(v),
+                None => {
+                    body_ok = false;
+                    Body::None
+                }
+            },
+            (None, None) => Body::None,
+        };
+        let weight = match get(t, "weight") {
+            Some(e) => {
+                out.weight_entry = Some(e.key_span.start..e.value.span.end);
+                self.u32_in(e, 0, u32::MAX)
+            }
+            None => Some(1),
+        };
+        out.weight = weight;
+        let timeout = get(t, "timeout").map(|e| self.duration(e, true));
+        let expect = match get(t, "expect") {
+            Some(e) => self.expect(e, &place),
+            None => Some(Expectations::default()),
+        };
+
+        if let (Some(name), Some(method), Some(path), true, Some(weight), Some(expect)) =
+            (name, method, path, body_ok, weight, expect)
+        {
+            let timeout = match timeout {
+                Some(None) => return out,
+                Some(Some(d)) => Some(d),
+                None => None,
+            };
+            out.spec = Some(RequestSpec {
+                name,
+                method,
+                path,
+                query,
+                headers,
+                body,
+                weight,
+                timeout,
+                expect,
+            });
+        }
+        out
+    }
+
+    fn expect(&mut self, e: &Entry, place: &str) -> Option<Expectations> {
+        let t = self.table_of(e)?;
+        let place = format!("the `expect` table of {place}");
+        self.check_keys(t, &["status", "headers", "json"], &place);
+        let mut ok = true;
+        let mut out = Expectations::default();
+        if let Some(s) = get(t, "status") {
+            match self.status_list(s) {
+                Some(v) => out.status = v,
+                None => ok = false,
+            }
+        }
+        if let Some(h) = get(t, "headers") {
+            match self.table_of(h) {
+                Some(items) => {
+                    for item in items {
+                        match self.header_rule(item) {
+                            Some(rule) => out.headers.push(HeaderExpectation {
+                                name: item.key.clone(),
+                                rule,
+                            }),
+                            None => ok = false,
+                        }
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        if let Some(j) = get(t, "json") {
+            match &j.value.kind {
+                Kind::Array(items) => {
+                    for node in items {
+                        match self.json_expectation(node) {
+                            Some(x) => out.json.push(x),
+                            None => ok = false,
+                        }
+                    }
+                }
+                _ => {
+                    self.type_err(
+                        j,
+                        "an array of tables like [{ pointer = \"/id\", exists = true }]",
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn header_rule(&mut self, item: &Entry) -> Option<HeaderRule> {
+        if !self.header_name(&item.key, item.key_span.clone()) {
+            return None;
+        }
+        let example = "write e.g. `Location = { present = true }`, `{ absent = true }`, `{ equals = \"v\" }` or `{ matches = \"^v\" }`";
+        let Kind::Table(t) = &item.value.kind else {
+            let message = format!(
+                "wrong type for header expectation `{}`: expected an inline table, found {}",
+                item.key,
+                item.value.describe()
+            );
+            let hint = match &item.value.kind {
+                Kind::String(s) => {
+                    format!("to require this exact value write `{{ equals = {s:?} }}`")
+                }
+                _ => example.to_string(),
+            };
+            self.err_hint(item.value.span.clone(), message, hint);
+            return None;
+        };
+        const KEYS: &[&str] = &["present", "absent", "equals", "matches"];
+        let place = format!("the expectation for header `{}`", item.key);
+        self.check_keys(t, KEYS, &place);
+        let given: Vec<&Entry> = t
+            .iter()
+            .filter(|e| KEYS.contains(&e.key.as_str()))
+            .collect();
+        match given.as_slice() {
+            [] => {
+                self.err_hint(
+                    item.value.span.clone(),
+                    format!("header expectation `{}` needs one of `present`, `absent`, `equals`, `matches`", item.key),
+                    example,
+                );
+                None
+            }
+            [one] => match one.key.as_str() {
+                "present" | "absent" => match self.bool_of(one)? {
+                    true if one.key == "present" => Some(HeaderRule::Present),
+                    true => Some(HeaderRule::Absent),
+                    false => {
+                        let other = if one.key == "present" {
+                            "absent"
+                        } else {
+                            "present"
+                        };
+                        self.err_hint(
+                            one.value.span.clone(),
+                            format!("`{} = false` is not supported", one.key),
+                            format!("write `{other} = true` instead"),
+                        );
+                        None
+                    }
+                },
+                "equals" => self.str_of(one).map(HeaderRule::Equals),
+                _ => {
+                    let re = self.str_of(one)?;
+                    match regex::Regex::new(&re) {
+                        Ok(_) => Some(HeaderRule::Matches(re)),
+                        Err(err) => {
+                            let detail = err.to_string();
+                            let detail = detail.lines().last().unwrap_or("").trim();
+                            let detail =
+                                detail.strip_prefix("error: ").unwrap_or(detail).to_string();
+                            self.err_hint(
+                                one.value.span.clone(),
+                                format!("invalid regular expression for header `{}`: {detail}", item.key),
+                                "the syntax is that of the Rust `regex` crate; escape special characters with `\\\\` in TOML basic strings",
+                            );
+                            None
+                        }
+                    }
+                }
+            },
+            [_, second, ..] => {
+                self.err_hint(
+                    second.key_span.clone(),
+                    format!("header expectation `{}` has more than one rule", item.key),
+                    "use exactly one of `present`, `absent`, `equals`, `matches` per header",
+                );
+                None
+            }
+        }
+    }
+
+    fn json_expectation(&mut self, node: &Node) -> Option<JsonExpectation> {
+        let Some(t) = node.table() else {
+            self.err_hint(
+                node.span.clone(),
+                format!("expected a table like {{ pointer = \"/id\", exists = true }}, found {}", node.describe()),
+                "each json expectation has a `pointer` and either `exists = true` or `equals = <value>`",
+            );
+            return None;
+        };
+        self.check_keys(t, &["pointer", "exists", "equals"], "a json expectation");
+        let pointer = match get(t, "pointer") {
+            Some(e) => self.pointer(e),
+            None => {
+                self.missing(
+                    node.span.clone(),
+                    "pointer",
+                    "a json expectation",
+                    "add e.g. `pointer = \"/id\"`",
+                );
+                None
+            }
+        };
+        let rule = match (get(t, "exists"), get(t, "equals")) {
+            (Some(x), Some(q)) => {
+                let second = if x.key_span.start > q.key_span.start {
+                    x
+                } else {
+                    q
+                };
+                self.err(
+                    second.key_span.clone(),
+                    "a json expectation takes `exists` or `equals`, not both",
+                );
+                None
+            }
+            (Some(x), None) => match self.bool_of(x)? {
+                true => Some(JsonRule::Exists),
+                false => {
+                    self.err(
+                        x.value.span.clone(),
+                        "`exists = false` is not supported; use `exists = true`",
+                    );
+                    None
+                }
+            },
+            (None, Some(q)) => self.json_value(&q.value).map(JsonRule::Equals),
+            (None, None) => {
+                self.err_hint(
+                    node.span.clone(),
+                    "a json expectation needs `exists = true` or `equals = <value>`",
+                    "e.g. { pointer = \"/status\", equals = \"pending\" }",
+                );
+                None
+            }
+        };
+        Some(JsonExpectation {
+            pointer: pointer?,
+            rule: rule?,
+        })
+    }
+
+    fn stage<'t>(&mut self, node: &'t Node) -> Option<StageIn<'t>> {
+        let Some(t) = node.table() else {
+            self.err(
+                node.span.clone(),
+                format!("each stage must be a table like {{ duration = \"30s\", rate = 100 }}, found {}", node.describe()),
+            );
+            return None;
+        };
+        self.check_keys(t, &["duration", "rate", "users"], "[[load.stages]]");
+        let duration = match get(t, "duration") {
+            Some(e) => self.duration(e, true),
+            None => {
+                self.missing(
+                    node.span.clone(),
+                    "duration",
+                    "[[load.stages]]",
+                    "add e.g. `duration = \"30s\"`",
+                );
+                None
+            }
+        };
+        let rate_key = get(t, "rate");
+        let users_key = get(t, "users");
+        let rate = rate_key.and_then(|e| {
+            let r = self.number(e)?;
+            if r < 0.0 {
+                self.err(
+                    e.value.span.clone(),
+                    format!("`rate` must not be negative, found {r}"),
+                );
+                return None;
+            }
+            Some((r, e))
+        });
+        let users = users_key.and_then(|e| Some((self.u32_in(e, 1, u32::MAX)?, e)));
+        if let (Some(_), Some(u)) = (rate_key, users_key) {
+            self.err_hint(
+                u.key_span.clone(),
+                "a stage cannot set both `rate` and `users`",
+                "`rate` is for open-loop load, `users` for closed-loop load; keep one",
+            );
+        }
+        Some(StageIn {
+            node,
+            duration,
+            rate,
+            users,
+            rate_key,
+            users_key,
+        })
+    }
+
+    fn load(&mut self, e: &Entry) -> Option<LoadSpec> {
+        let t = self.table_of(e)?;
+        const KEYS: &[&str] = &[
+            "mode",
+            "rate",
+            "start_rate",
+            "stages",
+            "users",
+            "think_time",
+            "duration",
+            "requests",
+            "connections",
+            "protocol",
+            "timeout",
+        ];
+        self.check_keys(t, KEYS, "[load]");
+        let header = e.value.span.clone();
+        let errors_before = self.diags.len();
+
+        let mode_e = get(t, "mode");
+        let mode = mode_e.and_then(|m| self.choice(m, &["open", "closed"]));
+        let rate_e = get(t, "rate");
+        let start_rate_e = get(t, "start_rate");
+        let users_e = get(t, "users");
+        let think_e = get(t, "think_time");
+        let duration_e = get(t, "duration");
+        let requests_e = get(t, "requests");
+
+        let rate = rate_e.and_then(|r| {
+            let v = self.number(r)?;
+            if v <= 0.0 {
+                self.err_hint(
+                    r.value.span.clone(),
+                    format!("`rate` must be greater than zero, found {v}"),
+                    "rate is in requests per second, e.g. `rate = 50`",
+                );
+                return None;
+            }
+            Some(v)
+        });
+        let start_rate = start_rate_e.and_then(|r| {
+            let v = self.number(r)?;
+            if v < 0.0 {
+                self.err(
+                    r.value.span.clone(),
+                    format!("`start_rate` must not be negative, found {v}"),
+                );
+                return None;
+            }
+            Some(v)
+        });
+        let users = users_e.and_then(|u| self.u32_in(u, 1, u32::MAX));
+        let think_time = think_e.and_then(|d| self.duration(d, false));
+        let duration = duration_e.and_then(|d| self.duration(d, true));
+        let requests = requests_e
+            .and_then(|r| self.int_in(r, 1, i64::MAX))
+            .map(|v| v as u64);
+        let connections = get(t, "connections").and_then(|c| self.u32_in(c, 1, 10_000));
+        let protocol = match get(t, "protocol") {
+            Some(p) => match self.choice(p, &["http1", "http2", "h2c"]).as_deref() {
+                Some("http1") => Some(Protocol::Http1),
+                Some("http2") => Some(Protocol::Http2),
+                Some(_) => Some(Protocol::H2c),
+                None => None,
+            },
+            None => Some(Protocol::Http1),
+        };
+        let timeout = get(t, "timeout").and_then(|d| self.duration(d, true));
+
+        let stages_e = get(t, "stages");
+        let mut stages: Vec<StageIn<'_>> = Vec::new();
+        if let Some(s) = stages_e {
+            match &s.value.kind {
+                Kind::Array(items) if items.is_empty() => {
+                    self.err_hint(
+                        s.value.span.clone(),
+                        "`stages` is empty",
+                        "add [[load.stages]] tables, or remove `stages` for a constant load",
+                    );
+                }
+                Kind::Array(items) => {
+                    for node in items {
+                        if let Some(st) = self.stage(node) {
+                            stages.push(st);
+                        }
+                    }
+                }
+                _ => self.type_err(s, "an array of tables ([[load.stages]])"),
+            }
+        }
+        let has_stages = stages_e.is_some();
+
+        // Which model?
+        let open_hint = rate_e
+            .or(start_rate_e)
+            .or_else(|| stages.iter().find_map(|s| s.rate_key));
+        let closed_hint = users_e.or_else(|| stages.iter().find_map(|s| s.users_key));
+        let mode: Option<&str> = match (mode.as_deref(), mode_e) {
+            (Some(m), _) => Some(if m == "open" { "open" } else { "closed" }),
+            (None, Some(_)) => None, // invalid `mode`, already reported
+            (None, None) => match (open_hint, closed_hint) {
+                (Some(_), None) => Some("open"),
+                (None, Some(_)) => Some("closed"),
+                (Some(o), Some(c)) => {
+                    let second = if c.key_span.start > o.key_span.start {
+                        c
+                    } else {
+                        o
+                    };
+                    self.err_hint(
+                        second.key_span.clone(),
+                        format!(
+                            "contradictory load settings: `{}` (open loop) and `{}` (closed loop) cannot be combined",
+                            o.key, c.key
+                        ),
+                        "open loop sends at a fixed `rate`; closed loop runs `users` that wait for responses. Keep one, or set `mode`",
+                    );
+                    None
+                }
+                (None, None) => {
+                    self.err_hint(
+                        header.clone(),
+                        "cannot tell the load model: [load] has neither `rate` nor `users`",
+                        "set `rate = 50` (open loop, requests per second) or `users = 10` (closed loop), or add [[load.stages]]",
+                    );
+                    None
+                }
+            },
+        };
+
+        let mut model = None;
+        match mode {
+            Some("open") => {
+                for bad in [users_e, think_e].into_iter().flatten() {
+                    self.err_hint(
+                        bad.key_span.clone(),
+                        format!(
+                            "`{}` is only for closed-loop load, but this [load] is open loop",
+                            bad.key
+                        ),
+                        "remove it, or use `mode = \"closed\"` with `users`",
+                    );
+                }
+                for st in &stages {
+                    if st.rate_key.is_none() {
+                        match st.users_key {
+                            Some(u) if st.rate_key.is_none() => self.err_hint(
+                                u.key_span.clone(),
+                                "an open-loop stage sets `rate`, not `users`",
+                                "write e.g. { duration = \"30s\", rate = 100 }",
+                            ),
+                            _ => self.missing(
+                                st.node.span.clone(),
+                                "rate",
+                                "[[load.stages]]",
+                                "an open-loop stage needs a target `rate`, e.g. { duration = \"30s\", rate = 100 }",
+                            ),
+                        }
+                    }
+                }
+                if has_stages {
+                    if let Some(r) = rate_e {
+                        self.err_hint(
+                            r.key_span.clone(),
+                            "`rate` sets a constant rate and cannot be combined with [[load.stages]]",
+                            "use `start_rate` for the rate before the first stage",
+                        );
+                    }
+                    let parsed: Vec<Stage> = stages
+                        .iter()
+                        .filter_map(|s| {
+                            Some(Stage {
+                                duration: s.duration?,
+                                target: s.rate?.0,
+                            })
+                        })
+                        .collect();
+                    model = Some(LoadModel::Open {
+                        start_rate: start_rate.unwrap_or(0.0),
+                        stages: parsed,
+                    });
+                } else {
+                    if let Some(s) = start_rate_e {
+                        self.err_hint(
+                            s.key_span.clone(),
+                            "`start_rate` only applies with [[load.stages]]",
+                            "use `rate` for a constant rate",
+                        );
+                    }
+                    if rate_e.is_none() {
+                        self.err_hint(
+                            header.clone(),
+                            "open-loop load needs `rate` (constant) or [[load.stages]] (ramp)",
+                            "add e.g. `rate = 50` (requests per second)",
+                        );
+                    }
+                    model = rate.map(|r| LoadModel::Open {
+                        start_rate: r,
+                        stages: Vec::new(),
+                    });
+                }
+            }
+            Some(_) => {
+                for bad in [rate_e, start_rate_e].into_iter().flatten() {
+                    self.err_hint(
+                        bad.key_span.clone(),
+                        format!(
+                            "`{}` is only for open-loop load, but this [load] is closed loop",
+                            bad.key
+                        ),
+                        "remove it, or use `mode = \"open\"` without `users`",
+                    );
+                }
+                for st in &stages {
+                    if st.users_key.is_none() {
+                        match st.rate_key {
+                            Some(r) => self.err_hint(
+                                r.key_span.clone(),
+                                "a closed-loop stage sets `users`, not `rate`",
+                                "write e.g. { duration = \"30s\", users = 20 }",
+                            ),
+                            None => self.missing(
+                                st.node.span.clone(),
+                                "users",
+                                "[[load.stages]]",
+                                "a closed-loop stage needs `users`, e.g. { duration = \"30s\", users = 20 }",
+                            ),
+                        }
+                    }
+                }
+                if has_stages {
+                    if let Some(u) = users_e {
+                        self.err_hint(
+                            u.key_span.clone(),
+                            "`users` cannot be combined with [[load.stages]]",
+                            "each stage sets its own `users`",
+                        );
+                    }
+                    let parsed: Vec<Stage> = stages
+                        .iter()
+                        .filter_map(|s| {
+                            Some(Stage {
+                                duration: s.duration?,
+                                target: f64::from(s.users?.0),
+                            })
+                        })
+                        .collect();
+                    let first = stages.first().and_then(|s| s.users).map(|u| u.0);
+                    model = first.map(|users| LoadModel::Closed {
+                        users,
+                        stages: parsed,
+                        think_time,
+                    });
+                } else {
+                    if users_e.is_none() {
+                        self.err_hint(
+                            header.clone(),
+                            "closed-loop load needs `users` or [[load.stages]]",
+                            "add e.g. `users = 10`",
+                        );
+                    }
+                    model = users.map(|users| LoadModel::Closed {
+                        users,
+                        stages: Vec::new(),
+                        think_time,
+                    });
+                }
+            }
+            None => {}
+        }
+
+        // The run must be bounded, and stages define their own length.
+        if has_stages {
+            if let Some(d) = duration_e {
+                let total: Duration = stages.iter().filter_map(|s| s.duration).sum();
+                self.err_hint(
+                    d.key_span.clone(),
+                    "`duration` cannot be combined with [[load.stages]]",
+                    format!(
+                        "the stages define the run length (together {}); remove `duration`",
+                        fmt_duration(total)
+                    ),
+                );
+            }
+        } else if duration_e.is_none() && requests_e.is_none() {
+            self.err_hint(
+                header.clone(),
+                "the run is unbounded: [load] needs `duration`, `requests` or [[load.stages]]",
+                "add e.g. `duration = \"30s\"` or `requests = 10000`",
+            );
+        }
+
+        if self.diags.len() != errors_before {
+            return None;
+        }
+        let duration = if has_stages {
+            Some(stages.iter().filter_map(|s| s.duration).sum())
+        } else {
+            duration
+        };
+        Some(LoadSpec {
+            model: model?,
+            duration,
+            requests,
+            connections,
+            protocol: protocol?,
+            timeout,
+        })
+    }
+
+    fn thresholds(&mut self, e: &Entry) -> Option<Vec<Threshold>> {
+        let items = match &e.value.kind {
+            Kind::Array(items) => items,
+            _ => {
+                self.type_err(e, "an array of tables ([[thresholds]])");
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for node in items {
+            match self.threshold(node) {
+                Some(t) => out.push(t),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn threshold(&mut self, node: &Node) -> Option<Threshold> {
+        let Some(t) = node.table() else {
+            self.err(
+                node.span.clone(),
+                format!("each threshold must be a table, found {}", node.describe()),
+            );
+            return None;
+        };
+        self.check_keys(t, &["metric", "request", "max", "min"], "[[thresholds]]");
+        const METRICS: &[&str] = &[
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+            "p99.9",
+            "max",
+            "mean",
+            "error_rate",
+            "rps",
+        ];
+        let metric = match get(t, "metric") {
+            Some(m) => self.str_of(m).and_then(|s| {
+                let metric = match s.as_str() {
+                    "max" => Some(Metric::Max),
+                    "mean" => Some(Metric::Mean),
+                    "error_rate" => Some(Metric::ErrorRate),
+                    "rps" => Some(Metric::Rps),
+                    other => parse_percentile(other).map(Metric::Percentile),
+                };
+                if metric.is_none() {
+                    let message = format!(
+                        "invalid metric {s:?}: expected a percentile like \"p99\" or \"p99.9\" (0 < p < 100), \"max\", \"mean\", \"error_rate\" or \"rps\""
+                    );
+                    match suggest(&s, METRICS.iter().copied()) {
+                        Some(c) => self.err_hint(m.value.span.clone(), message, format!("did you mean \"{c}\"?")),
+                        None => self.err(m.value.span.clone(), message),
+                    }
+                }
+                metric
+            }),
+            None => {
+                self.missing(node.span.clone(), "metric", "[[thresholds]]", "add e.g. `metric = \"p99\"`");
+                None
+            }
+        };
+        let request = match get(t, "request") {
+            Some(r) => Some(self.request_ref(r)?),
+            None => None,
+        };
+        let max = get(t, "max");
+        let min = get(t, "min");
+        let metric = metric?;
+        let bound = match (max, min) {
+            (Some(a), Some(b)) => {
+                let second = if a.key_span.start > b.key_span.start {
+                    a
+                } else {
+                    b
+                };
+                self.err(
+                    second.key_span.clone(),
+                    "a threshold takes exactly one of `max` or `min`, not both",
+                );
+                return None;
+            }
+            (None, None) => {
+                let hint = match metric {
+                    Metric::ErrorRate => "add e.g. `max = 0.01` (at most 1% errors)",
+                    Metric::Rps => "add e.g. `min = 100` (at least 100 requests per second)",
+                    _ => "add e.g. `max = \"250ms\"`",
+                };
+                self.err_hint(
+                    node.span.clone(),
+                    "a threshold needs a bound: `max` or `min`",
+                    hint,
+                );
+                return None;
+            }
+            (Some(m), None) => match metric {
+                Metric::Rps => {
+                    self.err_hint(
+                        m.key_span.clone(),
+                        "an `rps` threshold takes `min`, not `max`",
+                        "write e.g. `min = 100` (at least 100 requests per second)",
+                    );
+                    return None;
+                }
+                Metric::ErrorRate => {
+                    let v = self.number(m)?;
+                    if !(0.0..=1.0).contains(&v) {
+                        self.err_hint(
+                            m.value.span.clone(),
+                            format!("`max` for error_rate must be between 0 and 1, found {v}"),
+                            "error_rate is a fraction: 0.01 means 1%",
+                        );
+                        return None;
+                    }
+                    Bound::MaxValue(v)
+                }
+                _ => Bound::MaxLatency(self.duration(m, false)?),
+            },
+            (None, Some(m)) => match metric {
+                Metric::Rps => {
+                    let v = self.number(m)?;
+                    if v < 0.0 {
+                        self.err(
+                            m.value.span.clone(),
+                            format!("`min` for rps must not be negative, found {v}"),
+                        );
+                        return None;
+                    }
+                    Bound::MinValue(v)
+                }
+                Metric::ErrorRate => {
+                    self.err_hint(
+                        m.key_span.clone(),
+                        "an `error_rate` threshold takes `max`, not `min`",
+                        "write e.g. `max = 0.01` (at most 1% errors)",
+                    );
+                    return None;
+                }
+                _ => {
+                    self.err_hint(
+                        m.key_span.clone(),
+                        "a latency threshold takes `max`, not `min`",
+                        "write e.g. `max = \"250ms\"`",
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(Threshold {
+            metric,
+            request,
+            bound,
+        })
+    }
+
+    fn checks(&mut self, e: &Entry, requests: &[RequestSpec]) -> Option<ChecksSpec> {
+        let t = self.table_of(e)?;
+        self.check_keys(
+            t,
+            &[
+                "fail_on",
+                "passive",
+                "idempotency",
+                "rate_limit",
+                "pagination",
+                "error_format",
+            ],
+            "[checks]",
+        );
+        let before = self.diags.len();
+        let fail_on_warn = get(t, "fail_on")
+            .and_then(|f| self.choice(f, &["fail", "warn"]))
+            .is_some_and(|v| v == "warn");
+        let passive = get(t, "passive")
+            .and_then(|p| self.bool_of(p))
+            .unwrap_or(true);
+        let idempotency = get(t, "idempotency").and_then(|i| self.idempotency(i, requests));
+        let rate_limit = get(t, "rate_limit").and_then(|r| self.rate_limit(r));
+        let pagination = get(t, "pagination").and_then(|p| self.pagination(p));
+        let error_format = get(t, "error_format").and_then(|x| self.error_format(x));
+        if self.diags.len() != before {
+            return None;
+        }
+        Some(ChecksSpec {
+            fail_on_warn,
+            passive,
+            idempotency,
+            rate_limit,
+            pagination,
+            error_format,
+        })
+    }
+
+    fn required_request(
+        &mut self,
+        t: &[Entry],
+        span: &Range<usize>,
+        place: &str,
+    ) -> Option<String> {
+        match get(t, "request") {
+            Some(r) => self.request_ref(r),
+            None => {
+                self.missing(
+                    span.clone(),
+                    "request",
+                    place,
+                    "name one of the [[requests]], e.g. `request = \"create_order\"`",
+                );
+                None
+            }
+        }
+    }
+
+    fn string_or(&mut self, t: &[Entry], key: &str, default: &str) -> String {
+        get(t, key)
+            .and_then(|e| self.str_of(e))
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    fn pointer_or(&mut self, t: &[Entry], key: &str, default: &str) -> String {
+        get(t, key)
+            .and_then(|e| self.pointer(e))
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    fn idempotency(&mut self, e: &Entry, requests: &[RequestSpec]) -> Option<IdempotencySpec> {
+        let t = self.table_of(e)?;
+        let place = "[checks.idempotency]";
+        self.check_keys(
+            t,
+            &[
+                "request",
+                "header",
+                "profile",
+                "concurrency",
+                "required",
+                "id_pointer",
+                "mismatch_request",
+                "oracle",
+            ],
+            place,
+        );
+        let request = self.required_request(t, &e.value.span, place);
+        let header = match get(t, "header") {
+            Some(h) => self
+                .str_of(h)
+                .filter(|s| self.header_name(s, h.value.span.clone())),
+            None => Some("Idempotency-Key".to_string()),
+        };
+        let profile = match get(t, "profile") {
+            Some(p) => match self.choice(p, &["ietf", "stripe"])?.as_str() {
+                "ietf" => IdemProfile::Ietf,
+                _ => IdemProfile::Stripe,
+            },
+            None => IdemProfile::Ietf,
+        };
+        let concurrency = get(t, "concurrency").map_or(Some(20), |c| self.u32_in(c, 2, 1000));
+        let required = get(t, "required").map_or(Some(true), |r| self.bool_of(r));
+        let id_pointer = self.pointer_or(t, "id_pointer", "/id");
+        let mismatch_request = match get(t, "mismatch_request") {
+            Some(m) => Some(self.request_ref(m)?),
+            None => None,
+        };
+        let oracle = match get(t, "oracle") {
+            Some(o) => self.oracle(o, request.as_deref(), requests),
+            None => request
+                .as_deref()
+                .and_then(|r| self.default_oracle(r, requests, &e.value.span)),
+        };
+        Some(IdempotencySpec {
+            request: request?,
+            header: header?,
+            profile,
+            concurrency: concurrency?,
+            required: required?,
+            id_pointer,
+            oracle: oracle?,
+            mismatch_request,
+        })
+    }
+
+    fn default_oracle(
+        &mut self,
+        request: &str,
+        requests: &[RequestSpec],
+        span: &Range<usize>,
+    ) -> Option<Oracle> {
+        let spec = requests.iter().find(|r| r.name == request)?;
+        let mut path = String::new();
+        for part in &spec.path.parts {
+            match part {
+                Part::Lit(s) => path.push_str(s),
+                _ => {
+                    self.err_hint(
+                        span.clone(),
+                        format!("cannot derive the idempotency oracle: the path of `{request}` contains placeholders"),
+                        "set it explicitly, e.g. `oracle = { kind = \"get\", path = \"/orders/{id}\" }`",
+                    );
+                    return None;
+                }
+            }
+        }
+        let path = format!("{}/{{id}}", path.trim_end_matches('/'));
+        Some(Oracle::Get { path })
+    }
+
+    fn oracle(
+        &mut self,
+        e: &Entry,
+        request: Option<&str>,
+        requests: &[RequestSpec],
+    ) -> Option<Oracle> {
+        let t = self.table_of(e)?;
+        let place = "the idempotency `oracle`";
+        let kind = match get(t, "kind") {
+            Some(k) => self.choice(k, &["get", "count", "probe"])?,
+            None => {
+                self.missing(
+                    e.value.span.clone(),
+                    "kind",
+                    place,
+                    "write e.g. `oracle = { kind = \"get\", path = \"/orders/{id}\" }`",
+                );
+                return None;
+            }
+        };
+        if kind == "get" {
+            self.check_keys(t, &["kind", "path"], place);
+            match get(t, "path") {
+                Some(p) => {
+                    let path = self.str_of(p)?;
+                    if !path.starts_with('/') || !path.contains("{id}") {
+                        self.err_hint(
+                            p.value.span.clone(),
+                            format!("invalid oracle path {path:?}: it must start with `/` and contain `{{id}}`"),
+                            "`{id}` is replaced by the id of the created resource, e.g. \"/orders/{id}\"",
+                        );
+                        return None;
+                    }
+                    Some(Oracle::Get { path })
+                }
+                None => self.default_oracle(request?, requests, &e.value.span),
+            }
+        } else {
+            self.check_keys(t, &["kind", "request", "pointer"], place);
+            let req = self.required_request(t, &e.value.span, place);
+            let pointer = match get(t, "pointer") {
+                Some(p) => self.pointer(p),
+                None => {
+                    self.missing(
+                        e.value.span.clone(),
+                        "pointer",
+                        place,
+                        "add e.g. `pointer = \"/data\"`",
+                    );
+                    None
+                }
+            };
+            let (request, pointer) = (req?, pointer?);
+            Some(if kind == "count" {
+                Oracle::Count { request, pointer }
+            } else {
+                Oracle::Probe { request, pointer }
+            })
+        }
+    }
+
+    fn rate_limit(&mut self, e: &Entry) -> Option<RateLimitSpec> {
+        let t = self.table_of(e)?;
+        let place = "[checks.rate_limit]";
+        self.check_keys(t, &["request", "tolerance", "honesty", "partition"], place);
+        let request = self.required_request(t, &e.value.span, place);
+        let tolerance = match get(t, "tolerance") {
+            Some(x) => {
+                let v = self.number(x)?;
+                if !(0.0..1.0).contains(&v) {
+                    self.err(
+                        x.value.span.clone(),
+                        format!("`tolerance` must be at least 0 and below 1, found {v}"),
+                    );
+                    return None;
+                }
+                v
+            }
+            None => 0.1,
+        };
+        let honesty = get(t, "honesty").map_or(Some(true), |h| self.bool_of(h));
+        let partition = match get(t, "partition") {
+            Some(p) => {
+                let pt = self.table_of(p)?;
+                self.check_keys(pt, &["header", "value"], "the rate_limit `partition`");
+                let header = match get(pt, "header") {
+                    Some(h) => self
+                        .str_of(h)
+                        .filter(|s| self.header_name(s, h.value.span.clone())),
+                    None => {
+                        self.missing(
+                            p.value.span.clone(),
+                            "header",
+                            "the rate_limit `partition`",
+                            "e.g. `header = \"X-Api-Key\"`",
+                        );
+                        None
+                    }
+                };
+                let value = match get(pt, "value") {
+                    Some(v) => self.template_of(v, TplScope::Request),
+                    None => {
+                        self.missing(
+                            p.value.span.clone(),
+                            "value",
+                            "the rate_limit `partition`",
+                            "e.g. `value = \"${env.SECOND_API_KEY}\"`",
+                        );
+                        None
+                    }
+                };
+                Some((header?, value?))
+            }
+            None => None,
+        };
+        Some(RateLimitSpec {
+            request: request?,
+            tolerance,
+            honesty: honesty?,
+            partition,
+        })
+    }
+
+    fn pagination(&mut self, e: &Entry) -> Option<PaginationSpec> {
+        let t = self.table_of(e)?;
+        let place = "[checks.pagination]";
+        self.check_keys(
+            t,
+            &[
+                "request",
+                "style",
+                "items",
+                "id",
+                "sort_key",
+                "limit_param",
+                "page_size",
+                "max_pages",
+                "walkers",
+                "writers",
+                "insert_request",
+                "delete_request",
+            ],
+            place,
+        );
+        let request = self.required_request(t, &e.value.span, place);
+        let style = match get(t, "style") {
+            Some(s) => {
+                match self
+                    .choice(
+                        s,
+                        &[
+                            "auto",
+                            "link",
+                            "body_next",
+                            "cursor",
+                            "stripe",
+                            "offset",
+                            "page",
+                        ],
+                    )?
+                    .as_str()
+                {
+                    "auto" => PageStyle::Auto,
+                    "link" => PageStyle::Link,
+                    "body_next" => PageStyle::BodyNext,
+                    "cursor" => PageStyle::Cursor,
+                    "stripe" => PageStyle::Stripe,
+                    "offset" => PageStyle::Offset,
+                    _ => PageStyle::Page,
+                }
+            }
+            None => PageStyle::Auto,
+        };
+        let items = self.pointer_or(t, "items", "/data");
+        let id = self.pointer_or(t, "id", "/id");
+        let sort_key = get(t, "sort_key").and_then(|s| self.pointer(s));
+        let limit_param = self.string_or(t, "limit_param", "limit");
+        let page_size = get(t, "page_size").map_or(Some(10), |x| self.u32_in(x, 1, u32::MAX));
+        let max_pages = get(t, "max_pages").map_or(Some(1000), |x| self.u32_in(x, 1, u32::MAX));
+        let walkers = get(t, "walkers").map_or(Some(2), |x| self.u32_in(x, 1, 1000));
+        let writers = get(t, "writers").map_or(Some(2), |x| self.u32_in(x, 0, 1000));
+        let insert_request = match get(t, "insert_request") {
+            Some(r) => Some(self.request_ref(r)?),
+            None => None,
+        };
+        let delete_request = match get(t, "delete_request") {
+            Some(r) => Some(self.request_ref(r)?),
+            None => None,
+        };
+        Some(PaginationSpec {
+            request: request?,
+            style,
+            items,
+            id,
+            sort_key,
+            limit_param,
+            page_size: page_size?,
+            max_pages: max_pages?,
+            walkers: walkers?,
+            writers: writers?,
+            insert_request,
+            delete_request,
+        })
+    }
+
+    fn error_format(&mut self, e: &Entry) -> Option<ErrorFormatSpec> {
+        let t = self.table_of(e)?;
+        let place = "[checks.error_format]";
+        self.check_keys(
+            t,
+            &["profile", "schema", "request_id_headers", "probes"],
+            place,
+        );
+        let profile = match get(t, "profile") {
+            Some(p) => match self
+                .choice(
+                    p,
+                    &["problem+json", "google", "stripe", "jsonapi", "schema"],
+                )?
+                .as_str()
+            {
+                "problem+json" => ErrorProfile::ProblemJson,
+                "google" => ErrorProfile::Google,
+                "stripe" => ErrorProfile::Stripe,
+                "jsonapi" => ErrorProfile::JsonApi,
+                _ => ErrorProfile::Schema,
+            },
+            None => ErrorProfile::ProblemJson,
+        };
+        let schema = match get(t, "schema") {
+            Some(s) => {
+                let v = self.str_of(s)?;
+                if profile != ErrorProfile::Schema {
+                    self.err_hint(
+                        s.key_span.clone(),
+                        "`schema` is only used with `profile = \"schema\"`",
+                        "set `profile = \"schema\"`, or remove `schema`",
+                    );
+                    return None;
+                }
+                Some(v)
+            }
+            None => {
+                if profile == ErrorProfile::Schema {
+                    self.missing(
+                        e.value.span.clone(),
+                        "schema",
+                        place,
+                        "`profile = \"schema\"` needs the path of a JSON Schema file, e.g. `schema = \"error.schema.json\"`",
+                    );
+                    return None;
+                }
+                None
+            }
+        };
+        let request_id_headers = match get(t, "request_id_headers") {
+            Some(h) => match &h.value.kind {
+                Kind::Array(items) => {
+                    let mut out = Vec::new();
+                    for node in items {
+                        match &node.kind {
+                            Kind::String(s) if self.header_name(s, node.span.clone()) => {
+                                out.push(s.clone())
+                            }
+                            Kind::String(_) => {}
+                            _ => self.err(
+                                node.span.clone(),
+                                format!(
+                                    "expected a header name (string), found {}",
+                                    node.describe()
+                                ),
+                            ),
+                        }
+                    }
+                    out
+                }
+                _ => {
+                    self.type_err(h, "an array of header names");
+                    return None;
+                }
+            },
+            None => vec![
+                "X-Request-Id".into(),
+                "Request-Id".into(),
+                "X-Correlation-Id".into(),
+            ],
+        };
+        let mut probes = Vec::new();
+        if let Some(p) = get(t, "probes") {
+            match &p.value.kind {
+                Kind::Array(items) => {
+                    for node in items {
+                        let Some(pt) = node.table() else {
+                            self.err(
+                                node.span.clone(),
+                                format!("each probe must be a table, found {}", node.describe()),
+                            );
+                            continue;
+                        };
+                        self.check_keys(
+                            pt,
+                            &["request", "status"],
+                            "[[checks.error_format.probes]]",
+                        );
+                        let request =
+                            self.required_request(pt, &node.span, "[[checks.error_format.probes]]");
+                        let status = match get(pt, "status") {
+                            Some(s) => self.status_list(s),
+                            None => {
+                                self.missing(
+                                    node.span.clone(),
+                                    "status",
+                                    "[[checks.error_format.probes]]",
+                                    "the status the probe must get, e.g. `status = 404` or `status = [400, 422]`",
+                                );
+                                None
+                            }
+                        };
+                        if let (Some(request), Some(status)) = (request, status) {
+                            probes.push(ErrorProbe { request, status });
+                        }
+                    }
+                }
+                _ => self.type_err(p, "an array of tables ([[checks.error_format.probes]])"),
+            }
+        }
+        Some(ErrorFormatSpec {
+            profile,
+            schema,
+            request_id_headers,
+            probes,
+        })
+    }
+}

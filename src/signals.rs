@@ -1,0 +1,43 @@
+//! Ctrl-C and SIGTERM. The first asks the run to stop (in-flight requests drain for a bounded time
+//! and every report is still written, marked interrupted); a second exits at once.
+
+use tokio::sync::watch;
+
+/// Install the handler. The receiver turns `true` on the first signal.
+pub fn install() -> (tokio::task::JoinHandle<()>, watch::Receiver<bool>) {
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        wait_for_termination().await;
+        eprintln!(
+            "\ninterrupted: stopping, draining in-flight requests (press Ctrl-C again to exit at once)"
+        );
+        let _ = tx.send(true);
+        wait_for_termination().await;
+        eprintln!("interrupted twice: exiting now");
+        std::process::exit(130);
+    });
+    (task, rx)
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+pub async fn wait_for_termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

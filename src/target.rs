@@ -1,0 +1,78 @@
+//! The system under test for one run: a base URL that was checked to accept connections, or the
+//! built-in reference API started in-process on 127.0.0.1:0 (and stopped after the run).
+
+use std::time::Duration;
+
+use crate::Error;
+use crate::plan::RunPlan;
+use crate::reference::{ReferenceConfig, ReferenceServer};
+use crate::scenario;
+
+pub enum Target {
+    Url(String),
+    Reference(ReferenceServer, String),
+}
+
+/// How long the pre-flight TCP connect may take before the target counts as unreachable.
+const PREFLIGHT: Duration = Duration::from_secs(5);
+
+impl Target {
+    pub async fn start(plan: &RunPlan) -> Result<Target, Error> {
+        match &plan.target {
+            scenario::Target::Reference => {
+                let server =
+                    ReferenceServer::start(ReferenceConfig::default(), ([127, 0, 0, 1], 0).into())
+                        .await
+                        .map_err(|e| {
+                            Error::Runtime(format!("cannot start the reference API: {e}"))
+                        })?;
+                let url = server.base_url();
+                Ok(Target::Reference(server, url))
+            }
+            scenario::Target::Url(url) => {
+                preflight(url).await.map_err(|why| {
+                    Error::Runtime(format!(
+                        "target unreachable: {}: {why}",
+                        plan.redactor.text(url)
+                    ))
+                })?;
+                Ok(Target::Url(url.clone()))
+            }
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        match self {
+            Target::Url(u) | Target::Reference(_, u) => u,
+        }
+    }
+
+    pub async fn shutdown(self) {
+        if let Target::Reference(server, _) = self {
+            server.shutdown().await;
+        }
+    }
+}
+
+/// One TCP connect to the target's host and port: a run against a target that is not there at
+/// all is a runtime error (exit 3), not thousands of counted connect errors.
+async fn preflight(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = parsed
+        .host_str()
+        .ok_or("no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = parsed.port_or_known_default().ok_or("no port")?;
+    match tokio::time::timeout(
+        PREFLIGHT,
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no TCP connection within {}s", PREFLIGHT.as_secs())),
+    }
+}

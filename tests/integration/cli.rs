@@ -1,0 +1,138 @@
+//! Command-line behaviour: exit codes, usage errors, validate.
+
+use std::time::Duration;
+
+use crate::common::*;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn help_and_version_exit_zero_and_document_exit_codes() {
+    let help = run(bin().arg("--help"), LIMIT);
+    assert_eq!(code(&help), 0);
+    let (out, _) = text(&help);
+    assert!(
+        out.contains("Exit codes:") && out.contains("5  a threshold was breached"),
+        "{out}"
+    );
+    assert_eq!(code(&run(bin().arg("--version"), LIMIT)), 0);
+    assert_eq!(code(&run(bin().args(["run", "--help"]), LIMIT)), 0);
+}
+
+#[test]
+fn usage_errors_exit_one() {
+    for args in [
+        vec!["run", "--no-such-flag"],
+        vec!["run"],
+        vec!["frobnicate"],
+        vec![],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--rate", "0"],
+        vec![
+            "run",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--rate",
+            "10",
+            "--concurrency",
+            "2",
+        ],
+        vec!["run", "--url", "not a url"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "-H", "no colon here"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--duration", "soon"],
+        vec!["serve-reference", "--fault", "no-such-fault"],
+    ] {
+        let o = run(bin().args(&args), LIMIT);
+        assert_eq!(code(&o), 1, "args {args:?}: {:?}", text(&o));
+    }
+}
+
+#[test]
+fn unreachable_target_is_a_runtime_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = scratch("unreachable");
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                &format!("http://127.0.0.1:{port}/"),
+                "--requests",
+                "5",
+                "--out",
+            ])
+            .arg(&dir),
+        LIMIT,
+    );
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    assert!(text(&o).1.contains("target unreachable"), "{:?}", text(&o));
+}
+
+#[test]
+fn validate_reports_every_mistake_located() {
+    let dir = scratch("validate");
+    let bad = write(
+        &dir,
+        "bad.toml",
+        r#"target = "reference"
+
+[load]
+rate = 10
+durration = "5s"
+
+[[requests]]
+name = "get"
+path = "/health"
+wieght = 2
+
+[[thresholds]]
+metric = "p99"
+request = "gett"
+max = "100ms"
+"#,
+    );
+    let o = run(bin().arg("validate").arg(&bad), LIMIT);
+    assert_eq!(code(&o), 2, "{:?}", text(&o));
+    let (_, err) = text(&o);
+    for (line, what) in [(5, "durration"), (10, "wieght"), (14, "gett")] {
+        assert!(
+            err.contains(&format!("bad.toml:{line}:")),
+            "missing location for line {line}:\n{err}"
+        );
+        assert!(err.contains(what), "missing {what}:\n{err}");
+    }
+    assert!(err.contains("did you mean"), "{err}");
+    assert!(err.contains('^'), "{err}");
+
+    let ok = run(bin().args(["validate", "scenarios/quickstart.toml"]), LIMIT);
+    assert_eq!(code(&ok), 0, "{:?}", text(&ok));
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let mut files = vec![];
+    for dir in ["scenarios", "scenarios/examples"] {
+        for e in
+            std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap()
+        {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml" || x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(
+        files.len() >= 3,
+        "quickstart and two examples expected, found {files:?}"
+    );
+    let o = run(
+        bin()
+            .arg("validate")
+            .args(&files)
+            .env("SHOP_API_KEY", "test-key"),
+        LIMIT,
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+}

@@ -1,0 +1,8 @@
+//! The one integration test binary. Every target is in-process or a child this binary started,
+//! bound to 127.0.0.1:0; every run is bounded in time; children are stopped by PID.
+
+mod common;
+
+mod cli;
+mod omission;
+mod runs;

@@ -1,0 +1,334 @@
+//! Whole runs against the in-process reference API: reports, counts cross-checked with the
+//! server's own counters, exit codes from findings, interruption, and secrets.
+
+use std::time::Duration;
+
+use loadproof::reference::{ReferenceConfig, ReferenceServer};
+
+use crate::common::*;
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+#[test]
+fn quickstart_runs_clean_and_counts_match_the_server() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("quickstart");
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "scenarios/quickstart.toml",
+                "--target",
+                &server.base_url(),
+                "--duration",
+                "2s",
+                "--out",
+            ])
+            .arg(&dir),
+        LIMIT,
+    );
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
+    let r = report(&dir);
+    let stats = server.stats();
+    let sent = r["totals"]["requests"].as_u64().unwrap();
+    assert_eq!(sent, 200, "100 req/s for 2 s is exactly 200 due requests");
+    assert_eq!(
+        stats.requests, sent,
+        "the server saw a different number of requests: {stats:?}"
+    );
+    assert_eq!(r["totals"]["errors"], 0);
+    assert_eq!(r["open_loop"]["due"], 200);
+    assert_eq!(r["open_loop"]["not_sent"], 0);
+    let created = r["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "create_order")
+        .unwrap();
+    assert_eq!(
+        created["status_codes"]["201"].as_u64().unwrap(),
+        stats.orders_created
+    );
+    assert!(
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "EXPECT-create_order" && c["status"] == "pass")
+    );
+    assert!(
+        out.contains("Latency (ms)") && out.contains("create_order"),
+        "{out}"
+    );
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn quickstart_works_with_the_built_in_target_and_default_output_folder() {
+    let o = run(
+        bin().args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--duration",
+            "1s",
+            "--quiet",
+        ]),
+        LIMIT,
+    );
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}\n{err}");
+    let dir = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Reports"))
+        .expect("report path printed")
+        .trim();
+    assert!(
+        dir.starts_with("reports/quickstart-") && dir.ends_with('Z'),
+        "{dir}"
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let r = report(&path);
+    assert_eq!(r["totals"]["requests"], 100);
+    let _ = std::fs::remove_dir_all(path);
+}
+
+#[test]
+fn h2c_closed_loop_counts_match() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("h2c");
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                &format!("{}/health", server.base_url()),
+                "--protocol",
+                "h2c",
+            ])
+            .args([
+                "--concurrency",
+                "4",
+                "--connections",
+                "2",
+                "--requests",
+                "300",
+                "--out",
+            ])
+            .arg(&dir),
+        LIMIT,
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["totals"]["requests"], 300);
+    assert_eq!(r["load"]["protocol"], "h2c");
+    assert_eq!(server.stats().requests, 300);
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn failed_expectation_exits_4_and_breached_threshold_exits_5() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("findings");
+    let expect_fail = write(
+        &dir,
+        "expect.toml",
+        r#"target = "reference"
+[load]
+rate = 50
+requests = 20
+[[requests]]
+name = "missing"
+path = "/orders/ord_does_not_exist"
+"#,
+    );
+    let o = run(
+        bin()
+            .arg("run")
+            .arg(&expect_fail)
+            .args(["--target", &server.base_url(), "--out"])
+            .arg(dir.join("a")),
+        LIMIT,
+    );
+    assert_eq!(code(&o), 4, "{:?}", text(&o));
+    let r = report(&dir.join("a"));
+    let check = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "EXPECT-missing")
+        .unwrap()
+        .clone();
+    assert_eq!(check["status"], "fail");
+    assert!(
+        check["message"].as_str().unwrap().contains("got 404"),
+        "{check}"
+    );
+    assert!(
+        check["evidence"][0]["curl"]
+            .as_str()
+            .unwrap()
+            .starts_with("curl "),
+        "{check}"
+    );
+    assert_eq!(r["outcome"], "check_failed");
+
+    let slow = write(
+        &dir,
+        "slow.toml",
+        r#"target = "reference"
+[load]
+users = 2
+requests = 6
+[[requests]]
+name = "slow"
+path = "/delay"
+query = { ms = 60 }
+[[thresholds]]
+metric = "p50"
+max = "10ms"
+"#,
+    );
+    let o = run(
+        bin()
+            .arg("run")
+            .arg(&slow)
+            .args(["--target", &server.base_url(), "--out"])
+            .arg(dir.join("b")),
+        LIMIT,
+    );
+    assert_eq!(code(&o), 5, "{:?}", text(&o));
+    let r = report(&dir.join("b"));
+    assert_eq!(r["outcome"], "threshold_breached");
+    assert_eq!(r["thresholds"][0]["passed"], false);
+    assert!(r["thresholds"][0]["actual"].as_f64().unwrap() >= 55.0);
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn ctrl_c_still_writes_a_complete_report_marked_interrupted() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("interrupt");
+    let child = bin()
+        .args([
+            "run",
+            "--url",
+            &format!("{}/health", server.base_url()),
+            "--rate",
+            "100",
+            "--duration",
+            "60s",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let o = wait_with_limit(child, Duration::from_secs(30));
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["interrupted"], true);
+    assert_eq!(r["outcome"], "interrupted");
+    let sent = r["totals"]["requests"].as_u64().unwrap();
+    assert!((50..1000).contains(&sent), "sent {sent}");
+    assert_eq!(
+        server.stats().requests,
+        r["totals"]["responses"].as_u64().unwrap()
+    );
+    let ol = &r["open_loop"];
+    assert!(
+        ol["due"].as_u64().unwrap() < 1000,
+        "due must stop at the interruption: {ol}"
+    );
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn secrets_never_reach_any_output() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("secrets");
+    let secret = "sk_live_very_secret_value_42";
+    let scenario = write(
+        &dir,
+        "secret.toml",
+        r#"target = "reference"
+[defaults]
+headers = { Authorization = "Bearer ${env.LP_TEST_TOKEN}", "X-Api-Key" = "${env.LP_TEST_TOKEN}" }
+[load]
+rate = 50
+requests = 10
+[[requests]]
+name = "needs_404"
+path = "/orders/${env.LP_TEST_TOKEN}"
+query = { key = "${env.LP_TEST_TOKEN}" }
+"#,
+    );
+    let out_dir = dir.join("out");
+    let o = run(
+        bin()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--target", &server.base_url(), "--out"])
+            .arg(&out_dir)
+            .env("LP_TEST_TOKEN", secret),
+        LIMIT,
+    );
+    // The path is a 404, so the EXPECT check fails and its evidence (URL, curl) is written.
+    assert_eq!(code(&o), 4, "{:?}", text(&o));
+    let (out, err) = text(&o);
+    assert!(
+        !out.contains(secret) && !err.contains(secret),
+        "secret on stdout/stderr"
+    );
+    for f in std::fs::read_dir(&out_dir).unwrap() {
+        let p = f.unwrap().path();
+        let content = std::fs::read_to_string(&p).unwrap();
+        assert!(!content.contains(secret), "secret found in {}", p.display());
+    }
+    assert!(
+        std::fs::read_to_string(out_dir.join("report.json"))
+            .unwrap()
+            .contains("[REDACTED]")
+    );
+    rt.block_on(server.shutdown());
+}
