@@ -15,6 +15,7 @@
 //!
 //! [`run`] reads as the pipeline; the exit code is computed from the report at the end.
 
+pub mod checks;
 pub mod cli;
 pub mod engine;
 pub mod metrics;
@@ -76,11 +77,17 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
     let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);
-    let observed = engine::run(&plan, target.base_url(), interrupted, &progress).await;
+    let observed = engine::run(&plan, target.base_url(), interrupted.clone(), &progress).await;
     progress.finish();
+    let checks = match &observed {
+        Ok(_) => checks::run_active(&plan, target.base_url(), interrupted).await,
+        Err(_) => Vec::new(),
+    };
     target.shutdown().await;
-    let observed = observed.map_err(|e| Error::Runtime(e.to_string()))?;
-    let report = Report::build(&plan, &observed, Vec::new());
+    let mut observed = observed.map_err(|e| Error::Runtime(e.to_string()))?;
+    let mut checks = checks;
+    checks.extend(std::mem::take(&mut observed.passive).verdicts(&plan.redactor));
+    let report = Report::build(&plan, &observed, checks);
     report::write_all(&report, &plan.output.dir).map_err(|e| Error::Runtime(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     if !plan.output.quiet {

@@ -102,6 +102,7 @@ struct Lane {
 
 /// What each thread hands back.
 struct ThreadResult {
+    passive: crate::checks::PassiveSet,
     requests: Vec<RequestStats>,
     by_class: [crate::metrics::LatencyHistogram; 5],
     sent_on_time: u64,
@@ -189,6 +190,7 @@ pub async fn run(
         );
         let (drain, max_requests, protocol) = (load.drain, load.max_requests, load.protocol);
         let n_requests = requests.len();
+        let passive = crate::checks::PassiveSet::new(&plan.checks);
         let handle = std::thread::Builder::new()
             .name(format!("loadproof-worker-{t}"))
             .spawn(move || -> Result<ThreadResult, String> {
@@ -209,7 +211,7 @@ pub async fn run(
                     hard_end,
                     drain,
                     stop,
-                    stats: RefCell::new(ThreadStats::new(n_requests, series)),
+                    stats: RefCell::new(ThreadStats::new(n_requests, series, passive)),
                 });
                 let local = tokio::task::LocalSet::new();
                 Ok(local.block_on(&rt, thread_main(ctx, clients, worker_ids, protocol)))
@@ -241,7 +243,7 @@ pub async fn run(
             .collect::<Result<Vec<_>, String>>()
     });
     tokio::pin!(joined);
-    let results = loop {
+    let mut results = loop {
         tokio::select! {
             r = &mut joined => break r.map_err(|e| EngineError::Thread(e.to_string()))?.map_err(EngineError::Thread)?,
             _ = tokio::time::sleep(Duration::from_millis(250)) => {
@@ -264,6 +266,10 @@ pub async fn run(
     let mut merged = vec![RequestStats::default(); requests.len()];
     let mut by_class: [crate::metrics::LatencyHistogram; 5] = Default::default();
     let (mut on_time, mut late) = (0, 0);
+    let mut passive = crate::checks::PassiveSet::default();
+    for r in results.iter_mut() {
+        passive.merge(std::mem::take(&mut r.passive));
+    }
     for r in &results {
         for (m, s) in merged.iter_mut().zip(&r.requests) {
             m.merge(s);
@@ -299,6 +305,7 @@ pub async fn run(
         by_class,
         open_loop,
         series: aggregator.finish_all(),
+        passive,
     })
 }
 
@@ -375,6 +382,7 @@ async fn thread_main(
     }
     stats.series.flush();
     ThreadResult {
+        passive: std::mem::take(&mut stats.passive),
         requests: std::mem::take(&mut stats.requests),
         by_class: std::mem::take(&mut stats.by_class),
         sent_on_time: stats.sent_on_time,
@@ -521,7 +529,7 @@ async fn execute(
             if let Some(b) = r.body {
                 rb = rb.body(b);
             }
-            let outcome = send_and_read(rb, &ctx.expectations[which]).await;
+            let outcome = send_and_read(ctx, which, rb, &method, &url, sent_at).await;
             (method, url, outcome)
         }
     };
@@ -581,20 +589,35 @@ async fn execute(
     }
 }
 
-async fn send_and_read(rb: reqwest::RequestBuilder, expect: &CompiledExpectations) -> Outcome {
+async fn send_and_read(
+    ctx: &ThreadCtx,
+    which: usize,
+    rb: reqwest::RequestBuilder,
+    method: &str,
+    url: &str,
+    sent_at: Instant,
+) -> Outcome {
+    let expect = &ctx.expectations[which];
     let mut resp = match rb.send().await {
         Ok(r) => r,
         Err(e) => return Outcome::Failed(client::classify(&e), client::chain_text(&e)),
     };
     let status = resp.status().as_u16();
-    let mut kept: Option<Vec<u8>> = expect.needs_body().then(Vec::new);
+    // Bodies are kept only when an expectation or a passive check needs them.
+    let passive_body = ctx.stats.borrow().passive.wants_body(status);
+    let keep_cap = if expect.needs_body() {
+        BODY_KEEP_CAP
+    } else {
+        crate::checks::PASSIVE_BODY_CAP
+    };
+    let mut kept: Option<Vec<u8>> = (expect.needs_body() || passive_body).then(Vec::new);
     let (mut bytes, mut truncated) = (0u64, false);
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
                 bytes += chunk.len() as u64;
                 if let Some(k) = kept.as_mut() {
-                    let room = BODY_KEEP_CAP.saturating_sub(k.len());
+                    let room = keep_cap.saturating_sub(k.len());
                     k.extend_from_slice(&chunk[..chunk.len().min(room)]);
                 }
                 if bytes > BODY_DRAIN_CAP {
@@ -609,6 +632,18 @@ async fn send_and_read(rb: reqwest::RequestBuilder, expect: &CompiledExpectation
         }
     }
     let verdict = expect.evaluate(status, resp.headers(), kept.as_deref());
+    let mut stats = ctx.stats.borrow_mut();
+    if !stats.passive.is_empty() {
+        stats.passive.observe(&crate::checks::Observation {
+            request: &ctx.requests[which].name,
+            method,
+            url,
+            status,
+            headers: resp.headers(),
+            body: kept.as_deref(),
+            at: sent_at.saturating_duration_since(ctx.start),
+        });
+    }
     Outcome::Response {
         status,
         bytes,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use super::client::ErrorKind;
+use crate::checks::PassiveSet;
 use crate::metrics::LatencyHistogram;
 use crate::metrics::series::{SecondAccumulator, SeriesPoint};
 
@@ -89,10 +90,11 @@ pub struct ThreadStats {
     /// Per request: sent but not yet recorded.
     pub in_flight: Vec<u64>,
     pub series: SecondAccumulator,
+    pub passive: PassiveSet,
 }
 
 impl ThreadStats {
-    pub fn new(requests: usize, series: SecondAccumulator) -> Self {
+    pub fn new(requests: usize, series: SecondAccumulator, passive: PassiveSet) -> Self {
         ThreadStats {
             requests: vec![RequestStats::default(); requests],
             by_class: Default::default(),
@@ -100,12 +102,13 @@ impl ThreadStats {
             sent_late: 0,
             in_flight: vec![0; requests],
             series,
+            passive,
         }
     }
 }
 
 /// Everything the load phase measured: the engine's single output.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Observed {
     pub base_url: String,
     pub started_at: SystemTime,
@@ -117,6 +120,8 @@ pub struct Observed {
     pub by_class: [LatencyHistogram; 5],
     pub open_loop: Option<OpenLoopCounts>,
     pub series: Vec<SeriesPoint>,
+    /// The passive checks' state, merged over all threads; `Report::build` turns it into verdicts.
+    pub passive: PassiveSet,
 }
 
 impl Observed {

@@ -201,6 +201,18 @@ pub struct Evidence {
     pub response_body: Option<String>,
     pub curl: Option<String>,
     pub note: Option<String>,
+    /// For concurrent checks: when this request was sent, got its first byte and finished.
+    pub timeline: Option<Timeline>,
+}
+
+/// Milliseconds from the check's origin (a race's release, or the check's start).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Timeline {
+    pub sent_ms: f64,
+    pub first_byte_ms: Option<f64>,
+    pub done_ms: f64,
+    /// Which connection (client) carried the request.
+    pub connection: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -75,8 +75,10 @@ pub fn render(report: &Report) -> String {
         );
     };
     row("all", &report.latency_ms);
-    if report.requests.len() > 1 {
-        for r in &report.requests {
+    // Requests the mix never sent (weight 0: used only by checks) would be rows of zeros.
+    let sent: Vec<_> = report.requests.iter().filter(|r| r.requests > 0).collect();
+    if sent.len() > 1 {
+        for r in sent {
             row(&r.name, &r.latency_ms);
         }
     }

@@ -68,7 +68,11 @@ fn quickstart_runs_clean_and_counts_match_the_server() {
         "{out}"
     );
     let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 10,
+        "one row per request name: {csv}"
+    );
     rt.block_on(server.shutdown());
 }
 

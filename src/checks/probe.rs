@@ -1,0 +1,302 @@
+//! Probes: concrete requests the active checks send, the exchanges they produce, and how an
+//! exchange becomes evidence (redacted, bodies truncated, with a `curl` line and a timeline).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::CheckCtx;
+use crate::engine::request::{PreparedRequest, RenderCtx, RenderShared};
+use crate::redact::Redactor;
+use crate::report::model::{Evidence, Timeline};
+use crate::scenario::RequestSpec;
+
+/// Bodies kept in an exchange (and so available to decision functions).
+pub const BODY_CAP: usize = 256 * 1024;
+/// Bodies shown in evidence.
+pub const EVIDENCE_BODY_CAP: usize = 2048;
+
+/// A concrete request: what will be sent, byte for byte.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub method: reqwest::Method,
+    pub url: reqwest::Url,
+    pub headers: HeaderMap,
+    pub body: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+impl Probe {
+    /// Render a scenario request (its templates filled in: a fresh `${uuid}` each call).
+    pub fn from_spec(ctx: &CheckCtx<'_>, spec: &RequestSpec) -> Result<Probe, String> {
+        let prepared =
+            PreparedRequest::prepare(spec, ctx.base_url, ctx.timeout).map_err(|e| e.to_string())?;
+        let shared = render_shared();
+        let mut rng = SmallRng::from_os_rng();
+        let r = prepared.render(&mut RenderCtx::new(&shared, &mut rng))?;
+        Ok(Probe {
+            method: r.method,
+            url: r.url,
+            headers: r.headers,
+            body: r.body,
+            timeout: prepared.timeout,
+        })
+    }
+
+    /// A request to `path` (joined to the target base URL) with no headers and no body.
+    pub fn get(ctx: &CheckCtx<'_>, path: &str) -> Result<Probe, String> {
+        let text = format!("{}{}", ctx.base_url.trim_end_matches('/'), path);
+        let url =
+            reqwest::Url::parse(&text).map_err(|e| format!("URL {text:?} is invalid: {e}"))?;
+        Ok(Probe {
+            method: reqwest::Method::GET,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            timeout: ctx.timeout,
+        })
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Probe {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            self.headers.insert(n, v);
+        }
+        self
+    }
+
+    pub fn without_header(mut self, name: &str) -> Probe {
+        self.headers.remove(name);
+        self
+    }
+
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Probe {
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn with_method(mut self, method: reqwest::Method) -> Probe {
+        self.method = method;
+        self
+    }
+
+    /// Replace (or add) one query parameter, keeping the others.
+    pub fn with_query(mut self, name: &str, value: &str) -> Probe {
+        let kept: Vec<(String, String)> = self
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k != name)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        self.url
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair(name, value);
+        self
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(self.body.as_deref()?).ok()
+    }
+}
+
+/// `${seq}` in probes counts separately from the load phase; uniqueness is what matters there.
+fn render_shared() -> Arc<RenderShared> {
+    static SHARED: std::sync::OnceLock<Arc<RenderShared>> = std::sync::OnceLock::new();
+    SHARED
+        .get_or_init(|| Arc::new(RenderShared::default()))
+        .clone()
+}
+
+/// A probe and what came back.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub probe: Probe,
+    /// `None` when the request failed (see `error`).
+    pub status: Option<u16>,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub error: Option<String>,
+    pub timeline: Timeline,
+}
+
+impl Exchange {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    pub fn is_success(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// Evidence for a report: secrets redacted, bodies truncated, a `curl` reproduction.
+    pub fn evidence(&self, r: &Redactor, note: impl Into<String>) -> Evidence {
+        let headers = |h: &HeaderMap| {
+            h.iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        r.header_value(k.as_str(), &String::from_utf8_lossy(v.as_bytes())),
+                    )
+                })
+                .collect()
+        };
+        Evidence {
+            method: Some(self.probe.method.to_string()),
+            url: Some(r.text(self.probe.url.as_str())),
+            status: self.status,
+            request_headers: headers(&self.probe.headers),
+            request_body: self.probe.body.as_deref().map(|b| r.text(&truncate(b))),
+            response_headers: headers(&self.headers),
+            response_body: (!self.body.is_empty()).then(|| r.text(&truncate(&self.body))),
+            curl: Some(curl(&self.probe, r)),
+            note: Some(r.text(&note.into())),
+            timeline: Some(self.timeline.clone()),
+        }
+    }
+}
+
+fn truncate(b: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&b[..b.len().min(EVIDENCE_BODY_CAP)]).into_owned();
+    if b.len() > EVIDENCE_BODY_CAP {
+        format!("{text}… ({} bytes in all)", b.len())
+    } else {
+        text
+    }
+}
+
+/// A shell-safe `curl` command for the probe, secrets redacted.
+pub fn curl(p: &Probe, r: &Redactor) -> String {
+    let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut cmd = format!("curl -sS -i -X {} {}", p.method, q(&r.text(p.url.as_str())));
+    for (k, v) in &p.headers {
+        let value = r.header_value(k.as_str(), &String::from_utf8_lossy(v.as_bytes()));
+        cmd.push_str(&format!(" -H {}", q(&format!("{k}: {value}"))));
+    }
+    if let Some(b) = &p.body {
+        cmd.push_str(&format!(
+            " --data-binary {}",
+            q(&r.text(&String::from_utf8_lossy(b)))
+        ));
+    }
+    cmd
+}
+
+/// Send one probe on `client`. `origin` is the instant the timeline is measured from (the start
+/// of the check, or the release of a race); `connection` labels the client in the timeline.
+pub async fn send(
+    client: &reqwest::Client,
+    probe: &Probe,
+    origin: Instant,
+    connection: usize,
+) -> Exchange {
+    let ms = |t: Instant| t.saturating_duration_since(origin).as_secs_f64() * 1000.0;
+    let sent = Instant::now();
+    let mut rb = client
+        .request(probe.method.clone(), probe.url.clone())
+        .headers(probe.headers.clone())
+        .timeout(probe.timeout);
+    if let Some(b) = &probe.body {
+        rb = rb.body(b.clone());
+    }
+    let mut timeline = Timeline {
+        sent_ms: ms(sent),
+        first_byte_ms: None,
+        done_ms: 0.0,
+        connection,
+    };
+    match rb.send().await {
+        Err(e) => {
+            timeline.done_ms = ms(Instant::now());
+            Exchange {
+                probe: probe.clone(),
+                status: None,
+                headers: HeaderMap::new(),
+                body: Vec::new(),
+                error: Some(crate::engine::client::chain_text(&e)),
+                timeline,
+            }
+        }
+        Ok(mut resp) => {
+            timeline.first_byte_ms = Some(ms(Instant::now()));
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let mut body = Vec::new();
+            let mut error = None;
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(c)) => {
+                        let room = BODY_CAP.saturating_sub(body.len());
+                        body.extend_from_slice(&c[..c.len().min(room)]);
+                        if room == 0 {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        error = Some(crate::engine::client::chain_text(&e));
+                        break;
+                    }
+                }
+            }
+            timeline.done_ms = ms(Instant::now());
+            Exchange {
+                probe: probe.clone(),
+                status: Some(status),
+                headers,
+                body,
+                error,
+                timeline,
+            }
+        }
+    }
+}
+
+/// Send `probes` at once, each on its own client (its own connection), released together by a
+/// barrier after every connection is open. Exchanges come back in the order of `probes`.
+pub async fn race(ctx: &CheckCtx<'_>, probes: Vec<Probe>) -> Result<Vec<Exchange>, String> {
+    let n = probes.len();
+    let mut clients = Vec::with_capacity(n);
+    for _ in 0..n {
+        let c = ctx.client()?;
+        // Open the connection before the release: a GET on the base URL (any status will do), so
+        // connect time does not stagger the racers.
+        let warm = Probe::get(ctx, "/")?;
+        let _ = send(&c, &warm, Instant::now(), 0).await;
+        clients.push(c);
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let origin = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let tasks: Vec<_> = probes
+        .into_iter()
+        .zip(clients)
+        .enumerate()
+        .map(|(i, (probe, client))| {
+            let (barrier, origin) = (barrier.clone(), origin.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let start = *origin.get_or_init(Instant::now);
+                send(&client, &probe, start, i).await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(
+            t.await
+                .map_err(|e| format!("a racing request failed to run: {e}"))?,
+        );
+    }
+    Ok(out)
+}
