@@ -18,6 +18,7 @@
 pub mod checks;
 pub mod cli;
 pub mod engine;
+pub mod headers;
 pub mod metrics;
 pub mod plan;
 pub mod printer;
