@@ -627,7 +627,13 @@ async fn send_and_read(
             }
             Ok(None) => break,
             Err(e) => {
-                return Outcome::Failed(client::classify(&e).max_body(), client::chain_text(&e));
+                // Failing mid-body: a timeout or a reset keeps its kind; anything else is a
+                // body-read error (the status line and headers were fine).
+                let kind = match client::classify(&e) {
+                    k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
+                    _ => ErrorKind::BodyRead,
+                };
+                return Outcome::Failed(kind, client::chain_text(&e));
             }
         }
     }
@@ -649,19 +655,5 @@ async fn send_and_read(
         bytes,
         truncated,
         verdict,
-    }
-}
-
-trait BodyKind {
-    fn max_body(self) -> ErrorKind;
-}
-
-impl BodyKind for ErrorKind {
-    /// An error while reading a body that is not a timeout or a reset is a body-read error.
-    fn max_body(self) -> ErrorKind {
-        match self {
-            ErrorKind::Timeout | ErrorKind::Reset => self,
-            _ => ErrorKind::BodyRead,
-        }
     }
 }

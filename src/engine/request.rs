@@ -65,6 +65,15 @@ pub fn render(t: &Template, ctx: &mut RenderCtx<'_>, out: &mut String) {
     }
 }
 
+/// Render a template that has no per-request parts (see [`is_static`]) once, at preparation.
+fn render_static(t: &Template) -> String {
+    let shared = RenderShared::default();
+    let mut rng = rand::SeedableRng::seed_from_u64(0);
+    let mut text = String::new();
+    render(t, &mut RenderCtx::new(&shared, &mut rng), &mut text);
+    text
+}
+
 /// True when the template renders the same text every time.
 pub fn is_static(t: &Template) -> bool {
     t.parts
@@ -127,14 +136,10 @@ enum UrlPlan {
 #[derive(Debug, Clone)]
 enum BodyPlan {
     None,
-    Static(bytes_like::Bytes),
+    /// Rendered once; an `Arc` so that each request clones a pointer, not the bytes.
+    Static(Arc<[u8]>),
     Json(JsonTemplate),
     Raw(Template),
-}
-
-/// `reqwest` re-exports no `Bytes`; `Vec<u8>` behind an `Arc` is cloned per request cheaply.
-mod bytes_like {
-    pub type Bytes = std::sync::Arc<[u8]>;
 }
 
 /// One request of the mix, bound to a base URL.
@@ -177,8 +182,9 @@ impl PreparedRequest {
             .map_err(|_| invalid(format!("{:?} is not a valid HTTP method", spec.method)))?;
         let base = base.trim_end_matches('/').to_string();
         let url = if is_static(&spec.path) && spec.query.iter().all(|(_, v)| is_static(v)) {
-            let mut rng = rand::SeedableRng::seed_from_u64(0);
+            // Static parts never consult the context, so a throwaway one is enough.
             let shared = RenderShared::default();
+            let mut rng = rand::SeedableRng::seed_from_u64(0);
             let mut ctx = RenderCtx::new(&shared, &mut rng);
             UrlPlan::Static(build_url(&base, &spec.path, &spec.query, &mut ctx).map_err(invalid)?)
         } else {
@@ -194,11 +200,7 @@ impl PreparedRequest {
             let hn = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| invalid(format!("{name:?} is not a valid header name")))?;
             if is_static(value) {
-                let mut text = String::new();
-                let shared = RenderShared::default();
-                let mut rng = rand::SeedableRng::seed_from_u64(0);
-                render(value, &mut RenderCtx::new(&shared, &mut rng), &mut text);
-                let hv = HeaderValue::from_str(&text).map_err(|_| {
+                let hv = HeaderValue::from_str(&render_static(value)).map_err(|_| {
                     invalid(format!(
                         "the value of header {name:?} is not a valid header value"
                     ))
@@ -226,13 +228,7 @@ impl PreparedRequest {
                     BodyPlan::Json(j.clone())
                 }
             }
-            Body::Raw(t) if is_static(t) => {
-                let mut text = String::new();
-                let shared = RenderShared::default();
-                let mut rng = rand::SeedableRng::seed_from_u64(0);
-                render(t, &mut RenderCtx::new(&shared, &mut rng), &mut text);
-                BodyPlan::Static(text.into_bytes().into())
-            }
+            Body::Raw(t) if is_static(t) => BodyPlan::Static(render_static(t).into_bytes().into()),
             Body::Raw(t) => BodyPlan::Raw(t.clone()),
         };
         Ok(PreparedRequest {
