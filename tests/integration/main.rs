@@ -4,5 +4,6 @@
 mod common;
 
 mod cli;
+mod hostile;
 mod omission;
 mod runs;

@@ -1,0 +1,223 @@
+//! Hostile and broken targets: each is a raw TCP server on 127.0.0.1:0 that misbehaves in one
+//! way. For each, loadproof must keep running, count the error by kind, finish on time and write
+//! a valid report — never panic, never hang.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::common::*;
+
+/// Serve every connection with `handler` until the returned task is aborted.
+fn serve_raw<F, Fut>(
+    rt: &tokio::runtime::Runtime,
+    handler: F,
+) -> (String, tokio::task::JoinHandle<()>)
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let handler = std::sync::Arc::new(handler);
+    let task = rt.spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let h = handler.clone();
+            tokio::spawn(async move { h(sock).await });
+        }
+    });
+    (url, task)
+}
+
+/// Read one request head (up to the blank line), bounded.
+async fn read_head(sock: &mut TcpStream) -> bool {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 64 * 1024 {
+        match sock.read(&mut byte).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => buf.extend_from_slice(&byte[..n]),
+        }
+    }
+    true
+}
+
+/// Run an ad-hoc load (closed loop, 2 users, `requests` requests, 1 s timeout) and return the
+/// schema-checked report and the wall time.
+fn run_against(url: &str, name: &str, requests: &str) -> (serde_json::Value, Duration) {
+    let dir = scratch(name);
+    let started = Instant::now();
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                url,
+                "-c",
+                "2",
+                "--requests",
+                requests,
+                "--timeout",
+                "1s",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&dir),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    (report(&dir), started.elapsed())
+}
+
+fn errors(r: &serde_json::Value, kind: &str) -> u64 {
+    r["errors_by_kind"][kind].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn reset_mid_headers_is_counted_as_reset() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-reset-headers", "10");
+    assert_eq!(r["totals"]["requests"], 10);
+    assert_eq!(errors(&r, "reset"), 10, "{}", r["errors_by_kind"]);
+    task.abort();
+}
+
+#[test]
+fn reset_mid_body_is_a_body_error() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..")
+                .await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-reset-body", "10");
+    let counted = errors(&r, "body_read") + errors(&r, "reset");
+    assert_eq!(counted, 10, "{}", r["errors_by_kind"]);
+    task.abort();
+}
+
+#[test]
+fn silent_server_times_out_and_the_run_still_ends() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        let _ = read_head(&mut s).await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let (r, took) = run_against(&url, "hostile-silent", "4");
+    assert_eq!(errors(&r, "timeout"), 4, "{}", r["errors_by_kind"]);
+    // 4 requests over 2 users, 1 s timeout each: about 2 s, never the server's 30 s.
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    task.abort();
+}
+
+#[test]
+fn trickling_body_hits_the_timeout() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+                .await;
+            for _ in 0..30 {
+                if s.write_all(b"x").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-trickle", "2");
+    assert_eq!(errors(&r, "timeout"), 2, "{}", r["errors_by_kind"]);
+    task.abort();
+}
+
+#[test]
+fn malformed_status_line_and_header_flood_are_protocol_errors() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s.write_all(b"HTTP/1.1 twohundred OK\r\n\r\n").await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-status", "5");
+    assert_eq!(errors(&r, "protocol"), 5, "{}", r["errors_by_kind"]);
+    task.abort();
+
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let mut head = String::from("HTTP/1.1 200 OK\r\n");
+            for i in 0..10_000 {
+                head.push_str(&format!("X-Flood-{i}: {i}\r\n"));
+            }
+            head.push_str("Content-Length: 0\r\n\r\n");
+            let _ = s.write_all(head.as_bytes()).await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-headers", "5");
+    assert_eq!(errors(&r, "protocol"), 5, "{}", r["errors_by_kind"]);
+    task.abort();
+}
+
+#[test]
+fn endless_body_is_capped_and_reported() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .await;
+            let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "z".repeat(64 * 1024));
+            // Bounded: 64 MiB at most, far past the 16 MiB cap.
+            for _ in 0..1024 {
+                if s.write_all(chunk.as_bytes()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-endless", "3");
+    assert_eq!(r["totals"]["responses"], 3, "{}", r["errors_by_kind"]);
+    assert_eq!(r["totals"]["bodies_truncated"], 3);
+    task.abort();
+}
+
+#[test]
+fn server_closing_every_connection_after_one_response_is_not_an_error() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-close", "50");
+    assert_eq!(r["totals"]["responses"], 50, "{}", r["errors_by_kind"]);
+    assert_eq!(r["totals"]["request_errors"], 0);
+    task.abort();
+}
+
+#[test]
+fn non_utf8_header_values_and_redirect_loops_are_just_responses() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s.write_all(b"HTTP/1.1 302 Found\r\nLocation: /\r\nX-Bin: \xff\xfe\r\nContent-Length: 0\r\n\r\n").await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-redirect", "10");
+    assert_eq!(
+        r["status_codes"]["302"], 10,
+        "redirects are not followed: {}",
+        r["status_codes"]
+    );
+    task.abort();
+}
