@@ -208,9 +208,15 @@ fn server_closing_every_connection_after_one_response_is_not_an_error() {
 #[test]
 fn non_utf8_header_values_and_redirect_loops_are_just_responses() {
     let rt = runtime();
+    // A well-behaved keep-alive server apart from the odd bytes: it answers every request on a
+    // connection (one that silently closed after one response would make some requests fail
+    // for a reason this test is not about).
     let (url, task) = serve_raw(&rt, |mut s| async move {
-        if read_head(&mut s).await {
-            let _ = s.write_all(b"HTTP/1.1 302 Found\r\nLocation: /\r\nX-Bin: \xff\xfe\r\nContent-Length: 0\r\n\r\n").await;
+        while read_head(&mut s).await {
+            let head = b"HTTP/1.1 302 Found\r\nLocation: /\r\nX-Bin: \xff\xfe\r\nContent-Length: 0\r\n\r\n";
+            if s.write_all(head).await.is_err() {
+                break;
+            }
         }
     });
     let (r, _) = run_against(&url, "hostile-redirect", "10");
