@@ -75,17 +75,20 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
     let plan = RunPlan::resolve(args, scenario).map_err(|e| Error::Usage(e.0))?;
     // The handler lives for the rest of the process: a second Ctrl-C, even while the reports
     // are being written, exits at once.
+    report::prepare_dir(&plan.output.dir).map_err(|e| Error::Runtime(e.to_string()))?;
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
     let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);
     let observed = engine::run(&plan, target.base_url(), interrupted.clone(), &progress).await;
     progress.finish();
     let checks = match &observed {
-        Ok(_) => checks::run_active(&plan, target.base_url(), interrupted).await,
+        Ok(_) => checks::run_active(&plan, target.base_url(), interrupted.clone()).await,
         Err(_) => Vec::new(),
     };
     target.shutdown().await;
     let mut observed = observed.map_err(|e| Error::Runtime(e.to_string()))?;
+    // A stop during the checks phase interrupts the run just as one during the load does.
+    observed.interrupted |= *interrupted.borrow();
     let mut checks = checks;
     checks.extend(std::mem::take(&mut observed.passive).verdicts(&plan.redactor));
     let report = Report::build(&plan, &observed, checks);

@@ -336,3 +336,112 @@ query = { key = "${env.LP_TEST_TOKEN}" }
     );
     rt.block_on(server.shutdown());
 }
+
+#[test]
+fn sigterm_acts_like_ctrl_c_and_a_second_signal_exits_at_once() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let signal = |child: &std::process::Child, sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    // SIGTERM: same as Ctrl-C, a complete report marked interrupted.
+    let dir = scratch("sigterm");
+    let child = bin()
+        .args([
+            "run",
+            "--url",
+            &format!("{}/health", server.base_url()),
+            "--rate",
+            "50",
+            "--duration",
+            "60s",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    signal(&child, "-TERM");
+    let o = wait_with_limit(child, Duration::from_secs(30));
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    assert_eq!(report(&dir)["interrupted"], true);
+
+    // Two signals while slow requests are in flight: the second one does not wait for the drain.
+    let dir = scratch("double-interrupt");
+    let child = bin()
+        .args([
+            "run",
+            "--url",
+            &format!("{}/delay?ms=4000", server.base_url()),
+            "-c",
+            "4",
+            "--duration",
+            "60s",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let t = std::time::Instant::now();
+    signal(&child, "-INT");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "-INT");
+    let o = wait_with_limit(child, Duration::from_secs(30));
+    assert_eq!(code(&o), 130, "{:?}", text(&o));
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "the second signal must not wait for the 5 s drain"
+    );
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn unwritable_output_exits_3_naming_the_path() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("unwritable");
+    // A regular file where the output folder should be: no directory can be created under it.
+    let blocker = write(&dir, "not-a-dir", "x");
+    let out = blocker.join("reports");
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                &format!("{}/health", server.base_url()),
+                "--requests",
+                "5",
+                "--out",
+            ])
+            .arg(&out),
+        LIMIT,
+    );
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("not-a-dir"),
+        "the error must name the path: {err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    assert_eq!(server.stats().requests, 0, "nothing may be sent when the reports cannot be written");
+    rt.block_on(server.shutdown());
+}
