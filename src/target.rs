@@ -36,6 +36,9 @@ impl Target {
                         plan.redactor.text(url)
                     ))
                 })?;
+                if url.starts_with("https:") {
+                    preflight_tls(plan, url).await.map_err(Error::Runtime)?;
+                }
                 Ok(Target::Url(url.clone()))
             }
         }
@@ -74,5 +77,23 @@ async fn preflight(url: &str) -> Result<(), String> {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!("no TCP connection within {}s", PREFLIGHT.as_secs())),
+    }
+}
+
+/// One request over TLS before the load: a certificate the client rejects would otherwise turn
+/// every request of the run into the same counted error. Any HTTP status is fine here.
+async fn preflight_tls(plan: &RunPlan, url: &str) -> Result<(), String> {
+    use crate::engine::client::{ErrorKind, build, chain_text, classify};
+    let client = build(plan.load.protocol, plan.insecure, true)
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    match client.get(url).timeout(PREFLIGHT).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if classify(&e) == ErrorKind::Tls => Err(format!(
+            "TLS handshake with {} failed: {}\n  = hint: pass --insecure to accept an untrusted certificate (a self-signed test server)",
+            plan.redactor.text(url),
+            plan.redactor.text(&chain_text(&e))
+        )),
+        // Other failures (a timeout, a reset) are for the run itself to measure and count.
+        Err(_) => Ok(()),
     }
 }

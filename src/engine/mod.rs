@@ -450,6 +450,12 @@ async fn closed_user(ctx: Rc<ThreadCtx>, lane: Rc<Lane>, user: usize) {
     };
     let mut rng = SmallRng::seed_from_u64(0x2545_f491_4f6c_dd1d ^ user as u64);
     let mut stop = ctx.stop.clone();
+    // Every user starts at the common start instant, so the load phase's clock (elapsed time,
+    // rates, the per-second series) covers all of its requests.
+    tokio::select! {
+        _ = tokio::time::sleep_until(ctx.start) => {}
+        _ = stopped(&mut stop) => return,
+    }
     loop {
         let now = Instant::now();
         if now >= ctx.end || *stop.borrow() {

@@ -299,9 +299,15 @@ pub struct WriteError {
 /// Make sure `dir` exists and accepts files, before any load is sent: a run must not spend its
 /// whole duration only to find it cannot write what it measured.
 pub fn prepare_dir(dir: &Path) -> Result<(), WriteError> {
-    std::fs::create_dir_all(dir).map_err(|source| WriteError { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| WriteError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let probe = dir.join(".loadproof-write-test");
-    std::fs::write(&probe, b"").map_err(|source| WriteError { path: dir.to_path_buf(), source })?;
+    std::fs::write(&probe, b"").map_err(|source| WriteError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }

@@ -20,10 +20,16 @@ pub fn render(report: &Report) -> String {
         (_, _, Some(users)) => format!("closed loop, {users} users"),
         _ => l.mode.clone(),
     };
+    let bound = match l.max_requests {
+        Some(n) if l.planned_duration_s >= crate::plan::MAX_DURATION.as_secs_f64() => {
+            format!("up to {n} requests")
+        }
+        Some(n) => format!("{:.1}s or {n} requests", l.planned_duration_s),
+        None => format!("{:.1}s planned", l.planned_duration_s),
+    };
     let _ = writeln!(
         o,
-        "{shape} · {:.1}s planned · {} connections · {} · {} thread{}",
-        l.planned_duration_s,
+        "{shape} · {bound} · {} connections · {} · {} thread{}",
         l.connections,
         l.protocol,
         l.threads,

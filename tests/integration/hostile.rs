@@ -227,3 +227,84 @@ fn non_utf8_header_values_and_redirect_loops_are_just_responses() {
     );
     task.abort();
 }
+
+/// A TLS server on 127.0.0.1:0 with a freshly generated self-signed certificate.
+fn serve_self_signed(rt: &tokio::runtime::Runtime) -> (String, tokio::task::JoinHandle<()>) {
+    use tokio_rustls::rustls;
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.cert.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("https://{}/", listener.local_addr().unwrap());
+    let task = rt.spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(sock).await else {
+                    return;
+                };
+                let mut buf = [0u8; 4096];
+                // One response per read of a request head; enough for keep-alive GETs.
+                while let Ok(n) = tls.read(&mut buf).await {
+                    if n == 0
+                        || tls
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                            .await
+                            .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (url, task)
+}
+
+#[test]
+fn untrusted_certificate_is_a_clear_error_unless_insecure() {
+    let rt = runtime();
+    let (url, task) = serve_self_signed(&rt);
+    let dir = scratch("tls-bad-cert");
+    let o = run(
+        bin()
+            .args(["run", "--url", &url, "--requests", "5", "--out"])
+            .arg(&dir),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("TLS handshake") && err.contains("--insecure"),
+        "{err}"
+    );
+
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                &url,
+                "--requests",
+                "5",
+                "--insecure",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&dir),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["totals"]["responses"], 5, "{}", r["errors_by_kind"]);
+    task.abort();
+}

@@ -442,6 +442,10 @@ fn unwritable_output_exits_3_naming_the_path() {
         "the error must name the path: {err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
-    assert_eq!(server.stats().requests, 0, "nothing may be sent when the reports cannot be written");
+    assert_eq!(
+        server.stats().requests,
+        0,
+        "nothing may be sent when the reports cannot be written"
+    );
     rt.block_on(server.shutdown());
 }
