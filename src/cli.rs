@@ -130,6 +130,15 @@ pub struct ServeArgs {
     /// Break one convention on purpose (repeatable); see the README for the names.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+
+    /// Freeze the whole server for --stall-for at the start of every period of this length
+    /// (a target for coordinated-omission measurements), e.g. --stall-every 5s --stall-for 1s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "stall_for")]
+    pub stall_every: Option<std::time::Duration>,
+
+    /// How long each stall lasts (see --stall-every).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "stall_every")]
+    pub stall_for: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -139,8 +139,20 @@ pub async fn serve_reference(args: ServeArgs) -> Result<i32, Error> {
             args.host
         );
     }
+    let stall = match (args.stall_every, args.stall_for) {
+        (Some(every), Some(duration)) if duration >= every => {
+            return Err(Error::Usage(format!(
+                "--stall-for ({}) must be shorter than --stall-every ({})",
+                humantime::format_duration(duration),
+                humantime::format_duration(every)
+            )));
+        }
+        (Some(every), Some(duration)) => Some(reference::Stall { every, duration }),
+        _ => None,
+    };
     let config = reference::ReferenceConfig {
         faults,
+        stall,
         ..reference::ReferenceConfig::default()
     };
     let server =

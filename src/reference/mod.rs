@@ -18,6 +18,7 @@ mod problem;
 mod ratelimit;
 mod routes;
 mod server;
+mod stall;
 mod state;
 mod stats;
 
@@ -31,6 +32,7 @@ pub use orders::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use problem::PROBLEM_TYPE_BASE;
 pub use ratelimit::RateLimitConfig;
 pub use server::ReferenceServer;
+pub use stall::Stall;
 pub use stats::StatsSnapshot;
 
 /// How the reference API behaves. `Default` is the correct server.
@@ -48,6 +50,8 @@ pub struct ReferenceConfig {
     pub idempotency_ttl: Duration,
     /// Most idempotency keys remembered at once; the oldest are evicted first. Default 100 000.
     pub idempotency_capacity: usize,
+    /// Freeze the whole server periodically (the coordinated-omission target). Default none.
+    pub stall: Option<Stall>,
 }
 
 impl Default for ReferenceConfig {
@@ -59,6 +63,7 @@ impl Default for ReferenceConfig {
             create_delay: Duration::ZERO,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             idempotency_capacity: 100_000,
+            stall: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::stall;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -40,7 +41,13 @@ impl ReferenceServer {
             let _ = tcp.set_nodelay(true);
         });
         let state = Arc::new(AppState::new(&config));
-        let app = routes::router(state.clone());
+        let mut app = routes::router(state.clone());
+        if let Some(stall) = config.stall {
+            let started = tokio::time::Instant::now();
+            app = app.layer(axum::middleware::from_fn(move |req, next| {
+                stall::middleware(stall, started, req, next)
+            }));
+        }
         let (tx, rx) = oneshot::channel::<()>();
         // axum::serve uses hyper-util's auto builder: HTTP/1.1 keep-alive and HTTP/2 with prior
         // knowledge (h2c) are both detected per connection on the same port.
