@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# loadproof's benchmark: client CPU per request against wrk and oha, and coordinated omission.
+#
+#   bench/run.sh throughput [REPS] [SECONDS]   # closed loop, 50 connections, nginx on 127.0.0.1
+#   bench/run.sh omission                      # 500 req/s, 1 s stall every 5 s, 15 s
+#
+# It installs what is missing (nginx, wrk, GNU time from Debian; oha from crates.io into
+# bench/.tools), talks only to 127.0.0.1, bounds every run in time, and stops only the processes
+# it started, by PID. Raw output goes to stdout; redirect it into bench/results/ to keep it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+MODE=${1:-throughput}
+REPS=${2:-3}
+SECS=${3:-8}
+CONNS=50
+TOOLS="$ROOT/bench/.tools"
+WORK=$(mktemp -d /tmp/loadproof-bench.XXXXXX)
+PIDS=()
+export BENCH_STATE="$WORK/rows.jsonl"
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+need_apt() { # command package
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "# installing $2 (apt)" >&2
+  (apt-get update -qq && apt-get install -y -qq "$2") >/dev/null
+}
+need_apt nginx nginx
+need_apt wrk wrk
+[ -x /usr/bin/time ] || need_apt /usr/bin/time time
+if [ ! -x "$TOOLS/bin/oha" ]; then
+  echo "# installing oha (cargo install, a few minutes)" >&2
+  cargo install --quiet --locked oha --root "$TOOLS" >&2
+fi
+OHA="$TOOLS/bin/oha"
+cargo build --release --quiet
+LP="$ROOT/target/release/loadproof"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# time_run NAME OUTFILE CMD...: runs CMD under GNU time (bounded by `timeout`), appending
+# "wall user sys maxrss_kb" to OUTFILE.time.
+time_run() {
+  local out=$1; shift
+  /usr/bin/time -f '%e %U %S %M' -o "$out.time" timeout 120 "$@" >"$out" 2>&1 || true
+}
+
+echo "# loadproof benchmark · $(date -u +%Y-%m-%dT%H:%M:%SZ) · $(nproc) CPUs · $(uname -r)"
+echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') · $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "# loadproof $($LP --version | cut -d' ' -f2) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2) · $($OHA --version)"
+
+case "$MODE" in
+throughput)
+  PORT=$(free_port)
+  mkdir -p "$WORK/nginx"
+  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g" bench/nginx.conf.in >"$WORK/nginx/nginx.conf"
+  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+  PIDS+=($!)
+  sleep 1
+  URL="http://127.0.0.1:$PORT/"
+  curl -fsS "$URL" >/dev/null
+  echo "# target nginx (1 worker) $URL · $CONNS connections · ${SECS}s · $REPS repetitions, order rotated"
+  ORDER=(loadproof wrk oha)
+  for rep in $(seq 1 "$REPS"); do
+    for i in 0 1 2; do
+      tool=${ORDER[$(( (i + rep - 1) % 3 ))]}
+      out="$WORK/$rep-$tool"
+      case $tool in
+        loadproof) time_run "$out" "$LP" run --url "$URL" -c "$CONNS" --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
+        wrk) time_run "$out" wrk -t1 -c "$CONNS" -d "${SECS}s" --latency "$URL" ;;
+        oha) time_run "$out" "$OHA" -z "${SECS}s" -c "$CONNS" --no-tui --output-format json "$URL" ;;
+      esac
+      python3 bench/parse.py "$tool" "$rep" "$out"
+    done
+  done
+  ;;
+omission)
+  echo "# target: loadproof serve-reference --stall-every 5s --stall-for 1s · 500 req/s for 15 s"
+  echo "# analytic: p50 = unstalled latency, p90 = 500 ms, p99 = 950 ms, p99.9 = 995 ms, mean = 100 ms (+ unstalled mean); 7500 sent"
+  for c in 10 50; do
+    "$LP" serve-reference --stall-every 5s --stall-for 1s >"$WORK/ref.log" 2>&1 &
+    RPID=$!
+    PIDS+=($RPID)
+    sleep 1
+    URL="$(grep -o 'http://[0-9.:]*' "$WORK/ref.log")/health"
+    out="$WORK/co-lp-$c"
+    time_run "$out" "$LP" run --url "$URL" --rate 500 --duration 15s --connections "$c" --quiet --out "$out.d"
+    python3 bench/parse.py loadproof "c=$c" "$out"
+    out="$WORK/co-oha-$c"
+    time_run "$out" "$OHA" -z 15s -q 500 -c "$c" --latency-correction --no-tui --output-format json "$URL"
+    python3 bench/parse.py oha-corrected "c=$c" "$out"
+    out="$WORK/co-oha-raw-$c"
+    time_run "$out" "$OHA" -z 15s -q 500 -c "$c" --no-tui --output-format json "$URL"
+    python3 bench/parse.py oha-uncorrected "c=$c" "$out"
+    kill "$RPID"
+    wait "$RPID" 2>/dev/null || true
+  done
+  ;;
+*)
+  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission" >&2
+  exit 1
+  ;;
+esac
+python3 bench/parse.py --summary
