@@ -58,7 +58,12 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
     };
     let base = match Probe::from_spec(ctx, list) {
         Ok(p) => p,
-        Err(e) => return all(CheckStatus::Error, &format!("cannot render the listing: {e}")),
+        Err(e) => {
+            return all(
+                CheckStatus::Error,
+                &format!("cannot render the listing: {e}"),
+            );
+        }
     };
     let client = match ctx.client() {
         Ok(c) => c,
@@ -135,15 +140,25 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
                 "PAGE-01",
                 CheckStatus::Fail,
                 format!("the first page could not be read: {why}"),
-                ex.iter()
-                    .map(|e| e.evidence(r, "the first page"))
-                    .collect(),
+                ex.iter().map(|e| e.evidence(r, "the first page")).collect(),
             )];
-            v.push(skip("PAGE-02", "the first page could not be read (PAGE-01)"));
-            v.push(skip("PAGE-03", "the first page could not be read (PAGE-01)"));
+            v.push(skip(
+                "PAGE-02",
+                "the first page could not be read (PAGE-01)",
+            ));
+            v.push(skip(
+                "PAGE-03",
+                "the first page could not be read (PAGE-01)",
+            ));
             v.push(page04);
-            v.push(skip("PAGE-05", "the first page could not be read (PAGE-01)"));
-            v.push(skip("PAGE-06", "the first page could not be read (PAGE-01)"));
+            v.push(skip(
+                "PAGE-05",
+                "the first page could not be read (PAGE-01)",
+            ));
+            v.push(skip(
+                "PAGE-06",
+                "the first page could not be read (PAGE-01)",
+            ));
             cleanup(&env, &client, &own).await;
             return v;
         }
@@ -251,7 +266,10 @@ fn listing_of(s: &Stepper, big: usize) -> Option<Listing> {
     let how = if s.rec.pages.len() == 1 {
         format!("one page at the largest size ({big})")
     } else {
-        format!("a walk at the largest size ({big}, {} pages)", s.rec.pages.len())
+        format!(
+            "a walk at the largest size ({big}, {} pages)",
+            s.rec.pages.len()
+        )
     };
     Some(Listing {
         ids: s.rec.ids().map(str::to_string).collect(),
@@ -303,7 +321,9 @@ async fn detect(
         ("offset", page_size.to_string(), Mode::Offset),
         ("page", "2".to_string(), Mode::Page),
     ] {
-        let ex2 = env.get(client, net::set_query(&url, param, &value), 0).await;
+        let ex2 = env
+            .get(client, net::set_query(&url, param, &value), 0)
+            .await;
         let moved = ex2
             .json()
             .filter(|_| ex2.is_success())
@@ -526,7 +546,9 @@ async fn stability(
                                             && Some(id.as_str()) != cursor_item.as_deref()
                                     })
                                     .cloned();
-                                before.and_then(|id| pick(&mut sh, &id)).map(|id| (id, false))
+                                before
+                                    .and_then(|id| pick(&mut sh, &id))
+                                    .map(|id| (id, false))
                             }
                         }
                     }
@@ -637,8 +659,9 @@ async fn stability(
         j.message, spec.walkers, spec.writers, style.note
     );
     if !can_delete {
-        j.message
-            .push_str(" (no delete_request: deletes not exercised, so an offset-based API may go unnoticed)");
+        j.message.push_str(
+            " (no delete_request: deletes not exercised, so an offset-based API may go unnoticed)",
+        );
     }
     if !sh.errors.is_empty() {
         j.message.push_str(&format!(

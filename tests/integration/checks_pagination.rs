@@ -57,10 +57,7 @@ fn assert_fails(o: &Output, checks: &[Value], expect_fail: &[&str]) {
     for id in IDS {
         let c = check(checks, id);
         let s = c["status"].as_str().unwrap();
-        assert!(
-            ["pass", "warn", "fail", "skip"].contains(&s),
-            "{id}: {c:#}"
-        );
+        assert!(["pass", "warn", "fail", "skip"].contains(&s), "{id}: {c:#}");
         if s == "skip" {
             assert!(!c["message"].as_str().unwrap().is_empty(), "{c:#}");
         }
@@ -112,10 +109,12 @@ fn offset_cursor_is_caught_by_page03_only() {
     assert_fails(&o, &checks, &["PAGE-03"]);
     let m3 = message(&checks, "PAGE-03");
     assert!(m3.starts_with("offset-unstable"), "{m3}");
-    assert!(!check(&checks, "PAGE-03")["evidence"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        !check(&checks, "PAGE-03")["evidence"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]

@@ -166,7 +166,10 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
                 format!("the listing loops ({style}): {detail}"),
             );
             j.cite.push((
-                Cite::Page { walk: 0, page: last },
+                Cite::Page {
+                    walk: 0,
+                    page: last,
+                },
                 "the page whose next link loops".into(),
             ));
             j.cite.push((
@@ -183,8 +186,13 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
                 CheckStatus::Fail,
                 format!("no end signal after {n} pages (the page cap, max_pages = {cap}; {style})"),
             );
-            j.cite
-                .push((Cite::Page { walk: 0, page: last }, "the last page read".into()));
+            j.cite.push((
+                Cite::Page {
+                    walk: 0,
+                    page: last,
+                },
+                "the last page read".into(),
+            ));
             return j;
         }
         End::Failed(detail) => {
@@ -235,8 +243,10 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
         j.status = CheckStatus::Warn;
         j.message
             .push_str("; the first page advertises a previous page (prev should be absent)");
-        j.cite
-            .push((Cite::Page { walk: 0, page: 0 }, "prev on the first page".into()));
+        j.cite.push((
+            Cite::Page { walk: 0, page: 0 },
+            "prev on the first page".into(),
+        ));
     }
     j
 }
@@ -373,10 +383,7 @@ pub fn quiescent_completeness(
     } else {
         Judgement {
             status: CheckStatus::Fail,
-            message: format!(
-                "quiescent walk vs {against}: {}{tail}",
-                problems.join("; ")
-            ),
+            message: format!("quiescent walk vs {against}: {}{tail}", problems.join("; ")),
             cite,
         }
     }
@@ -553,7 +560,11 @@ pub fn stability(
             if let Some(p) = w.page_of(phantoms[0]) {
                 cite.push((
                     Cite::Page { walk: wi, page: p },
-                    format!("walk {}: {} never existed during the walk", wi + 1, phantoms[0]),
+                    format!(
+                        "walk {}: {} never existed during the walk",
+                        wi + 1,
+                        phantoms[0]
+                    ),
                 ));
             }
         }
@@ -649,8 +660,9 @@ pub fn stability(
         }
     };
     if !quiescent_terminates && walks.iter().any(|w| w.end != End::Signal) {
-        j.message
-            .push_str(" (the walks were cut where they looped or stopped; termination is PAGE-01's finding)");
+        j.message.push_str(
+            " (the walks were cut where they looped or stopped; termination is PAGE-01's finding)",
+        );
     }
     (j, class, c)
 }
@@ -801,10 +813,17 @@ pub fn token_hygiene(
             Some(s) if (200..300).contains(&s) => {
                 let ids = p.ids.as_deref().unwrap_or_default();
                 if !ids.is_empty() && ids == page1 {
-                    fails.push(format!("{} cursor → {s} with page 1 (silently restarted)", p.kind));
+                    fails.push(format!(
+                        "{} cursor → {s} with page 1 (silently restarted)",
+                        p.kind
+                    ));
                     cite.push((Cite::Probe(i), format!("{} cursor: page 1 again", p.kind)));
                 } else {
-                    warns.push(format!("{} cursor accepted ({s}, {} items)", p.kind, ids.len()));
+                    warns.push(format!(
+                        "{} cursor accepted ({s}, {} items)",
+                        p.kind,
+                        ids.len()
+                    ));
                     cite.push((Cite::Probe(i), format!("{} cursor accepted", p.kind)));
                 }
             }
@@ -971,22 +990,37 @@ mod tests {
     #[test]
     fn page01_verdicts() {
         let ok = walk(&[&["a", "b"], &["c"]], End::Signal);
-        assert_eq!(walk_and_terminate(&ok, "link", 10).status, CheckStatus::Pass);
+        assert_eq!(
+            walk_and_terminate(&ok, "link", 10).status,
+            CheckStatus::Pass
+        );
         let lp = walk(&[&["a", "b"], &["c"]], End::Loop("back to 1".into()));
         let j = walk_and_terminate(&lp, "link", 10);
         assert_eq!(j.status, CheckStatus::Fail);
         assert!(j.message.contains("loops"));
         assert_eq!(j.cite.len(), 2);
         let cap = walk(&[&["a", "b"], &["c", "d"]], End::Cap(2));
-        assert_eq!(walk_and_terminate(&cap, "link", 2).status, CheckStatus::Fail);
+        assert_eq!(
+            walk_and_terminate(&cap, "link", 2).status,
+            CheckStatus::Fail
+        );
         let broke = walk(&[&["a", "b"]], End::Failed("HTTP 500".into()));
-        assert_eq!(walk_and_terminate(&broke, "link", 2).status, CheckStatus::Fail);
+        assert_eq!(
+            walk_and_terminate(&broke, "link", 2).status,
+            CheckStatus::Fail
+        );
         let mut contra = ok.clone();
         contra.pages[1].contradiction = Some("has_more is true but next is null".into());
-        assert_eq!(walk_and_terminate(&contra, "link", 9).status, CheckStatus::Fail);
+        assert_eq!(
+            walk_and_terminate(&contra, "link", 9).status,
+            CheckStatus::Fail
+        );
         let mut prev = ok.clone();
         prev.pages[0].has_prev = true;
-        assert_eq!(walk_and_terminate(&prev, "link", 9).status, CheckStatus::Warn);
+        assert_eq!(
+            walk_and_terminate(&prev, "link", 9).status,
+            CheckStatus::Warn
+        );
     }
 
     #[test]
@@ -1068,16 +1102,17 @@ mod tests {
         assert_eq!(class, Class::OffsetUnstable);
         assert_eq!(c.skips, 1);
         assert!(j.message.contains("offset-unstable"), "{}", j.message);
-        assert!(j.message.contains("skipped 1 survivor(s) d"), "{}", j.message);
+        assert!(
+            j.message.contains("skipped 1 survivor(s) d"),
+            "{}",
+            j.message
+        );
         assert_eq!(j.cite[0].0, Cite::Page { walk: 0, page: 1 });
 
         // An insert before the cursor (newest-first listing): c is read twice.
         let s0 = snap(&["f", "e", "d", "c", "b", "a"]);
         let s1 = snap(&["g", "f", "e", "d", "c", "b", "a"]);
-        let w = walk(
-            &[&["f", "e", "d"], &["d", "c", "b"], &["a"]],
-            End::Signal,
-        );
+        let w = walk(&[&["f", "e", "d"], &["d", "c", "b"], &["a"]], End::Signal);
         let (j, class, c) = stability(&[w], &s0, &s1, &writes(&["g"]), true);
         assert_eq!(j.status, CheckStatus::Fail);
         assert_eq!(class, Class::OffsetUnstable);
@@ -1121,7 +1156,13 @@ mod tests {
 
         // A loop under writes fails PAGE-03 only when the quiescent walk terminated.
         let lp = walk(&[&["a", "b"], &["c"]], End::Loop("x".into()));
-        let (j, _, c) = stability(std::slice::from_ref(&lp), &s0, &s0, &Writes::default(), true);
+        let (j, _, c) = stability(
+            std::slice::from_ref(&lp),
+            &s0,
+            &s0,
+            &Writes::default(),
+            true,
+        );
         assert_eq!(j.status, CheckStatus::Fail);
         assert_eq!(c.unterminated, 1);
         let (j, class, _) = stability(&[lp], &s0, &s0, &Writes::default(), false);
@@ -1170,7 +1211,10 @@ mod tests {
         assert_eq!(limits(&five, "limit").status, CheckStatus::Fail);
 
         // Advertises 100 but serves 1000.
-        let over = [lp(1000, 200, Some(1000), None), lp(100000, 400, None, Some(100))];
+        let over = [
+            lp(1000, 200, Some(1000), None),
+            lp(100000, 400, None, Some(100)),
+        ];
         assert_eq!(limits(&over, "limit").status, CheckStatus::Fail);
         // Enforces < 1000 (rejects it) but serves 5000 items for 100000.
         let inconsistent = [lp(1000, 400, None, None), lp(100000, 200, Some(5000), None)];
@@ -1188,8 +1232,14 @@ mod tests {
 
     #[test]
     fn advertised_max_text() {
-        assert_eq!(advertised_max("limit: must be at most 100, got 1000"), Some(100));
-        assert_eq!(advertised_max("must be an integer between 1 and 100"), Some(100));
+        assert_eq!(
+            advertised_max("limit: must be at most 100, got 1000"),
+            Some(100)
+        );
+        assert_eq!(
+            advertised_max("must be an integer between 1 and 100"),
+            Some(100)
+        );
         assert_eq!(advertised_max("per_page maximum is 50"), Some(50));
         assert_eq!(advertised_max("bad request"), None);
     }
@@ -1214,17 +1264,29 @@ mod tests {
         let five = [tp("tampered", 500, None), tp("random", 400, None)];
         let j = token_hygiene(&five, &page1, None, &[]);
         assert_eq!(j.status, CheckStatus::Fail);
-        assert_eq!(j.cite, vec![(Cite::Probe(0), "tampered cursor: server error".into())]);
+        assert_eq!(
+            j.cite,
+            vec![(Cite::Probe(0), "tampered cursor: server error".into())]
+        );
 
         let restart = [tp("random", 200, Some(&["a", "b"]))];
-        assert_eq!(token_hygiene(&restart, &page1, None, &[]).status, CheckStatus::Fail);
+        assert_eq!(
+            token_hygiene(&restart, &page1, None, &[]).status,
+            CheckStatus::Fail
+        );
         let accepted = [tp("random", 200, Some(&[]))];
-        assert_eq!(token_hygiene(&accepted, &page1, None, &[]).status, CheckStatus::Warn);
+        assert_eq!(
+            token_hygiene(&accepted, &page1, None, &[]).status,
+            CheckStatus::Warn
+        );
         assert_eq!(
             token_hygiene(&good, &page1, Some("a plain integer"), &[]).status,
             CheckStatus::Warn
         );
-        assert_eq!(token_hygiene(&[], &page1, None, &[]).status, CheckStatus::Skip);
+        assert_eq!(
+            token_hygiene(&[], &page1, None, &[]).status,
+            CheckStatus::Skip
+        );
     }
 
     #[test]

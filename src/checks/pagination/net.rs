@@ -120,7 +120,11 @@ pub fn choose_style(
     first_items: usize,
     limit: usize,
 ) -> Option<Style> {
-    let body_ptr = sig.body.iter().find(|(_, v)| v.is_some()).map(|(p, _)| p.clone());
+    let body_ptr = sig
+        .body
+        .iter()
+        .find(|(_, v)| v.is_some())
+        .map(|(p, _)| p.clone());
     let body_used = sig.body.first().map(|(p, _)| p.clone());
     let mut s = Style {
         mode: Mode::Single,
@@ -481,10 +485,15 @@ pub async fn insert(
                 .map_or_else(|| ex.error.clone().unwrap_or_default(), |s| s.to_string())
         ));
     }
-    let from_body = ex.json().and_then(|b| b.pointer(&env.spec.id).and_then(id_text));
-    let from_location = ex
-        .header("location")
-        .and_then(|l| l.trim_end_matches('/').rsplit('/').next().map(str::to_string));
+    let from_body = ex
+        .json()
+        .and_then(|b| b.pointer(&env.spec.id).and_then(id_text));
+    let from_location = ex.header("location").and_then(|l| {
+        l.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .map(str::to_string)
+    });
     match from_body.or(from_location) {
         Some(id) => Ok((id, ex)),
         None => Err(format!(
@@ -596,7 +605,10 @@ mod tests {
         let slack = json!({"data": [{"id": 1}], "response_metadata": {"next_cursor": "dXNlcjpXMDdRQ1JQQTQ="}});
         let sig = signals(&url(), None, &slack);
         let style = choose_style(PageStyle::Auto, &sig, 1, 2).unwrap();
-        assert_eq!(style.mode, Mode::Body("/response_metadata/next_cursor".into()));
+        assert_eq!(
+            style.mode,
+            Mode::Body("/response_metadata/next_cursor".into())
+        );
         let (rec, next) = read_page(&spec(), &style, &url(), None, &slack, 2).unwrap();
         assert_eq!(rec.ids, vec!["1"]);
         assert_eq!(
