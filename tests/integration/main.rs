@@ -3,6 +3,7 @@
 
 mod common;
 
+mod checks_pagination;
 mod cli;
 mod hostile;
 mod omission;

@@ -1,0 +1,653 @@
+//! The network side of the pagination checks: reading a page (items, ids, next signals), walking
+//! a listing step by step, and the writers' inserts and deletes. Decisions live in `judge`.
+
+use std::time::Instant;
+
+use reqwest::Url;
+use serde_json::Value;
+
+use super::judge::{self, End, PageRec, WalkRec};
+use crate::checks::CheckCtx;
+use crate::checks::probe::{Exchange, Probe, send};
+use crate::headers::link;
+use crate::scenario::{PageStyle, PaginationSpec};
+
+/// Where bodies commonly carry the next page (a URL or a token), in the order tried.
+pub const BODY_NEXT: &[&str] = &[
+    "/next",
+    "/links/next",
+    "/response_metadata/next_cursor",
+    "/next_page_token",
+    "/next_cursor",
+    "/pagination/next",
+    "/paging/next",
+];
+const BODY_PREV: &[&str] = &[
+    "/prev",
+    "/previous",
+    "/links/prev",
+    "/links/previous",
+    "/prev_page_token",
+    "/paging/previous",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Link,
+    /// A next URL or token at a JSON pointer.
+    Body(String),
+    Stripe,
+    Offset,
+    Page,
+    /// No continuation at all (auto found one short page and no signal).
+    Single,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Style {
+    pub mode: Mode,
+    /// The query parameter a body token goes into (`cursor`, or `page_token` for AIP-158).
+    pub token_param: String,
+    /// Signals present on the first page, cross-checked on every page.
+    pub link_used: bool,
+    pub body_used: Option<String>,
+    pub has_more_used: bool,
+    /// What was declared or detected, for messages.
+    pub note: String,
+}
+
+/// Every next/prev signal of one response.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Signals {
+    pub link_next: Option<String>,
+    pub link_prev: bool,
+    /// Pointers present in the body and their value (`None`: null or empty).
+    pub body: Vec<(String, Option<String>)>,
+    pub has_more: Option<bool>,
+    pub body_prev: bool,
+}
+
+impl Signals {
+    fn body_value(&self, pointer: &str) -> Option<Option<&str>> {
+        self.body
+            .iter()
+            .find(|(p, _)| p == pointer)
+            .map(|(_, v)| v.as_deref())
+    }
+}
+
+fn str_value(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Object(o) => o.get("href").and_then(|h| h.as_str()).map(str::to_string),
+        _ => None,
+    }
+}
+
+pub fn signals(url: &Url, link_header: Option<&str>, body: &Value) -> Signals {
+    let links = link_header
+        .and_then(|h| link::parse(h, Some(url)).ok())
+        .unwrap_or_default();
+    Signals {
+        link_next: link::find_rel(&links, "next").map(|l| l.href()),
+        link_prev: link::find_rel(&links, "prev")
+            .or_else(|| link::find_rel(&links, "previous"))
+            .is_some(),
+        body: BODY_NEXT
+            .iter()
+            .filter_map(|p| body.pointer(p).map(|v| (p.to_string(), str_value(v))))
+            .collect(),
+        has_more: body.pointer("/has_more").and_then(Value::as_bool),
+        body_prev: BODY_PREV
+            .iter()
+            .any(|p| body.pointer(p).and_then(str_value).is_some()),
+    }
+}
+
+fn token_param_for(pointer: &str) -> String {
+    if pointer.contains("page_token") {
+        "page_token".into()
+    } else {
+        "cursor".into()
+    }
+}
+
+/// The style to walk with, given the declared one and the first page's signals. `None` for
+/// `auto` with a full first page and no signal: the caller probes offset/page parameters.
+pub fn choose_style(
+    declared: PageStyle,
+    sig: &Signals,
+    first_items: usize,
+    limit: usize,
+) -> Option<Style> {
+    let body_ptr = sig
+        .body
+        .iter()
+        .find(|(_, v)| v.is_some())
+        .map(|(p, _)| p.clone());
+    let body_used = sig.body.first().map(|(p, _)| p.clone());
+    let mut s = Style {
+        mode: Mode::Single,
+        token_param: body_ptr
+            .as_deref()
+            .or(body_used.as_deref())
+            .map_or_else(|| "cursor".into(), token_param_for),
+        link_used: sig.link_next.is_some(),
+        body_used: body_used.clone(),
+        has_more_used: sig.has_more.is_some(),
+        note: String::new(),
+    };
+    let (mode, note) = match declared {
+        PageStyle::Link => (Mode::Link, "style link".to_string()),
+        PageStyle::BodyNext | PageStyle::Cursor => {
+            let p = body_ptr
+                .or(body_used)
+                .unwrap_or_else(|| "/next".to_string());
+            let what = if declared == PageStyle::Cursor {
+                "cursor"
+            } else {
+                "body_next"
+            };
+            (Mode::Body(p.clone()), format!("style {what} ({p})"))
+        }
+        PageStyle::Stripe => (Mode::Stripe, "style stripe".into()),
+        PageStyle::Offset => (Mode::Offset, "style offset".into()),
+        PageStyle::Page => (Mode::Page, "style page".into()),
+        PageStyle::Auto => {
+            if sig.link_next.is_some() {
+                (
+                    Mode::Link,
+                    "auto-detected link (Link rel=\"next\")".to_string(),
+                )
+            } else if let Some(p) = body_ptr {
+                (
+                    Mode::Body(p.clone()),
+                    format!("auto-detected body_next ({p})"),
+                )
+            } else if sig.has_more.is_some() {
+                (
+                    Mode::Stripe,
+                    "auto-detected stripe (has_more + starting_after)".into(),
+                )
+            } else if first_items < limit {
+                (
+                    Mode::Single,
+                    "auto: a single short page and no next signal".into(),
+                )
+            } else {
+                return None;
+            }
+        }
+    };
+    s.mode = mode;
+    s.note = note;
+    Some(s)
+}
+
+/// `url` with query parameter `name` set to `value` (other parameters kept).
+pub fn set_query(url: &Url, name: &str, value: &str) -> Url {
+    let mut u = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(name, value);
+    u
+}
+
+pub fn query_value(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Ids (and sort keys) of the items in `body`.
+pub fn items(
+    spec: &PaginationSpec,
+    body: &Value,
+) -> Result<(Vec<String>, Vec<Option<Value>>), String> {
+    let arr = body
+        .pointer(&spec.items)
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("no item array at {}", spec.items))?;
+    let mut ids = Vec::with_capacity(arr.len());
+    let mut keys = Vec::new();
+    for (i, item) in arr.iter().enumerate() {
+        ids.push(
+            item.pointer(&spec.id)
+                .and_then(id_text)
+                .ok_or_else(|| format!("item {i} has no id at {}", spec.id))?,
+        );
+        if let Some(k) = &spec.sort_key {
+            keys.push(item.pointer(k).cloned());
+        }
+    }
+    Ok((ids, keys))
+}
+
+/// Read one page: its record and the URL of the next page (`None` at the end).
+pub fn read_page(
+    spec: &PaginationSpec,
+    style: &Style,
+    url: &Url,
+    link_header: Option<&str>,
+    body: &Value,
+    limit: usize,
+) -> Result<(PageRec, Option<Url>), String> {
+    let (ids, keys) = items(spec, body)?;
+    let sig = signals(url, link_header, body);
+    let mut contradiction = None;
+    let next: Option<Url> = match &style.mode {
+        Mode::Link => sig.link_next.as_deref().and_then(|h| url.join(h).ok()),
+        Mode::Body(p) => match sig.body_value(p).flatten() {
+            None => None,
+            Some(v)
+                if v.starts_with("http://")
+                    || v.starts_with("https://")
+                    || v.starts_with('/')
+                    || v.starts_with('?') =>
+            {
+                url.join(v).ok()
+            }
+            Some(token) => Some(set_query(url, &style.token_param, token)),
+        },
+        Mode::Stripe => match (sig.has_more, ids.last()) {
+            (Some(true), Some(last)) => Some(set_query(url, "starting_after", last)),
+            (Some(true), None) => {
+                contradiction = Some("has_more is true on a page with no items".into());
+                None
+            }
+            _ => None,
+        },
+        Mode::Offset => (!ids.is_empty()).then(|| {
+            let at = query_value(url, "offset")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            set_query(url, "offset", &(at + ids.len() as u64).to_string())
+        }),
+        Mode::Page => (!ids.is_empty()).then(|| {
+            let at = query_value(url, "page")
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            set_query(url, "page", &(at + 1).to_string())
+        }),
+        Mode::Single => None,
+    };
+    // Cross-check the signals the API uses: they must agree on "more" vs "end".
+    let mut votes: Vec<(String, bool)> = Vec::new();
+    if style.link_used {
+        votes.push(("Link rel=\"next\"".into(), sig.link_next.is_some()));
+    }
+    if let Some(p) = &style.body_used {
+        if let Some(v) = sig.body_value(p) {
+            votes.push((p.clone(), v.is_some()));
+        }
+    }
+    if style.has_more_used {
+        if let Some(h) = sig.has_more {
+            votes.push(("has_more".into(), h));
+        }
+    }
+    if contradiction.is_none() {
+        if let (Some(more), Some(end)) = (
+            votes.iter().find(|(_, m)| *m),
+            votes.iter().find(|(_, m)| !*m),
+        ) {
+            contradiction = Some(format!(
+                "{} says there is a next page, {} says this is the last",
+                more.0, end.0
+            ));
+        }
+    }
+    let rec = PageRec {
+        url: url.to_string(),
+        ids,
+        keys,
+        next: next.as_ref().map(Url::to_string),
+        has_prev: sig.link_prev || sig.body_prev,
+        contradiction,
+        limit,
+    };
+    Ok((rec, next))
+}
+
+/// The link header(s) of an exchange as one list.
+pub fn link_header(ex: &Exchange) -> Option<String> {
+    let parts: Vec<&str> = ex
+        .headers
+        .get_all("link")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// What every walk needs.
+pub struct Env<'a> {
+    pub ctx: &'a CheckCtx<'a>,
+    pub spec: &'a PaginationSpec,
+    /// The listing request as rendered.
+    pub base: Probe,
+    pub origin: Instant,
+}
+
+impl Env<'_> {
+    /// The first page's URL at page size `limit`.
+    pub fn first_url(&self, limit: &str) -> Url {
+        set_query(&self.base.url, &self.spec.limit_param, limit)
+    }
+
+    pub fn probe(&self, url: Url) -> Probe {
+        let mut p = self.base.clone();
+        p.url = url;
+        p
+    }
+
+    pub async fn get(&self, client: &reqwest::Client, url: Url, conn: usize) -> Exchange {
+        send(client, &self.probe(url), self.origin, conn).await
+    }
+}
+
+/// A walk in progress, one page per `step`.
+pub struct Stepper {
+    pub rec: WalkRec,
+    /// One per page, then possibly the looping or failing request.
+    pub exchanges: Vec<Exchange>,
+    pending: Option<Url>,
+    limit: usize,
+    cap: usize,
+    conn: usize,
+    client: reqwest::Client,
+}
+
+impl Stepper {
+    pub fn new(first: Url, limit: usize, cap: u32, client: reqwest::Client, conn: usize) -> Self {
+        Stepper {
+            rec: WalkRec {
+                pages: vec![],
+                end: End::Signal,
+            },
+            exchanges: vec![],
+            pending: Some(first),
+            limit,
+            cap: cap as usize,
+            conn,
+            client,
+        }
+    }
+
+    /// Fetch the next page; `false` once the walk has ended (see `rec.end`).
+    pub async fn step(&mut self, env: &Env<'_>, style: &Style) -> bool {
+        let Some(url) = self.pending.take() else {
+            return false;
+        };
+        if self.rec.pages.len() >= self.cap {
+            self.rec.end = End::Cap(self.rec.pages.len());
+            return false;
+        }
+        let ex = env.get(&self.client, url.clone(), self.conn).await;
+        let fail = |why: String, me: &mut Stepper, ex: Exchange| {
+            me.rec.end = End::Failed(why);
+            me.exchanges.push(ex);
+            false
+        };
+        if !ex.is_success() {
+            let why = match ex.status {
+                Some(s) => format!("HTTP {s}"),
+                None => ex.error.clone().unwrap_or_else(|| "no response".into()),
+            };
+            return fail(why, self, ex);
+        }
+        let Some(body) = ex.json() else {
+            return fail("the body is not JSON".into(), self, ex);
+        };
+        let (page, next) = match read_page(
+            env.spec,
+            style,
+            &url,
+            link_header(&ex).as_deref(),
+            &body,
+            self.limit,
+        ) {
+            Ok(x) => x,
+            Err(e) => return fail(e, self, ex),
+        };
+        if let Some(why) = judge::repeats(&self.rec.pages, &page) {
+            self.rec.end = End::Loop(why);
+            self.exchanges.push(ex);
+            return false;
+        }
+        self.rec.pages.push(page);
+        self.exchanges.push(ex);
+        match next {
+            None => {
+                self.rec.end = End::Signal;
+                false
+            }
+            Some(n) => {
+                if let Some(why) = judge::revisits(&self.rec.pages, n.as_str()) {
+                    self.rec.end = End::Loop(why);
+                    return false;
+                }
+                self.pending = Some(n);
+                true
+            }
+        }
+    }
+}
+
+/// Walk a whole listing with no interleaved work.
+pub async fn walk(env: &Env<'_>, style: &Style, limit: usize, client: reqwest::Client) -> Stepper {
+    let mut s = Stepper::new(
+        env.first_url(&limit.to_string()),
+        limit,
+        env.spec.max_pages,
+        client,
+        0,
+    );
+    while s.step(env, style).await {}
+    s
+}
+
+/// Create one item with the insert request; its id.
+pub async fn insert(
+    env: &Env<'_>,
+    client: &reqwest::Client,
+    conn: usize,
+) -> Result<(String, Exchange), String> {
+    let name = env
+        .spec
+        .insert_request
+        .as_deref()
+        .ok_or("no insert_request")?;
+    let spec = env
+        .ctx
+        .request(name)
+        .ok_or_else(|| format!("no request named {name}"))?;
+    let probe = Probe::from_spec(env.ctx, spec)?;
+    let ex = send(client, &probe, env.origin, conn).await;
+    if !ex.is_success() {
+        return Err(format!(
+            "insert_request `{name}` got {}",
+            ex.status
+                .map_or_else(|| ex.error.clone().unwrap_or_default(), |s| s.to_string())
+        ));
+    }
+    let from_body = ex
+        .json()
+        .and_then(|b| b.pointer(&env.spec.id).and_then(id_text));
+    let from_location = ex.header("location").and_then(|l| {
+        l.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .map(str::to_string)
+    });
+    match from_body.or(from_location) {
+        Some(id) => Ok((id, ex)),
+        None => Err(format!(
+            "insert_request `{name}`: no id at {} in the body and no Location",
+            env.spec.id
+        )),
+    }
+}
+
+/// The delete request's URL with `{id}` replaced.
+pub fn delete_url(url: &Url, id: &str) -> Option<Url> {
+    let enc: String = id
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let path = url.path();
+    let replaced = ["%7Bid%7D", "%7bid%7d", "{id}"]
+        .iter()
+        .find(|p| path.contains(*p))
+        .map(|p| path.replace(p, &enc))?;
+    let mut u = url.clone();
+    u.set_path(&replaced);
+    Some(u)
+}
+
+/// Delete one item; `Ok(true)` on 2xx, `Ok(false)` on 404/410.
+pub async fn delete(
+    env: &Env<'_>,
+    client: &reqwest::Client,
+    id: &str,
+    conn: usize,
+) -> Result<bool, String> {
+    let name = env
+        .spec
+        .delete_request
+        .as_deref()
+        .ok_or("no delete_request")?;
+    let spec = env
+        .ctx
+        .request(name)
+        .ok_or_else(|| format!("no request named {name}"))?;
+    let mut probe = Probe::from_spec(env.ctx, spec)?;
+    probe.url = delete_url(&probe.url, id)
+        .ok_or_else(|| format!("delete_request `{name}` has no {{id}} in its path"))?;
+    let ex = send(client, &probe, env.origin, conn).await;
+    match ex.status {
+        Some(s) if (200..300).contains(&s) => Ok(true),
+        Some(404 | 410) => Ok(false),
+        Some(s) => Err(format!("delete_request `{name}` got {s}")),
+        None => Err(ex.error.unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> PaginationSpec {
+        PaginationSpec {
+            request: "list".into(),
+            style: PageStyle::Auto,
+            items: "/data".into(),
+            id: "/id".into(),
+            sort_key: None,
+            limit_param: "limit".into(),
+            page_size: 2,
+            max_pages: 10,
+            walkers: 1,
+            writers: 1,
+            insert_request: None,
+            delete_request: None,
+        }
+    }
+
+    fn url() -> Url {
+        Url::parse("http://h/orders?limit=2").unwrap()
+    }
+
+    #[test]
+    fn detects_and_reads_link_style() {
+        let body = json!({"data": [{"id": "a"}, {"id": "b"}], "next": "/orders?limit=2&cursor=X"});
+        let link = r#"</orders?limit=2&cursor=X>; rel="next""#;
+        let sig = signals(&url(), Some(link), &body);
+        let style = choose_style(PageStyle::Auto, &sig, 2, 2).unwrap();
+        assert_eq!(style.mode, Mode::Link);
+        assert!(style.note.contains("link"));
+        let (rec, next) = read_page(&spec(), &style, &url(), Some(link), &body, 2).unwrap();
+        assert_eq!(rec.ids, vec!["a", "b"]);
+        assert_eq!(next.unwrap().as_str(), "http://h/orders?limit=2&cursor=X");
+        assert!(rec.contradiction.is_none());
+        // Last page: Link absent, next null.
+        let last = json!({"data": [{"id": "c"}], "next": null});
+        let (rec, next) = read_page(&spec(), &style, &url(), None, &last, 2).unwrap();
+        assert!(next.is_none() && rec.contradiction.is_none());
+        // Link says more, body says end: contradiction.
+        let (rec, _) = read_page(&spec(), &style, &url(), Some(link), &last, 2).unwrap();
+        assert!(rec.contradiction.is_some());
+    }
+
+    #[test]
+    fn body_tokens_stripe_and_offset() {
+        let slack = json!({"data": [{"id": 1}], "response_metadata": {"next_cursor": "dXNlcjpXMDdRQ1JQQTQ="}});
+        let sig = signals(&url(), None, &slack);
+        let style = choose_style(PageStyle::Auto, &sig, 1, 2).unwrap();
+        assert_eq!(
+            style.mode,
+            Mode::Body("/response_metadata/next_cursor".into())
+        );
+        let (rec, next) = read_page(&spec(), &style, &url(), None, &slack, 2).unwrap();
+        assert_eq!(rec.ids, vec!["1"]);
+        assert_eq!(
+            query_value(&next.unwrap(), "cursor").unwrap(),
+            "dXNlcjpXMDdRQ1JQQTQ="
+        );
+
+        let aip = json!({"data": [], "next_page_token": "t"});
+        let style = choose_style(PageStyle::Auto, &signals(&url(), None, &aip), 0, 2).unwrap();
+        assert_eq!(style.token_param, "page_token");
+
+        let stripe = json!({"data": [{"id": "x"}, {"id": "y"}], "has_more": true});
+        let style = choose_style(PageStyle::Auto, &signals(&url(), None, &stripe), 2, 2).unwrap();
+        assert_eq!(style.mode, Mode::Stripe);
+        let (_, next) = read_page(&spec(), &style, &url(), None, &stripe, 2).unwrap();
+        assert_eq!(query_value(&next.unwrap(), "starting_after").unwrap(), "y");
+        let empty_more = json!({"data": [], "has_more": true});
+        let (rec, next) = read_page(&spec(), &style, &url(), None, &empty_more, 2).unwrap();
+        assert!(next.is_none() && rec.contradiction.is_some());
+
+        // Auto with a full page and no signal: the caller must probe.
+        let bare = json!({"data": [{"id": 1}, {"id": 2}]});
+        assert!(choose_style(PageStyle::Auto, &signals(&url(), None, &bare), 2, 2).is_none());
+        let style = choose_style(PageStyle::Offset, &signals(&url(), None, &bare), 2, 2).unwrap();
+        let (_, next) = read_page(&spec(), &style, &url(), None, &bare, 2).unwrap();
+        assert_eq!(query_value(&next.unwrap(), "offset").unwrap(), "2");
+        assert!(
+            read_page(&spec(), &style, &url(), None, &json!({"items": []}), 2).is_err(),
+            "no item array"
+        );
+    }
+
+    #[test]
+    fn delete_url_replaces_the_placeholder() {
+        let u = Url::parse("http://h/orders/%7Bid%7D").unwrap();
+        assert_eq!(
+            delete_url(&u, "ord_1").unwrap().as_str(),
+            "http://h/orders/ord_1"
+        );
+        assert!(delete_url(&Url::parse("http://h/orders").unwrap(), "x").is_none());
+    }
+}
