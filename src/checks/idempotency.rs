@@ -5,6 +5,8 @@
 //! once, in order. User documentation: `docs/checks/idempotency.md`.
 
 pub mod judge;
+#[cfg(test)]
+mod tests;
 
 use std::time::Instant;
 
