@@ -3,6 +3,7 @@
 
 mod common;
 
+mod checks_idempotency;
 mod cli;
 mod omission;
 mod runs;
