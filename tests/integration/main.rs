@@ -3,7 +3,10 @@
 
 mod common;
 
+mod checks_error_format;
+mod checks_idempotency;
 mod checks_pagination;
+mod checks_rate_limit;
 mod cli;
 mod hostile;
 mod omission;
