@@ -627,8 +627,9 @@ pub struct Snapshot {
 /// Everything parsed from one response: the snapshot (if any field parsed) and every error.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parsed {
-    pub snapshot: Option<Snapshot>,
-    /// One entry per vendor reset field: (field, unit), for unit-consistency tracking.
+    /// One snapshot per generation present, newest first.
+    pub snapshots: Vec<Snapshot>,
+    /// One entry per reset value: (field, unit), for unit-consistency tracking.
     pub reset_units: Vec<(&'static str, ResetUnit)>,
     pub errors: Vec<FieldError>,
 }
@@ -854,10 +855,24 @@ pub fn parse_fields(f: &Fields<'_>) -> Parsed {
     }
 
     candidates.sort_by_key(|c| c.generation);
+    for c in &candidates {
+        if let (Some(_), Generation::Draft10 | Generation::Draft07) = (c.reset, c.generation) {
+            reset_units.insert(0, ("RateLimit", ResetUnit::DeltaSeconds));
+        } else if let (Some(_), Generation::Draft00) = (c.reset, c.generation) {
+            reset_units.insert(0, ("RateLimit-Reset", ResetUnit::DeltaSeconds));
+        }
+    }
     Parsed {
-        snapshot: candidates.into_iter().next(),
+        snapshots: candidates,
         reset_units,
         errors,
+    }
+}
+
+impl Parsed {
+    /// The newest generation's snapshot.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshots.first()
     }
 }
 

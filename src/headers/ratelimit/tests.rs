@@ -44,7 +44,7 @@ fn draft10_policy_and_limit() {
         ("RateLimit", r#""burst";r=42;t=30, "daily";r=7;t=3000"#),
     ]));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    let s = p.snapshot.unwrap();
+    let s = p.snapshot().unwrap();
     assert_eq!(s.generation, Generation::Draft10);
     // The most constraining policy wins.
     assert_eq!(s.policy.as_deref(), Some("daily"));
@@ -130,7 +130,7 @@ fn draft10_errors() {
     assert_eq!(p.errors.len(), 1);
     assert_eq!(p.errors[0].field, "RateLimit");
     // The policy alone still advertises the quota.
-    assert_eq!(p.snapshot.unwrap().quota, Some(20));
+    assert_eq!(p.snapshot().unwrap().quota, Some(20));
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn draft07_dictionary() {
         ("RateLimit-Policy", "100;w=10"),
     ]));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    let s = p.snapshot.unwrap();
+    let s = p.snapshot().unwrap();
     assert_eq!(s.generation, Generation::Draft07);
     assert_eq!(
         (s.quota, s.window, s.remaining),
@@ -191,7 +191,7 @@ fn draft00_fields() {
         ("RateLimit-Reset", "7"),
     ]));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    let s = p.snapshot.unwrap();
+    let s = p.snapshot().unwrap();
     assert_eq!(s.generation, Generation::Draft00);
     assert_eq!((s.quota, s.remaining), (Some(10), Some(4)));
     assert_eq!(s.reset, Some(Reset::delta(7.0)));
@@ -203,7 +203,7 @@ fn draft00_fields() {
         ("RateLimit-Policy", "100;w=60"),
     ]));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    let s = p.snapshot.unwrap();
+    let s = p.snapshot().unwrap();
     assert_eq!((s.generation, s.window), (Generation::Draft00, Some(60)));
     assert_eq!(parse_draft_limit("10;window=5"), Ok((10, Some(5))));
     assert!(matches!(
@@ -231,7 +231,7 @@ fn vendor_fields_and_units() {
         ("X-RateLimit-Used", "1"),
     ]));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    let s = p.snapshot.unwrap();
+    let s = p.snapshot().unwrap();
     assert_eq!(s.generation, Generation::XRateLimit);
     assert_eq!(s.reset.unwrap().unit, ResetUnit::EpochSeconds);
     assert_eq!(
@@ -278,7 +278,7 @@ fn vendor_fields_and_units() {
         ("x-rate-limit-remaining", "899"),
         ("x-rate-limit-reset", "1700000000"),
     ]));
-    assert_eq!(p.snapshot.unwrap().generation, Generation::XRateLimitDash);
+    assert_eq!(p.snapshot().unwrap().generation, Generation::XRateLimitDash);
 
     let p = parse_fields(&fields(&[
         ("x-ratelimit-limit-requests", "60"),
@@ -287,7 +287,7 @@ fn vendor_fields_and_units() {
         ("x-ratelimit-reset-tokens", "20ms"),
     ]));
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    let s = p.snapshot.unwrap();
+    let s = p.snapshot().unwrap();
     assert_eq!(s.generation, Generation::OpenAi);
     assert_eq!(s.reset.unwrap().value, 360.0);
     assert_eq!(s.reset.unwrap().unit, ResetUnit::Duration);
@@ -320,7 +320,7 @@ fn newest_generation_wins_and_names_are_case_insensitive() {
         ("RateLimit-Policy", r#""p";q=10;w=1"#),
     ]));
     assert!(p.errors.is_empty());
-    assert_eq!(p.snapshot.unwrap().remaining, Some(9));
+    assert_eq!(p.snapshot().unwrap().remaining, Some(9));
     assert!(!fields(&[("content-type", "x")]).any());
     assert!(fields(&[("x-ratelimit-used", "1")]).any());
 }
