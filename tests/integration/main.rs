@@ -3,6 +3,7 @@
 
 mod common;
 
+mod checks_rate_limit;
 mod cli;
 mod omission;
 mod runs;

@@ -577,7 +577,8 @@ pub fn honesty(
     let onset_text = match onset {
         Some(rem) => format!(
             "; throttle onset error {:+.0}% ({rem} of {quota} advertised remaining at the first 429)",
-            -(rem as f64) / q * 100.0
+            // `+ 0.0` turns -0 into 0.
+            -(rem as f64) / q * 100.0 + 0.0
         ),
         None => String::new(),
     };
