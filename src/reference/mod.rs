@@ -40,7 +40,10 @@ pub use stats::StatsSnapshot;
 pub struct ReferenceConfig {
     /// Conventions to break; empty for the correct server.
     pub faults: Vec<Fault>,
+    /// The limiter of `/orders*`. Default: effectively unlimited (headers only).
     pub rate_limit: RateLimitConfig,
+    /// The separate limiter of `GET /limited`. Default: 20 requests per 1 s window.
+    pub limited: RateLimitConfig,
     /// Cap for `GET /delay?ms=`; larger values are a 400. Default 10 s.
     pub max_delay: Duration,
     /// Simulated work per order creation. Default 0; tests raise it so the idempotency
@@ -59,6 +62,7 @@ impl Default for ReferenceConfig {
         ReferenceConfig {
             faults: Vec::new(),
             rate_limit: RateLimitConfig::default(),
+            limited: RateLimitConfig::limited_route(),
             max_delay: Duration::from_secs(10),
             create_delay: Duration::ZERO,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),

@@ -1,4 +1,5 @@
-//! Fixed-window rate limiting of the `/orders*` routes, advertised with
+//! Fixed-window rate limiting of the `/orders*` routes and of `GET /limited` (a route with its own,
+//! deliberately small limiter for the rate-limit checks), advertised with
 //! draft-ietf-httpapi-ratelimit-headers-10 fields (`RateLimit-Policy`, `RateLimit`).
 //!
 //! Windows are aligned to the server's start (window n covers `[start + n*w, start + (n+1)*w)`),
@@ -27,6 +28,17 @@ use super::state::AppState;
 pub struct RateLimitConfig {
     pub quota: u64,
     pub window: Duration,
+}
+
+impl RateLimitConfig {
+    /// The default for `GET /limited`: 20 requests per 1 s window, small enough that the
+    /// rate-limit checks exhaust it in milliseconds and see several windows in a few seconds.
+    pub fn limited_route() -> Self {
+        RateLimitConfig {
+            quota: 20,
+            window: Duration::from_secs(1),
+        }
+    }
 }
 
 impl Default for RateLimitConfig {
@@ -118,9 +130,16 @@ fn ceil_secs(d: Duration) -> u64 {
     secs.max(1)
 }
 
-/// Whether a path is rate limited: the orders collection and its items, nothing else.
-fn is_limited(path: &str) -> bool {
-    path == "/orders" || path.starts_with("/orders/")
+/// The limiter for a path: the orders collection and its items share one, `/limited` has its own,
+/// nothing else is limited.
+fn limiter_for<'s>(state: &'s AppState, path: &str) -> Option<&'s RateLimiter> {
+    if path == "/orders" || path.starts_with("/orders/") {
+        Some(&state.limiter)
+    } else if path == "/limited" {
+        Some(&state.limited_limiter)
+    } else {
+        None
+    }
 }
 
 fn policy_value(limiter: &RateLimiter) -> HeaderValue {
@@ -142,37 +161,43 @@ fn ratelimit_value(remaining: u64, reset_secs: u64, malformed: bool) -> HeaderVa
     HeaderValue::from_str(&v).expect("ascii")
 }
 
-fn add_fields(headers: &mut HeaderMap, state: &AppState, remaining: u64, reset_secs: u64) {
-    headers.insert("ratelimit-policy", policy_value(&state.limiter));
+fn add_fields(
+    headers: &mut HeaderMap,
+    state: &AppState,
+    limiter: &RateLimiter,
+    remaining: u64,
+    reset_secs: u64,
+) {
+    headers.insert("ratelimit-policy", policy_value(limiter));
     headers.insert(
         "ratelimit",
         ratelimit_value(remaining, reset_secs, state.has(Fault::RatelimitMalformed)),
     );
 }
 
-/// Middleware: limits `/orders*`, passes everything else through untouched.
+/// Middleware: limits `/orders*` and `/limited`, passes everything else through untouched.
 pub(crate) async fn middleware(
     State(state): State<Arc<AppState>>,
     req: Request,
     next: Next,
 ) -> Response {
-    if !is_limited(req.uri().path()) {
+    let Some(limiter) = limiter_for(&state, req.uri().path()) else {
         return next.run(req).await;
-    }
+    };
     let partition = credential::partition(req.headers());
-    let quota = state.limiter.quota();
+    let quota = limiter.quota();
     let enforced = if state.has(Fault::RatelimitLying) {
         (quota / 2).max(1)
     } else {
         quota
     };
-    match state.limiter.check(&partition, enforced) {
+    match limiter.check(&partition, enforced) {
         Decision::Allowed {
             remaining,
             reset_secs,
         } => {
             let mut res = next.run(req).await;
-            add_fields(res.headers_mut(), &state, remaining, reset_secs);
+            add_fields(res.headers_mut(), &state, limiter, remaining, reset_secs);
             res
         }
         Decision::Limited {
@@ -185,7 +210,7 @@ pub(crate) async fn middleware(
                 "Request quota exceeded",
                 format!(
                     "the quota of {quota} requests per {} s is exhausted; retry in {reset_secs} s",
-                    state.limiter.window_secs()
+                    limiter.window_secs()
                 ),
             )
             .with_extension("violated-policies", json!(["default"]));
@@ -197,11 +222,96 @@ pub(crate) async fn middleware(
                 } else {
                     0
                 };
-                add_fields(res.headers_mut(), &state, advertised, reset_secs);
+                add_fields(res.headers_mut(), &state, limiter, advertised, reset_secs);
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(reset_secs));
             }
             res
         }
+    }
+}
+
+#[cfg(test)]
+mod limited_route_tests {
+    use super::super::tests::{client, header, parse_ratelimit, start};
+    use super::super::{Fault, RateLimitConfig, ReferenceConfig};
+    use std::time::Duration;
+
+    fn config(faults: Vec<Fault>) -> ReferenceConfig {
+        ReferenceConfig {
+            faults,
+            // A long window so the test never straddles a reset.
+            limited: RateLimitConfig {
+                quota: 4,
+                window: Duration::from_secs(60),
+            },
+            ..ReferenceConfig::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn limited_route_has_its_own_small_limiter() {
+        assert_eq!(ReferenceConfig::default().limited.quota, 20);
+        let srv = start(config(vec![])).await;
+        let (c, base) = (client(), srv.base_url());
+        for expected in [3, 2, 1, 0] {
+            let res = c.get(format!("{base}/limited")).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(
+                header(&res, "ratelimit-policy"),
+                Some("\"default\";q=4;w=60")
+            );
+            assert_eq!(
+                parse_ratelimit(header(&res, "ratelimit").unwrap()).0,
+                expected
+            );
+        }
+        let res = c.get(format!("{base}/limited")).send().await.unwrap();
+        assert_eq!(res.status(), 429);
+        assert!(header(&res, "retry-after").is_some());
+        // The orders limiter is separate (and effectively unlimited by default).
+        let res = c.get(format!("{base}/orders")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(srv.stats().by_route["GET /limited"], 5);
+        srv.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn ratelimit_faults_apply_to_limited() {
+        let srv = start(config(vec![Fault::RatelimitLying])).await;
+        let (c, base) = (client(), srv.base_url());
+        for _ in 0..2 {
+            assert_eq!(
+                c.get(format!("{base}/limited"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                200
+            );
+        }
+        let res = c.get(format!("{base}/limited")).send().await.unwrap();
+        assert_eq!(res.status(), 429);
+        assert_eq!(parse_ratelimit(header(&res, "ratelimit").unwrap()).0, 2);
+        srv.shutdown().await;
+
+        let srv = start(config(vec![Fault::RatelimitNoRetryAfter])).await;
+        let base = srv.base_url();
+        for _ in 0..4 {
+            c.get(format!("{base}/limited")).send().await.unwrap();
+        }
+        let res = c.get(format!("{base}/limited")).send().await.unwrap();
+        assert_eq!(res.status(), 429);
+        assert!(header(&res, "retry-after").is_none() && header(&res, "ratelimit").is_none());
+        srv.shutdown().await;
+
+        let srv = start(config(vec![Fault::RatelimitMalformed])).await;
+        let res = c
+            .get(format!("{}/limited", srv.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert!(header(&res, "ratelimit").unwrap().ends_with("t="));
+        srv.shutdown().await;
     }
 }

@@ -1,5 +1,5 @@
 //! The router (which path and method goes where, and the middleware order) and the small
-//! non-order endpoints: `/health`, `/delay`, `/_stats` and the 404 fallback.
+//! non-order endpoints: `/health`, `/delay`, `/limited`, `/_stats` and the 404 fallback.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +29,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         )
         .route("/health", get(health))
         .route("/delay", get(delay))
+        .route("/limited", get(limited))
         .route("/_stats", get(stats))
         .fallback(not_found)
         // Layers run outside-in in reverse order of declaration: the envelope wraps the rate
@@ -39,6 +40,11 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn health() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+/// `GET /limited`: a trivial resource behind its own small rate limiter (see `ratelimit`).
+async fn limited() -> Response {
     axum::Json(json!({ "status": "ok" })).into_response()
 }
 

@@ -20,6 +20,8 @@ pub(crate) struct AppState {
     pub orders: OrderStore,
     pub idempotency: Arc<idempotency::Store>,
     pub limiter: RateLimiter,
+    /// The limiter of `GET /limited`.
+    pub limited_limiter: RateLimiter,
     pub cursor_key: CursorKey,
 }
 
@@ -36,6 +38,7 @@ impl AppState {
                 config.idempotency_capacity,
             )),
             limiter: RateLimiter::new(&config.rate_limit),
+            limited_limiter: RateLimiter::new(&config.limited),
             cursor_key: CursorKey::new(),
         }
     }

@@ -67,6 +67,7 @@ pub(crate) fn route_key(method: &str, path: &str) -> String {
         "/orders" => "/orders",
         "/health" => "/health",
         "/delay" => "/delay",
+        "/limited" => "/limited",
         "/_stats" => "/_stats",
         p => match p.strip_prefix("/orders/") {
             Some(rest) if !rest.is_empty() && !rest.contains('/') => "/orders/{id}",

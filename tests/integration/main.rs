@@ -3,7 +3,6 @@
 
 mod common;
 
-mod checks_error_format;
 mod checks_idempotency;
 mod checks_pagination;
 mod checks_rate_limit;

@@ -1,0 +1,397 @@
+use super::*;
+use proptest::prelude::*;
+
+fn fields<'a>(pairs: &[(&str, &'a str)]) -> Fields<'a> {
+    let mut f = Fields::default();
+    for (n, v) in pairs {
+        f.set(n, v);
+    }
+    f
+}
+
+fn err_of(pairs: &[(&str, &str)]) -> Vec<String> {
+    parse_fields(&fields(pairs))
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn draft10_policy_and_limit() {
+    let ps = parse_policy(r#""burst";q=100;w=60, "daily";q=1000;w=86400;qu="requests";pk=:YWJj:"#)
+        .unwrap();
+    assert_eq!(ps.len(), 2);
+    assert_eq!(ps[0].name.as_deref(), Some("burst"));
+    assert_eq!((ps[0].quota, ps[0].window), (100, Some(60)));
+    assert_eq!(ps[1].unit.as_deref(), Some("requests"));
+    assert_eq!(ps[1].partition_key.as_deref(), Some(&b"abc"[..]));
+    let rl = parse_ratelimit(r#""burst";r=42;t=30"#).unwrap();
+    assert_eq!(
+        rl,
+        RateLimitField::List(vec![Limit {
+            policy: "burst".into(),
+            remaining: 42,
+            reset: Some(30),
+            partition_key: None
+        }])
+    );
+    let p = parse_fields(&fields(&[
+        (
+            "RateLimit-Policy",
+            r#""burst";q=100;w=60, "daily";q=1000;w=86400"#,
+        ),
+        ("RateLimit", r#""burst";r=42;t=30, "daily";r=7;t=3000"#),
+    ]));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = p.snapshot().unwrap();
+    assert_eq!(s.generation, Generation::Draft10);
+    // The most constraining policy wins.
+    assert_eq!(s.policy.as_deref(), Some("daily"));
+    assert_eq!(
+        (s.quota, s.window, s.remaining),
+        (Some(1000), Some(86400), Some(7))
+    );
+    assert_eq!(s.reset, Some(Reset::delta(3000.0)));
+}
+
+#[test]
+fn draft10_errors() {
+    assert_eq!(parse_policy(r#""a";w=60"#), Err(RlError::Missing("q")));
+    assert_eq!(parse_ratelimit(r#""a";t=6"#), Err(RlError::Missing("r")));
+    assert!(matches!(
+        parse_policy(r#""a";q=-1"#),
+        Err(RlError::Negative { value: -1, .. })
+    ));
+    assert!(matches!(
+        parse_ratelimit(r#""a";r=-3"#),
+        Err(RlError::Negative { .. })
+    ));
+    assert!(matches!(
+        parse_policy(r#""a";q="100""#),
+        Err(RlError::WrongType {
+            found: "a string",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse_policy(r#""a";q=1.5"#),
+        Err(RlError::WrongType {
+            found: "a decimal",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse_policy(r#""a";q=1;qu=requests"#),
+        Err(RlError::WrongType { .. })
+    ));
+    assert!(matches!(
+        parse_policy(r#""a";q=1;pk="x""#),
+        Err(RlError::WrongType { .. })
+    ));
+    assert_eq!(parse_policy(r#""a";q=10;w=0"#), Err(RlError::ZeroWindow));
+    assert!(matches!(
+        parse_ratelimit(r#""a";r=1;t="#),
+        Err(RlError::Syntax(_))
+    ));
+    assert!(matches!(
+        parse_ratelimit(r#""a;r=1"#),
+        Err(RlError::Syntax(_))
+    ));
+    assert_eq!(parse_policy(r#"("a" "b");q=1"#), Err(RlError::InnerList));
+    assert!(matches!(
+        parse_policy("burst;q=1"),
+        Err(RlError::WrongType {
+            found: "a token",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse_policy(r#""a";q=1, 100;w=1"#),
+        Err(RlError::Mixed(_))
+    ));
+    assert_eq!(parse_policy(""), Err(RlError::Empty));
+    assert_eq!(parse_ratelimit("  "), Err(RlError::Empty));
+    let e = err_of(&[
+        ("RateLimit-Policy", r#""burst";q=100;w=60"#),
+        ("RateLimit", r#""daily";r=1;t=1"#),
+    ]);
+    assert_eq!(
+        e,
+        vec![
+            r#"RateLimit: `RateLimit` names policy "daily", which `RateLimit-Policy` does not declare"#
+        ]
+    );
+    // The reference's `ratelimit-malformed` fault.
+    let p = parse_fields(&fields(&[
+        ("ratelimit-policy", r#""default";q=20;w=1"#),
+        ("ratelimit", r#""default";r=3;t="#),
+    ]));
+    assert_eq!(p.errors.len(), 1);
+    assert_eq!(p.errors[0].field, "RateLimit");
+    // The policy alone still advertises the quota.
+    assert_eq!(p.snapshot().unwrap().quota, Some(20));
+}
+
+#[test]
+fn draft07_dictionary() {
+    let p = parse_fields(&fields(&[
+        ("RateLimit", "limit=100, remaining=50, reset=5"),
+        ("RateLimit-Policy", "100;w=10"),
+    ]));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = p.snapshot().unwrap();
+    assert_eq!(s.generation, Generation::Draft07);
+    assert_eq!(
+        (s.quota, s.window, s.remaining),
+        (Some(100), Some(10), Some(50))
+    );
+    assert_eq!(s.reset, Some(Reset::delta(5.0)));
+    assert_eq!(
+        parse_ratelimit("limit=100, reset=5"),
+        Err(RlError::Missing("remaining"))
+    );
+    assert!(matches!(
+        parse_ratelimit("limit=100, remaining=-1, reset=5"),
+        Err(RlError::Negative { .. })
+    ));
+    assert!(matches!(
+        parse_ratelimit("limit=100, remaining=?1, reset=5"),
+        Err(RlError::WrongType {
+            found: "a boolean",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse_ratelimit("limit=100, remaining=(1 2), reset=5"),
+        Err(RlError::InnerList)
+    ));
+    assert!(matches!(
+        parse_ratelimit("Limit=1"),
+        Err(RlError::Syntax(_))
+    ));
+    // A draft-08 named policy next to a draft-07 dictionary is mixing generations.
+    let e = err_of(&[
+        ("RateLimit", "limit=100, remaining=50, reset=5"),
+        ("RateLimit-Policy", r#""a";q=100"#),
+    ]);
+    assert_eq!(e.len(), 1, "{e:?}");
+    let e = err_of(&[
+        ("RateLimit", r#""a";r=1"#),
+        ("RateLimit-Policy", "100;w=10"),
+    ]);
+    assert_eq!(e.len(), 1, "{e:?}");
+}
+
+#[test]
+fn draft00_fields() {
+    let p = parse_fields(&fields(&[
+        ("RateLimit-Limit", "10, 10;w=1, 50;w=60"),
+        ("RateLimit-Remaining", "4"),
+        ("RateLimit-Reset", "7"),
+    ]));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = p.snapshot().unwrap();
+    assert_eq!(s.generation, Generation::Draft00);
+    assert_eq!((s.quota, s.remaining), (Some(10), Some(4)));
+    assert_eq!(s.reset, Some(Reset::delta(7.0)));
+    // Optional policy supplies the window.
+    let p = parse_fields(&fields(&[
+        ("RateLimit-Limit", "100"),
+        ("RateLimit-Remaining", "4"),
+        ("RateLimit-Reset", "7"),
+        ("RateLimit-Policy", "100;w=60"),
+    ]));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = p.snapshot().unwrap();
+    assert_eq!((s.generation, s.window), (Generation::Draft00, Some(60)));
+    assert_eq!(parse_draft_limit("10;window=5"), Ok((10, Some(5))));
+    assert!(matches!(
+        parse_draft_integer("-1", "remaining"),
+        Err(RlError::Negative { .. })
+    ));
+    assert!(matches!(
+        parse_draft_integer("1.5", "reset"),
+        Err(RlError::WrongType { .. })
+    ));
+    assert!(matches!(
+        parse_draft_integer("abc def", "reset"),
+        Err(RlError::Syntax(_))
+    ));
+    assert_eq!(parse_draft_limit("10, 5;w=0"), Err(RlError::ZeroWindow));
+    assert_eq!(err_of(&[("RateLimit-Remaining", "x y")]).len(), 1);
+}
+
+#[test]
+fn vendor_fields_and_units() {
+    let p = parse_fields(&fields(&[
+        ("X-RateLimit-Limit", "5000"),
+        ("X-RateLimit-Remaining", "4999"),
+        ("X-RateLimit-Reset", "1372700873"),
+        ("X-RateLimit-Used", "1"),
+    ]));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = p.snapshot().unwrap();
+    assert_eq!(s.generation, Generation::XRateLimit);
+    assert_eq!(s.reset.unwrap().unit, ResetUnit::EpochSeconds);
+    assert_eq!(
+        p.reset_units,
+        vec![("X-RateLimit-Reset", ResetUnit::EpochSeconds)]
+    );
+    assert_eq!(s.reset.unwrap().seconds_until(1372700870.0), 3.0);
+    assert_eq!(
+        parse_vendor_reset("30").unwrap().unit,
+        ResetUnit::DeltaSeconds
+    );
+    assert_eq!(parse_vendor_reset("0.5").unwrap().value, 0.5);
+    let ms = parse_vendor_reset("1372700873000").unwrap();
+    assert_eq!(ms.unit, ResetUnit::EpochMillis);
+    assert_eq!(ms.seconds_until(1372700870.0), 3.0);
+    assert_eq!(
+        parse_vendor_reset("1m30s").unwrap().unit,
+        ResetUnit::Duration
+    );
+    assert!(matches!(
+        parse_vendor_reset("-5"),
+        Err(RlError::NotNumber(_))
+    ));
+    assert!(matches!(
+        parse_vendor_reset("1.2.3"),
+        Err(RlError::NotNumber(_))
+    ));
+    assert!(matches!(
+        parse_vendor_reset("soon"),
+        Err(RlError::BadDuration(_))
+    ));
+    assert!(matches!(
+        parse_vendor_int("-1"),
+        Err(RlError::NotInteger(_))
+    ));
+    assert!(matches!(
+        parse_vendor_int("1e3"),
+        Err(RlError::NotInteger(_))
+    ));
+    assert_eq!(parse_vendor_int(" 60 "), Ok(60));
+
+    let p = parse_fields(&fields(&[
+        ("x-rate-limit-limit", "900"),
+        ("x-rate-limit-remaining", "899"),
+        ("x-rate-limit-reset", "1700000000"),
+    ]));
+    assert_eq!(p.snapshot().unwrap().generation, Generation::XRateLimitDash);
+
+    let p = parse_fields(&fields(&[
+        ("x-ratelimit-limit-requests", "60"),
+        ("x-ratelimit-remaining-requests", "59"),
+        ("x-ratelimit-reset-requests", "6m0s"),
+        ("x-ratelimit-reset-tokens", "20ms"),
+    ]));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let s = p.snapshot().unwrap();
+    assert_eq!(s.generation, Generation::OpenAi);
+    assert_eq!(s.reset.unwrap().value, 360.0);
+    assert_eq!(s.reset.unwrap().unit, ResetUnit::Duration);
+    assert_eq!(
+        err_of(&[("x-ratelimit-reset-requests", "6 minutes")]).len(),
+        1
+    );
+    assert_eq!(err_of(&[("X-RateLimit-Used", "many")]).len(), 1);
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("6m0s"), Ok(Duration::from_secs(360)));
+    assert_eq!(
+        parse_duration("1h2m3.5s"),
+        Ok(Duration::from_secs_f64(3723.5))
+    );
+    assert_eq!(parse_duration("20ms"), Ok(Duration::from_millis(20)));
+    assert_eq!(parse_duration("7µs"), Ok(Duration::from_micros(7)));
+    for bad in ["", "5", "s", "5x", "1.2.3s", "-1s", "5 s"] {
+        assert!(parse_duration(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn newest_generation_wins_and_names_are_case_insensitive() {
+    let p = parse_fields(&fields(&[
+        ("X-RateLimit-Remaining", "3"),
+        ("RATELIMIT", r#""p";r=9;t=1"#),
+        ("RateLimit-Policy", r#""p";q=10;w=1"#),
+    ]));
+    assert!(p.errors.is_empty());
+    assert_eq!(p.snapshot().unwrap().remaining, Some(9));
+    assert!(!fields(&[("content-type", "x")]).any());
+    assert!(fields(&[("x-ratelimit-used", "1")]).any());
+}
+
+fn policy_strategy() -> impl Strategy<Value = (String, u64, Option<u64>)> {
+    (
+        "[a-z][a-z0-9_-]{0,10}",
+        0u64..999_999_999_999_999,
+        prop::option::of(1u64..1_000_000),
+    )
+}
+
+proptest! {
+    #[test]
+    fn parsers_never_panic(s in "\\PC{0,60}") {
+        let _ = parse_policy(&s);
+        let _ = parse_ratelimit(&s);
+        let _ = parse_draft_limit(&s);
+        let _ = parse_draft_integer(&s, "x");
+        let _ = parse_vendor_int(&s);
+        let _ = parse_vendor_reset(&s);
+        let _ = parse_duration(&s);
+        let f = fields(&[("ratelimit", &s), ("ratelimit-policy", &s), ("x-ratelimit-reset", &s)]);
+        let _ = parse_fields(&f);
+    }
+
+    #[test]
+    fn sf_shaped_input_never_panics(s in r#"("[a-z]{1,3}"|[0-9]{1,3}|-?[0-9]{1,20})(;[a-z]{1,2}(=(-?[0-9]{1,20}|"[a-z]*"|\?[01]|:[A-Za-z0-9+/=]*:|[0-9]\.[0-9]))?){0,4}(, ?"[a-z]"(;[a-z]=[0-9]{0,3})*)?"#) {
+        let _ = parse_fields(&fields(&[("ratelimit", &s), ("ratelimit-policy", &s)]));
+    }
+
+    #[test]
+    fn policy_round_trip(ps in prop::collection::vec(policy_strategy(), 1..4)) {
+        let text = ps
+            .iter()
+            .map(|(n, q, w)| match w {
+                Some(w) => format!("\"{n}\";q={q};w={w}"),
+                None => format!("\"{n}\";q={q}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let parsed = parse_policy(&text).unwrap();
+        let back: Vec<_> = parsed.into_iter().map(|p| (p.name.unwrap(), p.quota, p.window)).collect();
+        prop_assert_eq!(back, ps);
+    }
+
+    #[test]
+    fn ratelimit_round_trip(name in "[a-z][a-z0-9]{0,8}", r in 0u64..999_999_999_999_999, t in prop::option::of(0u64..1_000_000)) {
+        let text = match t {
+            Some(t) => format!("\"{name}\";r={r};t={t}"),
+            None => format!("\"{name}\";r={r}"),
+        };
+        let parsed = parse_ratelimit(&text).unwrap();
+        prop_assert_eq!(parsed, RateLimitField::List(vec![Limit { policy: name, remaining: r, reset: t, partition_key: None }]));
+    }
+
+    #[test]
+    fn dictionary_round_trip(l in 0u64..1_000_000_000, r in 0u64..1_000_000_000, t in 0u64..1_000_000) {
+        let parsed = parse_ratelimit(&format!("limit={l}, remaining={r}, reset={t}")).unwrap();
+        prop_assert_eq!(parsed, RateLimitField::Dict { limit: l, remaining: r, reset: t });
+    }
+
+    #[test]
+    fn duration_round_trip(h in 0u64..100, m in 0u64..60, s in 0u64..60, ms in 0u64..1000) {
+        let d = parse_duration(&format!("{h}h{m}m{s}s{ms}ms")).unwrap();
+        prop_assert_eq!(d.as_millis(), u128::from(((h * 60 + m) * 60 + s) * 1000 + ms));
+    }
+
+    #[test]
+    fn vendor_reset_units(v in 0u64..10_000_000_000_000) {
+        let r = parse_vendor_reset(&v.to_string()).unwrap();
+        prop_assert_eq!(r.unit, infer_unit(v as f64));
+    }
+}
