@@ -543,3 +543,91 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Vec<CheckResult>
         Err(acc) => acc.emit(ctx.redactor),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::CheckStatus;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn spec(id_header: &str) -> ErrorFormatSpec {
+        ErrorFormatSpec {
+            profile: ErrorProfile::ProblemJson,
+            schema: None,
+            request_id_headers: vec![id_header.to_string()],
+            probes: vec![],
+        }
+    }
+
+    fn observe(p: &mut Passive, status: u16, rid: &str) {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/problem+json"),
+        );
+        h.insert("x-test-id", HeaderValue::from_str(rid).unwrap());
+        let body = format!(r#"{{"type":"https://x/p/a","title":"A","status":{status}}}"#);
+        p.observe(&Observation {
+            request: "r",
+            method: "GET",
+            url: "http://127.0.0.1/x",
+            status,
+            headers: &h,
+            body: Some(body.as_bytes()),
+            at: std::time::Duration::ZERO,
+        });
+    }
+
+    #[test]
+    fn passive_ignores_successes_and_catches_duplicate_ids_across_threads() {
+        let s = spec("X-Test-Id");
+        let mut a = Passive::build(&s, false);
+        let mut b = Passive::build(&s, false);
+        observe(&mut a, 200, "ok");
+        observe(&mut a, 404, "id-1");
+        observe(&mut a, 503, "id-2");
+        observe(&mut b, 429, "id-1");
+        a.merge(b);
+        let v = a.emit(&Redactor::default());
+        let ids: Vec<&str> = v.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, IDS);
+        let by = |id: &str| v.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(by("ERR-01").status, CheckStatus::Pass);
+        assert_eq!(by("ERR-01").count, 3);
+        assert_eq!(by("ERR-06").status, CheckStatus::Fail, "{:?}", by("ERR-06"));
+        assert_eq!(by("ERR-08").status, CheckStatus::Skip);
+    }
+
+    #[test]
+    fn no_errors_means_skip_with_a_reason() {
+        let v = Passive::build(&spec("X-Test-Id"), false).emit(&Redactor::default());
+        assert_eq!(v.len(), 8);
+        assert!(
+            v.iter()
+                .all(|c| c.status == CheckStatus::Skip && !c.message.is_empty())
+        );
+        assert!(
+            v[0].message.contains("no error responses were seen"),
+            "{}",
+            v[0].message
+        );
+    }
+
+    #[test]
+    fn handoff_merges_probe_results_into_the_passive_verdicts() {
+        let s = spec("X-Handoff-Test");
+        let mut passive = Passive::new(&s);
+        let mut other_thread = Passive::new(&s);
+        observe(&mut other_thread, 404, "x");
+        passive.merge(other_thread);
+        let mut acc = Passive::build(&s, false);
+        acc.active_ran = true;
+        acc.tallies[STATUS].record(&[], &mut |_| Sample::Evidence(Box::default()));
+        assert!(handoff::deposit(&s, acc).is_ok());
+        let v = passive.verdicts(&Redactor::default());
+        assert_eq!(v.len(), 8);
+        assert_eq!(v[7].status, CheckStatus::Pass, "{:?}", v[7]);
+        // Nothing is armed any more: run would report by itself.
+        assert!(handoff::deposit(&s, Passive::build(&s, false)).is_err());
+    }
+}
