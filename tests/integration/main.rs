@@ -3,6 +3,7 @@
 
 mod common;
 
+mod checks_error_format;
 mod cli;
 mod omission;
 mod runs;
