@@ -400,7 +400,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                                         "ErrorInfo has no `reason`",
                                     )),
                                 }
-                                if !info.get("domain").and_then(Value::as_str).is_some_and(|d| !d.is_empty()) {
+                                if info.get("domain").and_then(Value::as_str).is_none_or(str::is_empty) {
                                     out.push(Issue::fail("errorinfo-domain", "ErrorInfo has no `domain`"));
                                 }
                             }
@@ -637,8 +637,7 @@ fn last_segment(s: &str) -> Option<String> {
     let seg = s
         .split(['/', '.', '['])
         .map(|x| x.trim_end_matches(']'))
-        .filter(|x| !x.is_empty() && !x.bytes().all(|b| b.is_ascii_digit()))
-        .next_back()?;
+        .rfind(|x| !x.is_empty() && !x.bytes().all(|b| b.is_ascii_digit()))?;
     Some(seg.replace("~1", "/").replace("~0", "~"))
 }
 
@@ -729,7 +728,7 @@ pub fn parse_traceparent(s: &str) -> Option<(&str, &str)> {
     };
     let ok = hex(version, 2)
         && *version != "ff"
-        && (rest.is_empty() && *version == "00" || *version != "00")
+        && (rest.is_empty() || *version != "00")
         && hex(trace, 32)
         && trace.bytes().any(|b| b != b'0')
         && hex(parent, 16)

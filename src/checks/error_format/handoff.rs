@@ -40,7 +40,7 @@ pub(super) fn arm(spec: &ErrorFormatSpec) {
 }
 
 /// Give the probes' tallies to the armed passive part; back if nothing is armed.
-pub(super) fn deposit(spec: &ErrorFormatSpec, acc: Passive) -> Result<(), Passive> {
+pub(super) fn deposit(spec: &ErrorFormatSpec, acc: Passive) -> Result<(), Box<Passive>> {
     let mut s = slots();
     match s
         .iter_mut()
@@ -50,7 +50,7 @@ pub(super) fn deposit(spec: &ErrorFormatSpec, acc: Passive) -> Result<(), Passiv
             slot.deposit = Some(acc);
             Ok(())
         }
-        None => Err(acc),
+        None => Err(Box::new(acc)),
     }
 }
 
