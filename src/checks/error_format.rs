@@ -1,32 +1,633 @@
 //! Error-format checks ERR-01..08 (RFC 9457 problem details, Google AIP-193, Stripe, JSON:API).
+//!
+//! Two sources of error responses feed the same tallies: every 4xx/5xx of the load phase (the
+//! [`Passive`] part, one per worker thread, merged) and the declared probes, sent after the load
+//! phase by [`run`]. Each ID must appear exactly once in the report, but the framework collects
+//! active results (`run`) and passive verdicts (`Passive::verdicts`) separately. So `run` hands
+//! its tallies to the passive part through a small process-wide [`handoff`] slot, and
+//! `Passive::verdicts` emits the one merged verdict per ID. When passive checks are off (no
+//! `Passive` was created), `run` emits the verdicts itself.
 
-use super::{CheckCtx, Observation, skip};
+mod handoff;
+pub mod judge;
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::probe::{Exchange, Probe, send};
+use super::{CheckCtx, Observation, PASSIVE_BODY_CAP, error};
+use crate::headers::problem::Issue;
 use crate::redact::Redactor;
 use crate::report::model::CheckResult;
-use crate::scenario::ErrorFormatSpec;
+use crate::scenario::{Body, ErrorFormatSpec, ErrorProfile, RequestSpec};
+use judge::{Config, Judgement, Sample, Seen, Tally};
 
-/// The passive part (every 4xx/5xx of the load phase) of one worker thread.
-#[derive(Debug, Default)]
-pub struct Passive {}
+pub const IDS: [&str; 8] = [
+    "ERR-01", "ERR-02", "ERR-03", "ERR-04", "ERR-05", "ERR-06", "ERR-07", "ERR-08",
+];
+const MEDIA: usize = 0;
+const MEMBERS: usize = 1;
+const SHAPE: usize = 2;
+const STABLE: usize = 3;
+const LEAK: usize = 4;
+const CORREL: usize = 5;
+const LOCAL: usize = 6;
+const STATUS: usize = 7;
+
+/// How many times each declared probe is sent (ERR-04 compares them).
+pub const REPEATS: usize = 3;
+/// Request ids remembered per worker thread (and after merging) for ERR-06 uniqueness.
+pub const ID_WINDOW: usize = 65_536;
+/// Distinct error types whose title is remembered for ERR-04.
+pub const MAX_TYPES: usize = 256;
+
+/// The most recent request ids (as 64-bit hashes), bounded.
+#[derive(Debug, Default, Clone)]
+struct IdWindow {
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+impl IdWindow {
+    fn hash(id: &str) -> u64 {
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
+    }
+
+    /// Remember `h`; false if it was already there.
+    fn insert(&mut self, h: u64) -> bool {
+        if !self.set.insert(h) {
+            return false;
+        }
+        self.order.push_back(h);
+        if self.order.len() > ID_WINDOW
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        true
+    }
+}
+
+/// The error-format state of one worker thread (or of the probes): counters and capped samples,
+/// never a list of responses.
+#[derive(Debug)]
+pub struct Passive {
+    spec: ErrorFormatSpec,
+    cfg: Arc<Config>,
+    /// Whether this part was created by the passive framework (and so must collect `run`'s
+    /// results from the hand-off).
+    armed: bool,
+    tallies: [Tally; 8],
+    ids: IdWindow,
+    titles: BTreeMap<String, String>,
+    load_errors: u64,
+    probe_errors: u64,
+    /// Why the probes could not run, if they could not.
+    active_error: Option<String>,
+    /// Whether the probes ran at all.
+    active_ran: bool,
+    /// Why ERR-07 had nothing to judge although a one-bad-field probe exists.
+    local_note: Option<String>,
+}
+
+impl Default for Passive {
+    fn default() -> Passive {
+        Passive::build(
+            &ErrorFormatSpec {
+                profile: ErrorProfile::ProblemJson,
+                schema: None,
+                request_id_headers: vec!["X-Request-Id".into()],
+                probes: vec![],
+            },
+            false,
+        )
+    }
+}
+
+fn load_schema(path: &str) -> Result<Arc<jsonschema::Validator>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the error schema {path:?}: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("the error schema {path:?} is not JSON: {e}"))?;
+    jsonschema::validator_for(&value)
+        .map(Arc::new)
+        .map_err(|e| format!("the error schema {path:?} is not a valid JSON Schema: {e}"))
+}
+
+/// Schemas compiled once per process (every worker thread shares the validator).
+fn schema_for(path: &str) -> Result<Arc<jsonschema::Validator>, String> {
+    type Cache = std::sync::Mutex<BTreeMap<String, Result<Arc<jsonschema::Validator>, String>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(path.to_string())
+        .or_insert_with(|| load_schema(path))
+        .clone()
+}
 
 impl Passive {
-    pub fn new(_spec: &ErrorFormatSpec) -> Passive {
-        Passive {}
+    pub fn new(spec: &ErrorFormatSpec) -> Passive {
+        handoff::arm(spec);
+        Passive::build(spec, true)
+    }
+
+    fn build(spec: &ErrorFormatSpec, armed: bool) -> Passive {
+        let schema = match (spec.profile, &spec.schema) {
+            (ErrorProfile::Schema, Some(path)) => Some(schema_for(path)),
+            (ErrorProfile::Schema, None) => {
+                Some(Err("`profile = \"schema\"` without `schema`".into()))
+            }
+            _ => None,
+        };
+        Passive {
+            spec: spec.clone(),
+            cfg: Arc::new(Config {
+                profile: spec.profile,
+                request_id_headers: spec.request_id_headers.clone(),
+                schema,
+            }),
+            armed,
+            tallies: Default::default(),
+            ids: IdWindow::default(),
+            titles: BTreeMap::new(),
+            load_errors: 0,
+            probe_errors: 0,
+            active_error: None,
+            active_ran: false,
+            local_note: None,
+        }
     }
 
     pub fn wants_body(&self, status: u16) -> bool {
         status >= 400
     }
 
-    pub fn observe(&mut self, _o: &Observation<'_>) {}
+    pub fn observe(&mut self, o: &Observation<'_>) {
+        if o.status < 400 {
+            return;
+        }
+        self.load_errors += 1;
+        let body = o.body.unwrap_or(&[]);
+        let truncated = body.len() >= PASSIVE_BODY_CAP;
+        let j = judge::judge(&self.cfg, o.status, o.headers, body, truncated);
+        self.absorb(j, &mut |_| {
+            Sample::Seen(Box::new(Seen::new(
+                o.request, o.method, o.url, o.status, o.headers, body,
+            )))
+        });
+    }
 
-    pub fn merge(&mut self, _other: Passive) {}
+    /// Fold one judged error response into the tallies.
+    fn absorb(&mut self, j: Judgement, sample: &mut dyn FnMut(&Issue) -> Sample) {
+        self.tallies[MEDIA].record(&j.media, sample);
+        if let Some(m) = &j.members {
+            self.tallies[MEMBERS].record(m, sample);
+        }
+        if let Some(s) = &j.shape {
+            self.tallies[SHAPE].record(s, sample);
+        }
+        if let (Some(code), Some(title)) = (&j.code, &j.title) {
+            let issue = match self.titles.get(code) {
+                Some(known) => judge::decide_title(code, known, title),
+                None => {
+                    if self.titles.len() < MAX_TYPES {
+                        self.titles.insert(code.clone(), title.clone());
+                    }
+                    None
+                }
+            };
+            self.tallies[STABLE].record(issue.as_slice(), sample);
+        }
+        self.tallies[LEAK].record(&j.leak, sample);
+        match &j.request_id {
+            Err(issue) => self.tallies[CORREL].record(std::slice::from_ref(issue), sample),
+            Ok(id) => {
+                if self.ids.insert(IdWindow::hash(id)) {
+                    self.tallies[CORREL].record(&[], sample);
+                } else {
+                    let issue = Issue::fail(
+                        "duplicate-id",
+                        format!("request id {id:?} was carried by more than one response"),
+                    );
+                    self.tallies[CORREL].record(&[issue], sample);
+                }
+            }
+        }
+    }
 
-    pub fn verdicts(self, _redactor: &Redactor) -> Vec<CheckResult> {
-        vec![]
+    pub fn merge(&mut self, other: Passive) {
+        let Passive {
+            tallies,
+            ids,
+            titles,
+            load_errors,
+            probe_errors,
+            active_error,
+            active_ran,
+            local_note,
+            ..
+        } = other;
+        for (mine, theirs) in self.tallies.iter_mut().zip(tallies) {
+            mine.merge(theirs);
+        }
+        let mut dups = 0;
+        for h in ids.order {
+            if !self.ids.insert(h) {
+                dups += 1;
+            }
+        }
+        if dups > 0 {
+            self.tallies[CORREL].add_unsampled(
+                &Issue::fail(
+                    "duplicate-id",
+                    "a request id was carried by more than one response",
+                ),
+                dups,
+            );
+        }
+        for (code, title) in titles {
+            match self.titles.get(&code) {
+                Some(known) => {
+                    if let Some(i) = judge::decide_title(&code, known, &title) {
+                        self.tallies[STABLE].add_unsampled(&i, 1);
+                    }
+                }
+                None if self.titles.len() < MAX_TYPES => {
+                    self.titles.insert(code, title);
+                }
+                None => {}
+            }
+        }
+        self.load_errors += load_errors;
+        self.probe_errors += probe_errors;
+        self.active_error = self.active_error.take().or(active_error);
+        self.active_ran |= active_ran;
+        self.local_note = self.local_note.take().or(local_note);
+    }
+
+    pub fn verdicts(mut self, redactor: &Redactor) -> Vec<CheckResult> {
+        if self.armed
+            && let Some(active) = handoff::take(&self.spec)
+        {
+            self.merge(active);
+        }
+        self.emit(redactor)
+    }
+
+    fn emit(self, r: &Redactor) -> Vec<CheckResult> {
+        let seen = self.load_errors + self.probe_errors;
+        let sources = format!(
+            "{} from probes, {} from the load phase",
+            self.probe_errors, self.load_errors
+        );
+        let none = if self.active_ran || self.spec.probes.is_empty() {
+            "no error responses were seen (no probe got one and the load phase had no 4xx/5xx)"
+                .to_string()
+        } else {
+            "no error responses were seen (the load phase had no 4xx/5xx and the probes did not run)"
+                .to_string()
+        };
+        let na = |what: &str| {
+            if seen == 0 {
+                none.clone()
+            } else {
+                format!("not applicable: none of the {seen} error responses {what}")
+            }
+        };
+        let want = judge_media(self.cfg.profile);
+        let [media, members, shape, stable, leak, correl, local, status] = self.tallies;
+        let noun = format!("error responses ({sources})");
+        let mut out = vec![
+            media.verdict(
+                IDS[MEDIA],
+                &noun,
+                &none,
+                &format!("every error response is {want}"),
+                r,
+            ),
+            members.verdict(
+                IDS[MEMBERS],
+                &noun,
+                &na("had a JSON media type (see ERR-01)"),
+                "members are consistent with the response",
+                r,
+            ),
+        ];
+        out.push(match &self.cfg.schema {
+            Some(Err(e)) => error(IDS[SHAPE], e.clone()),
+            _ => shape.verdict(
+                IDS[SHAPE],
+                &noun,
+                &na("had a JSON object body (see ERR-01/ERR-02)"),
+                "bodies have the profile's shape",
+                r,
+            ),
+        });
+        out.push(stable.verdict(
+            IDS[STABLE],
+            "comparisons (repeated probes and titles per type)",
+            &na("could be compared (no repeated JSON probe, no titled type)"),
+            "the same error gave the same code, and titles are constant per type",
+            r,
+        ));
+        out.push(leak.verdict(IDS[LEAK], &noun, &none, "no stack traces or internals", r));
+        out.push(correl.verdict(
+            IDS[CORREL],
+            &noun,
+            &none,
+            "every error response carries a unique request id",
+            r,
+        ));
+        let probe_skip = |what: &str| match &self.active_error {
+            Some(e) => format!("the probes could not run: {e}"),
+            None if self.spec.probes.is_empty() => "no error probes are declared".to_string(),
+            None if !self.active_ran => "the probes did not run".to_string(),
+            None => what.to_string(),
+        };
+        out.push(local.verdict(
+            IDS[LOCAL],
+            "probes with one bad field",
+            &self.local_note.clone().unwrap_or_else(|| {
+                probe_skip(
+                    "no declared 400/422 probe sends one identifiable bad field in a JSON body \
+                     (name it `invalid_<field>`, or derive it from a request with the same method and path)",
+                )
+            }),
+            "the error names the bad field",
+            r,
+        ));
+        out.push(status.verdict(
+            IDS[STATUS],
+            "probe responses",
+            &probe_skip("no probe got a response"),
+            "every probe got its declared status",
+            r,
+        ));
+        out
     }
 }
 
-pub async fn run(_ctx: &CheckCtx<'_>, _spec: &ErrorFormatSpec) -> Vec<CheckResult> {
-    vec![skip("ERR-*", "error-format checks are not implemented yet")]
+fn judge_media(profile: ErrorProfile) -> &'static str {
+    crate::headers::problem::expected_media_type(profile)
+}
+
+fn evidence_sample(ex: &Exchange, r: &Redactor) -> impl FnMut(&Issue) -> Sample {
+    move |i: &Issue| Sample::Evidence(Box::new(ex.evidence(r, &i.message)))
+}
+
+/// Send the declared probes (each [`REPEATS`] times) and the ERR-06 echo and `traceparent`
+/// probes; return the judged tallies. Takes a few milliseconds against a local server.
+async fn active(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Passive {
+    let mut acc = Passive::build(spec, false);
+    acc.active_ran = true;
+    if spec.probes.is_empty() {
+        return acc;
+    }
+    let client = match ctx.client() {
+        Ok(c) => c,
+        Err(e) => {
+            acc.active_error = Some(e);
+            return acc;
+        }
+    };
+    let origin = Instant::now();
+    let r = ctx.redactor;
+    let mut first: Option<&RequestSpec> = None;
+    for declared in &spec.probes {
+        let Some(req) = ctx.request(&declared.request) else {
+            acc.active_error = Some(format!("no request named `{}`", declared.request));
+            continue;
+        };
+        first.get_or_insert(req);
+        let mut codes = Vec::new();
+        let mut exchanges = Vec::new();
+        for _ in 0..REPEATS {
+            let probe = match Probe::from_spec(ctx, req) {
+                Ok(p) => p,
+                Err(e) => {
+                    acc.active_error = Some(format!("request `{}`: {e}", req.name));
+                    break;
+                }
+            };
+            let ex = send(&client, &probe, origin, 0).await;
+            let Some(status) = ex.status else {
+                let issue = Issue::fail(
+                    "no-response",
+                    format!(
+                        "`{}` got no response: {}",
+                        req.name,
+                        ex.error.as_deref().unwrap_or("unknown error")
+                    ),
+                );
+                acc.tallies[STATUS].record(&[issue], &mut evidence_sample(&ex, r));
+                continue;
+            };
+            let issues =
+                judge::decide_status(&declared.status, status, ex.headers.contains_key("allow"));
+            acc.tallies[STATUS].record(&issues, &mut evidence_sample(&ex, r));
+            if status >= 400 {
+                let j = acc.absorb_exchange(&ex, r);
+                codes.push(j);
+            }
+            exchanges.push(ex);
+        }
+        if let Some(issues) = judge::decide_stability(&codes)
+            && let Some(ex) = exchanges.first()
+        {
+            acc.tallies[STABLE].record(&issues, &mut evidence_sample(ex, r));
+        }
+        // ERR-07: the first response to a one-bad-field probe.
+        if (declared.status.contains(&400) || declared.status.contains(&422))
+            && let Some(ex) = exchanges.iter().find(|e| e.status.is_some())
+            && let Some(field) = bad_field(ctx, req, &ex.probe)
+        {
+            let media_ok =
+                crate::headers::problem::classify_media(spec.profile, ex.header("content-type"))
+                    .is_json();
+            let body = if media_ok { ex.json() } else { None };
+            match judge::decide_locality(&field, ex.status.unwrap_or(0), body.as_ref()) {
+                Some(issues) => acc.tallies[LOCAL].record(&issues, &mut evidence_sample(ex, r)),
+                None => {
+                    acc.local_note = Some(format!(
+                        "not applicable: the response to `{}` (bad field `{field}`) was not a 400/422 JSON error (see ERR-01/ERR-08)",
+                        req.name
+                    ))
+                }
+            }
+        }
+    }
+    // ERR-06: an inbound id is echoed; a malformed traceparent is not a server error.
+    if let Some(req) = first {
+        let id_header = spec
+            .request_id_headers
+            .iter()
+            .find(|h| !h.eq_ignore_ascii_case("traceparent"));
+        if let Some(h) = id_header
+            && let Ok(p) = Probe::from_spec(ctx, req)
+        {
+            let sent = format!("loadproof-{}", uuid::Uuid::new_v4().simple());
+            let ex = send(&client, &p.with_header(h, &sent), origin, 0).await;
+            if ex.status.is_some_and(|s| s >= 400) {
+                acc.absorb_exchange(&ex, r);
+            }
+            for i in judge::decide_echo(h, &sent, ex.header(h)) {
+                acc.tallies[CORREL].add(&i, &mut evidence_sample(&ex, r));
+            }
+        }
+        if let Ok(p) = Probe::from_spec(ctx, req) {
+            let ex = send(
+                &client,
+                &p.with_header("traceparent", "00-not-a-trace-id-at-all-01"),
+                origin,
+                0,
+            )
+            .await;
+            if ex.status.is_some_and(|s| s >= 400) {
+                acc.absorb_exchange(&ex, r);
+            }
+            for i in judge::decide_traceparent(ex.status) {
+                acc.tallies[CORREL].add(&i, &mut evidence_sample(&ex, r));
+            }
+        }
+    }
+    acc
+}
+
+impl Passive {
+    /// Judge a probe's error response like a load-phase one; returns its ERR-04 code.
+    fn absorb_exchange(&mut self, ex: &Exchange, r: &Redactor) -> Option<String> {
+        self.probe_errors += 1;
+        let j = judge::judge(
+            &self.cfg,
+            ex.status.unwrap_or(0),
+            &ex.headers,
+            &ex.body,
+            ex.body.len() >= super::probe::BODY_CAP,
+        );
+        let code = j.code.clone();
+        self.absorb(j, &mut evidence_sample(ex, r));
+        code
+    }
+}
+
+/// The one bad field of a probe: by name (`invalid_amount` → `amount`), or by comparison with a
+/// request of the same method and path that has a JSON body.
+fn bad_field(ctx: &CheckCtx<'_>, req: &RequestSpec, probe: &Probe) -> Option<String> {
+    let body = probe.json()?;
+    if let Some(f) = judge::field_from_name(&req.name, &body) {
+        return Some(f);
+    }
+    ctx.requests
+        .iter()
+        .filter(|s| {
+            s.name != req.name
+                && s.method.eq_ignore_ascii_case(&req.method)
+                && s.path == req.path
+                && matches!(s.body, Body::Json(_))
+        })
+        .find_map(|s| {
+            let sibling = Probe::from_spec(ctx, s).ok()?.json()?;
+            judge::differing_field(&body, &sibling)
+        })
+}
+
+pub async fn run(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Vec<CheckResult> {
+    let acc = active(ctx, spec).await;
+    match handoff::deposit(spec, acc) {
+        Ok(()) => vec![],
+        Err(acc) => acc.emit(ctx.redactor),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::CheckStatus;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn spec(id_header: &str) -> ErrorFormatSpec {
+        ErrorFormatSpec {
+            profile: ErrorProfile::ProblemJson,
+            schema: None,
+            request_id_headers: vec![id_header.to_string()],
+            probes: vec![],
+        }
+    }
+
+    fn observe(p: &mut Passive, status: u16, rid: &str) {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/problem+json"),
+        );
+        h.insert("x-test-id", HeaderValue::from_str(rid).unwrap());
+        let body = format!(r#"{{"type":"https://x/p/a","title":"A","status":{status}}}"#);
+        p.observe(&Observation {
+            request: "r",
+            method: "GET",
+            url: "http://127.0.0.1/x",
+            status,
+            headers: &h,
+            body: Some(body.as_bytes()),
+            at: std::time::Duration::ZERO,
+        });
+    }
+
+    #[test]
+    fn passive_ignores_successes_and_catches_duplicate_ids_across_threads() {
+        let s = spec("X-Test-Id");
+        let mut a = Passive::build(&s, false);
+        let mut b = Passive::build(&s, false);
+        observe(&mut a, 200, "ok");
+        observe(&mut a, 404, "id-1");
+        observe(&mut a, 503, "id-2");
+        observe(&mut b, 429, "id-1");
+        a.merge(b);
+        let v = a.emit(&Redactor::default());
+        let ids: Vec<&str> = v.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, IDS);
+        let by = |id: &str| v.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(by("ERR-01").status, CheckStatus::Pass);
+        assert_eq!(by("ERR-01").count, 3);
+        assert_eq!(by("ERR-06").status, CheckStatus::Fail, "{:?}", by("ERR-06"));
+        assert_eq!(by("ERR-08").status, CheckStatus::Skip);
+    }
+
+    #[test]
+    fn no_errors_means_skip_with_a_reason() {
+        let v = Passive::build(&spec("X-Test-Id"), false).emit(&Redactor::default());
+        assert_eq!(v.len(), 8);
+        assert!(
+            v.iter()
+                .all(|c| c.status == CheckStatus::Skip && !c.message.is_empty())
+        );
+        assert!(
+            v[0].message.contains("no error responses were seen"),
+            "{}",
+            v[0].message
+        );
+    }
+
+    #[test]
+    fn handoff_merges_probe_results_into_the_passive_verdicts() {
+        let s = spec("X-Handoff-Test");
+        let mut passive = Passive::new(&s);
+        let mut other_thread = Passive::new(&s);
+        observe(&mut other_thread, 404, "x");
+        passive.merge(other_thread);
+        let mut acc = Passive::build(&s, false);
+        acc.active_ran = true;
+        acc.tallies[STATUS].record(&[], &mut |_| Sample::Evidence(Box::default()));
+        assert!(handoff::deposit(&s, acc).is_ok());
+        let v = passive.verdicts(&Redactor::default());
+        assert_eq!(v.len(), 8);
+        assert_eq!(v[7].status, CheckStatus::Pass, "{:?}", v[7]);
+        // Nothing is armed any more: run would report by itself.
+        assert!(handoff::deposit(&s, Passive::build(&s, false)).is_err());
+    }
 }

@@ -1,1 +1,1206 @@
-//! Placeholder: filled in by the check family that owns it.
+//! Error bodies: RFC 9457 problem details and the other error profiles (Google AIP-193, Stripe,
+//! JSON:API), leakage patterns (stack traces, SQL errors, file paths) and request ids.
+//!
+//! Everything here is pure: text or a parsed JSON value in, findings out. The error-format checks
+//! (`checks::error_format`) decide verdicts from these findings.
+
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexSet};
+use serde_json::Value;
+
+use crate::scenario::ErrorProfile;
+
+/// How bad one finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warn,
+    Fail,
+}
+
+/// One thing wrong with an error response. `key` groups identical findings (it never contains
+/// per-response values); `message` describes the first one seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub severity: Severity,
+    pub key: String,
+    pub message: String,
+}
+
+impl Issue {
+    pub fn fail(key: impl Into<String>, message: impl Into<String>) -> Issue {
+        Issue {
+            severity: Severity::Fail,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn warn(key: impl Into<String>, message: impl Into<String>) -> Issue {
+        Issue {
+            severity: Severity::Warn,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Media types (ERR-01)
+
+/// The media type a profile's error bodies must carry.
+pub fn expected_media_type(profile: ErrorProfile) -> &'static str {
+    match profile {
+        ErrorProfile::ProblemJson => "application/problem+json",
+        ErrorProfile::Google | ErrorProfile::Stripe | ErrorProfile::Schema => "application/json",
+        ErrorProfile::JsonApi => "application/vnd.api+json",
+    }
+}
+
+/// `type/subtype` of a `Content-Type` value, lower-cased, parameters dropped.
+pub fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn is_json_essence(e: &str) -> bool {
+    e == "application/json" || (e.starts_with("application/") && e.ends_with("+json"))
+}
+
+/// What kind of media type an error response has, relative to the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaClass {
+    /// The profile's own type (for `schema`: any JSON type).
+    Expected,
+    /// JSON, but not the profile's type (`application/json` for problem+json).
+    OtherJson,
+    Html,
+    /// `text/plain` and other `text/*`.
+    Text,
+    /// Anything else (XML, octet-stream, …).
+    Other,
+    /// No `Content-Type` at all.
+    Missing,
+}
+
+impl MediaClass {
+    /// Whether the body may be judged as the profile's JSON (ERR-02/03/04/07 apply).
+    pub fn is_json(self) -> bool {
+        matches!(self, MediaClass::Expected | MediaClass::OtherJson)
+    }
+}
+
+pub fn classify_media(profile: ErrorProfile, content_type: Option<&str>) -> MediaClass {
+    let Some(ct) = content_type else {
+        return MediaClass::Missing;
+    };
+    let e = essence(ct);
+    let expected = expected_media_type(profile);
+    if e == expected || (profile == ErrorProfile::Schema && is_json_essence(&e)) {
+        MediaClass::Expected
+    } else if is_json_essence(&e) {
+        MediaClass::OtherJson
+    } else if e == "text/html" || e == "application/xhtml+xml" {
+        MediaClass::Html
+    } else if e.starts_with("text/") {
+        MediaClass::Text
+    } else {
+        MediaClass::Other
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Syntax helpers
+
+/// RFC 3986 URI-reference syntax (absolute URI or relative reference), without normalisation.
+pub fn is_uri_reference(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'%' {
+            if i + 2 >= b.len() {
+                return false;
+            }
+            if !(b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit()) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        let ok = c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&c);
+        if !ok {
+            return false;
+        }
+        i += 1;
+    }
+    // A colon in the first segment makes it a scheme, which must be well formed.
+    let first = s.split(['/', '?', '#']).next().unwrap_or("");
+    if let Some(colon) = first.find(':') {
+        let scheme = &first[..colon];
+        let mut chars = scheme.chars();
+        let starts = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+        if !starts || !chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// AIP-193 `ErrorInfo.reason`: `[A-Z][A-Z0-9_]+[A-Z0-9]`, at most 63 characters.
+pub fn is_aip_reason(s: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^[A-Z][A-Z0-9_]+[A-Z0-9]$").expect("regex"));
+    s.len() <= 63 && re.is_match(s)
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(80).collect();
+    if s.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
+/// The members RFC 9457 defines.
+pub const PROBLEM_MEMBERS: &[&str] = &["type", "title", "status", "detail", "instance"];
+
+fn is_error_info(v: &Value) -> bool {
+    v.get("@type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.ends_with("google.rpc.ErrorInfo"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// ERR-02: member values
+
+/// ERR-02: the values of the members (does the body say what the response says?). A body that
+/// is not a JSON object fails here; wrong member *types* are ERR-03's business, except `title` and
+/// `detail`, which the catalog puts here.
+pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let Some(obj) = body.as_object() else {
+        out.push(Issue::fail(
+            "not-object",
+            format!("the body is {}, not a JSON object", type_name(body)),
+        ));
+        return out;
+    };
+    let status_mismatch = |member: &str, got: String| {
+        Issue::fail(
+            "status-mismatch",
+            format!("`{member}` is {got} but the HTTP status is {http_status}"),
+        )
+    };
+    let string_member = |out: &mut Vec<Issue>, name: &str, v: Option<&Value>| {
+        if let Some(v) = v
+            && !v.is_string()
+        {
+            out.push(Issue::fail(
+                format!("{name}-not-string"),
+                format!("`{name}` is {}, not a string", type_name(v)),
+            ));
+        }
+    };
+    match profile {
+        ErrorProfile::ProblemJson | ErrorProfile::Schema => {
+            if let Some(t) = obj.get("type").and_then(Value::as_str)
+                && !is_uri_reference(t)
+            {
+                out.push(Issue::fail(
+                    "type-not-uri",
+                    format!("`type` {:?} is not a URI reference", short(t)),
+                ));
+            }
+            if let Some(s) = obj.get("status").and_then(Value::as_u64)
+                && s != u64::from(http_status)
+            {
+                out.push(status_mismatch("status", s.to_string()));
+            }
+            if profile == ErrorProfile::ProblemJson {
+                string_member(&mut out, "title", obj.get("title"));
+                string_member(&mut out, "detail", obj.get("detail"));
+                let mut short_names: Vec<&str> = obj
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| !PROBLEM_MEMBERS.contains(k) && k.chars().count() < 3)
+                    .collect();
+                if !short_names.is_empty() {
+                    short_names.sort_unstable();
+                    out.push(Issue::warn(
+                        "short-extension",
+                        format!(
+                            "extension member name(s) shorter than 3 characters: {}",
+                            short_names.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        ErrorProfile::Google => {
+            if let Some(e) = obj.get("error").and_then(Value::as_object) {
+                if let Some(c) = e.get("code").and_then(Value::as_u64)
+                    && c != u64::from(http_status)
+                {
+                    out.push(status_mismatch("error.code", c.to_string()));
+                }
+                string_member(&mut out, "error.message", e.get("message"));
+            }
+        }
+        ErrorProfile::Stripe => {
+            if let Some(e) = obj.get("error").and_then(Value::as_object) {
+                string_member(&mut out, "error.message", e.get("message"));
+            }
+        }
+        ErrorProfile::JsonApi => {
+            if let Some(errors) = obj.get("errors").and_then(Value::as_array) {
+                for e in errors {
+                    if let Some(s) = e.get("status").and_then(Value::as_str)
+                        && s.trim() != http_status.to_string()
+                    {
+                        out.push(status_mismatch("errors[].status", format!("{s:?}")));
+                        break;
+                    }
+                }
+                for e in errors {
+                    string_member(&mut out, "errors[].title", e.get("title"));
+                    string_member(&mut out, "errors[].detail", e.get("detail"));
+                }
+                out.dedup_by(|a, b| a.key == b.key);
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// ERR-03: profile shape
+
+/// ERR-03: the structure the profile prescribes. A body that is not an object is ERR-02's
+/// finding and yields nothing here. (`schema` is validated by the caller with its validator.)
+pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let Some(obj) = body.as_object() else {
+        return out;
+    };
+    let typed = |out: &mut Vec<Issue>,
+                 name: &str,
+                 v: Option<&Value>,
+                 ok: fn(&Value) -> bool,
+                 want: &str| {
+        if let Some(v) = v
+            && !ok(v)
+        {
+            out.push(Issue::fail(
+                format!("{name}-type"),
+                format!("`{name}` is {}, not {want}", type_name(v)),
+            ));
+        }
+    };
+    match profile {
+        ErrorProfile::ProblemJson => {
+            if !PROBLEM_MEMBERS.iter().any(|m| obj.contains_key(*m)) {
+                out.push(Issue::fail(
+                    "no-problem-members",
+                    "none of the problem details members (type, title, status, detail, instance)",
+                ));
+            }
+            typed(
+                &mut out,
+                "type",
+                obj.get("type"),
+                Value::is_string,
+                "a string",
+            );
+            typed(
+                &mut out,
+                "instance",
+                obj.get("instance"),
+                Value::is_string,
+                "a string",
+            );
+            typed(
+                &mut out,
+                "status",
+                obj.get("status"),
+                |v| v.as_u64().is_some_and(|s| (100..=599).contains(&s)),
+                "an integer HTTP status code",
+            );
+        }
+        ErrorProfile::Google => match obj.get("error") {
+            Some(Value::Object(e)) => {
+                let required = |out: &mut Vec<Issue>, name: &str| {
+                    if !e.contains_key(name) {
+                        out.push(Issue::fail(
+                            format!("error.{name}-missing"),
+                            format!("`error.{name}` is missing"),
+                        ));
+                    }
+                };
+                required(&mut out, "code");
+                required(&mut out, "message");
+                required(&mut out, "status");
+                typed(
+                    &mut out,
+                    "error.code",
+                    e.get("code"),
+                    |v| v.is_u64(),
+                    "an integer",
+                );
+                typed(
+                    &mut out,
+                    "error.status",
+                    e.get("status"),
+                    |v| {
+                        v.as_str().is_some_and(|s| {
+                            !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+                        })
+                    },
+                    "an UPPER_SNAKE_CASE canonical code",
+                );
+                match e.get("details") {
+                    Some(Value::Array(details)) => {
+                        let infos: Vec<&Value> =
+                            details.iter().filter(|d| is_error_info(d)).collect();
+                        if details.iter().any(|d| d.get("@type").and_then(Value::as_str).is_none()) {
+                            out.push(Issue::fail(
+                                "details-type",
+                                "an `error.details` entry has no `@type`",
+                            ));
+                        }
+                        match infos.as_slice() {
+                            [] => out.push(Issue::fail(
+                                "errorinfo-count",
+                                "`error.details` has no google.rpc.ErrorInfo (AIP-193 wants exactly one)",
+                            )),
+                            [info] => {
+                                match info.get("reason").and_then(Value::as_str) {
+                                    Some(r) if is_aip_reason(r) => {}
+                                    Some(r) => out.push(Issue::fail(
+                                        "errorinfo-reason",
+                                        format!("ErrorInfo reason {:?} does not match [A-Z][A-Z0-9_]+[A-Z0-9]", short(r)),
+                                    )),
+                                    None => out.push(Issue::fail(
+                                        "errorinfo-reason",
+                                        "ErrorInfo has no `reason`",
+                                    )),
+                                }
+                                if info.get("domain").and_then(Value::as_str).is_none_or(str::is_empty) {
+                                    out.push(Issue::fail("errorinfo-domain", "ErrorInfo has no `domain`"));
+                                }
+                            }
+                            many => out.push(Issue::fail(
+                                "errorinfo-count",
+                                format!("`error.details` has {} ErrorInfo entries (AIP-193 wants exactly one)", many.len()),
+                            )),
+                        }
+                    }
+                    Some(v) => out.push(Issue::fail(
+                        "details-type",
+                        format!("`error.details` is {}, not an array", type_name(v)),
+                    )),
+                    None => out.push(Issue::fail(
+                        "errorinfo-count",
+                        "no `error.details` with a google.rpc.ErrorInfo (AIP-193 wants exactly one)",
+                    )),
+                }
+            }
+            Some(v) => out.push(Issue::fail(
+                "error-type",
+                format!("`error` is {}, not an object", type_name(v)),
+            )),
+            None => out.push(Issue::fail("error-missing", "no top-level `error` object")),
+        },
+        ErrorProfile::Stripe => match obj.get("error") {
+            Some(Value::Object(e)) => {
+                if !e.get("type").is_some_and(Value::is_string) {
+                    out.push(Issue::fail(
+                        "error.type-missing",
+                        "`error.type` (a string) is missing",
+                    ));
+                }
+                for name in ["code", "param", "decline_code", "doc_url"] {
+                    typed(
+                        &mut out,
+                        &format!("error.{name}"),
+                        e.get(name),
+                        |v| v.is_string() || v.is_null(),
+                        "a string",
+                    );
+                }
+            }
+            Some(v) => out.push(Issue::fail(
+                "error-type",
+                format!("`error` is {}, not an object", type_name(v)),
+            )),
+            None => out.push(Issue::fail("error-missing", "no top-level `error` object")),
+        },
+        ErrorProfile::JsonApi => {
+            match obj.get("errors") {
+                Some(Value::Array(errors)) if !errors.is_empty() => {
+                    for e in errors {
+                        let Some(eo) = e.as_object() else {
+                            out.push(Issue::fail(
+                                "errors-entry",
+                                "an `errors` entry is not an object",
+                            ));
+                            continue;
+                        };
+                        typed(
+                            &mut out,
+                            "errors[].status",
+                            eo.get("status"),
+                            Value::is_string,
+                            "a string",
+                        );
+                        typed(
+                            &mut out,
+                            "errors[].code",
+                            eo.get("code"),
+                            Value::is_string,
+                            "a string",
+                        );
+                        typed(
+                            &mut out,
+                            "errors[].id",
+                            eo.get("id"),
+                            Value::is_string,
+                            "a string",
+                        );
+                        match eo.get("source") {
+                            None => {}
+                            Some(Value::Object(src)) => {
+                                for name in ["pointer", "parameter", "header"] {
+                                    typed(
+                                        &mut out,
+                                        &format!("errors[].source.{name}"),
+                                        src.get(name),
+                                        Value::is_string,
+                                        "a string",
+                                    );
+                                }
+                            }
+                            Some(v) => out.push(Issue::fail(
+                                "errors[].source-type",
+                                format!("`errors[].source` is {}, not an object", type_name(v)),
+                            )),
+                        }
+                    }
+                }
+                Some(Value::Array(_)) => out.push(Issue::fail("errors-empty", "`errors` is empty")),
+                Some(v) => out.push(Issue::fail(
+                    "errors-type",
+                    format!("`errors` is {}, not an array", type_name(v)),
+                )),
+                None => out.push(Issue::fail("errors-missing", "no top-level `errors` array")),
+            }
+            if obj.contains_key("data") {
+                out.push(Issue::fail(
+                    "data-with-errors",
+                    "`data` and `errors` in one document",
+                ));
+            }
+        }
+        ErrorProfile::Schema => {}
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|i| seen.insert(i.key.clone()));
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// ERR-04: what identifies an error
+
+/// The error's machine-readable identity: what must stay the same when the same fault repeats.
+pub fn error_code(profile: ErrorProfile, body: &Value) -> Option<String> {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    match profile {
+        ErrorProfile::ProblemJson => {
+            body.as_object()?;
+            Some(s(body.get("type")).unwrap_or_else(|| "about:blank".to_owned()))
+        }
+        ErrorProfile::Google => {
+            let e = body.get("error")?;
+            let status = s(e.get("status")).unwrap_or_default();
+            let reason = e
+                .get("details")
+                .and_then(Value::as_array)
+                .and_then(|d| d.iter().find(|x| is_error_info(x)))
+                .and_then(|i| s(i.get("reason")))
+                .unwrap_or_default();
+            Some(format!("{status}/{reason}"))
+        }
+        ErrorProfile::Stripe => {
+            let e = body.get("error")?;
+            Some(format!(
+                "{}/{}",
+                s(e.get("type")).unwrap_or_default(),
+                s(e.get("code")).unwrap_or_default()
+            ))
+        }
+        ErrorProfile::JsonApi => {
+            let e = body.get("errors")?.as_array()?.first()?;
+            s(e.get("code")).or_else(|| s(e.get("title")))
+        }
+        ErrorProfile::Schema => s(body.get("type"))
+            .or_else(|| s(body.get("code")))
+            .or_else(|| {
+                body.get("code")
+                    .filter(|c| c.is_number())
+                    .map(|c| c.to_string())
+            })
+            .or_else(|| s(body.pointer("/error/code")))
+            .or_else(|| s(body.pointer("/error/type"))),
+    }
+}
+
+/// The human title that must be constant per [`error_code`] (RFC 9457 §3.1.3), where the profile
+/// has one.
+pub fn error_title(profile: ErrorProfile, body: &Value) -> Option<String> {
+    match profile {
+        ErrorProfile::ProblemJson | ErrorProfile::Schema => {
+            body.get("title")?.as_str().map(str::to_owned)
+        }
+        ErrorProfile::JsonApi => body.pointer("/errors/0/title")?.as_str().map(str::to_owned),
+        ErrorProfile::Google | ErrorProfile::Stripe => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ERR-07: which fields an error names
+
+const FIELD_KEYS: &[&str] = &["pointer", "param", "parameter", "field", "location", "path"];
+
+/// Every field the body names, normalised to its last segment: JSON pointers (`/amount`,
+/// `#/amount`, `/data/attributes/amount`), Stripe `param` (`amount`, `card[number]`), AIP
+/// `fieldViolations[].field` (`order.amount`), RFC 9457 `invalid-params[].name`.
+pub fn field_references(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(body, 0, false, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn walk(v: &Value, depth: usize, in_list: bool, out: &mut Vec<String>) {
+    if depth > 16 || out.len() > 64 {
+        return;
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                if depth == 0 && PROBLEM_MEMBERS.contains(&k.as_str()) {
+                    continue;
+                }
+                let named = FIELD_KEYS.contains(&k.as_str()) || (in_list && k == "name");
+                match x {
+                    Value::String(s) if named => {
+                        if let Some(f) = last_segment(s) {
+                            out.push(f);
+                        }
+                    }
+                    _ => walk(
+                        x,
+                        depth + 1,
+                        k == "invalid-params" || k == "invalid_params",
+                        out,
+                    ),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                walk(x, depth + 1, in_list, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn last_segment(s: &str) -> Option<String> {
+    let s = s.trim().trim_start_matches('#');
+    let seg = s
+        .split(['/', '.', '['])
+        .map(|x| x.trim_end_matches(']'))
+        .rfind(|x| !x.is_empty() && !x.bytes().all(|b| b.is_ascii_digit()))?;
+    Some(seg.replace("~1", "/").replace("~0", "~"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// ERR-05: leakage
+
+/// The leakage patterns, by name. `goroutine ` is matched as `goroutine <n>` (the header of a Go
+/// stack dump) so that prose mentioning goroutines is not a finding; absolute paths are those
+/// under a system root (`/home`, `/usr`, `/srv`, `/var`, `/opt`, `/etc`, `/tmp`, `/root`,
+/// `/Users`) or ending in a source-file extension, and Windows `C:\…` paths — not URL paths.
+pub const LEAK_PATTERNS: &[(&str, &str)] = &[
+    ("Python traceback", r"Traceback \(most recent call last\)"),
+    ("Java stack frame", r"\bat java\."),
+    ("uncaught Java exception", r"Exception in thread"),
+    ("Go panic", r"panic:"),
+    ("Go goroutine dump", r"\bgoroutine \d+"),
+    ("Go source location", r"\.go:\d+"),
+    ("Python source location", r#"\.py", line \d+"#),
+    ("SQLSTATE code", r"SQLSTATE"),
+    ("Oracle error code", r"ORA-\d{5}"),
+    (
+        "MySQL syntax error",
+        r"You have an error in your SQL syntax",
+    ),
+    (
+        "absolute file path",
+        r#"(?:^|[\s"'(\[=,;])(?:/(?:home|usr|srv|var|opt|etc|tmp|root|Users)(?:/[\w.@+-]+)+|(?:/[\w.@+-]+)+\.(?:py|rb|go|java|js|mjs|ts|php|cs|rs|c|cc|cpp|h|hpp|scala|kt|exs?|erl|pl|jar|class|so|dll|jsp|aspx)\b|[A-Za-z]:\\[\w .\\-]+)"#,
+    ),
+];
+
+struct Leaks {
+    set: RegexSet,
+    each: Vec<Regex>,
+    version: Regex,
+}
+
+fn leaks() -> &'static Leaks {
+    static L: OnceLock<Leaks> = OnceLock::new();
+    L.get_or_init(|| Leaks {
+        set: RegexSet::new(LEAK_PATTERNS.iter().map(|(_, p)| p)).expect("leak patterns compile"),
+        each: LEAK_PATTERNS
+            .iter()
+            .map(|(_, p)| Regex::new(p).expect("leak pattern compiles"))
+            .collect(),
+        version: Regex::new(r"\d+\.\d+|/v?\d").expect("version regex"),
+    })
+}
+
+/// A leak found in a text: which pattern, and the matched excerpt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leak {
+    pub pattern: &'static str,
+    pub excerpt: String,
+}
+
+/// The first leakage pattern (in [`LEAK_PATTERNS`] order) that matches `text`. One pass over the
+/// text for the common clean case.
+pub fn find_leak(text: &str) -> Option<Leak> {
+    let l = leaks();
+    let hit = l.set.matches(text).into_iter().next()?;
+    let m = l.each[hit].find(text)?;
+    Some(Leak {
+        pattern: LEAK_PATTERNS[hit].0,
+        excerpt: short(m.as_str().trim()),
+    })
+}
+
+/// `Server` / `X-Powered-By` values that disclose a version (`nginx/1.25.3`, `PHP/8.1`, `Express
+/// 4.18`).
+pub fn discloses_version(value: &str) -> bool {
+    leaks().version.is_match(value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// ERR-06: request ids
+
+/// W3C Trace Context `traceparent`: `(trace-id, parent-id)` if well formed.
+pub fn parse_traceparent(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim();
+    let parts: Vec<&str> = s.split('-').collect();
+    let hex = |x: &str, n: usize| {
+        x.len() == n
+            && x.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let [version, trace, parent, flags, rest @ ..] = parts.as_slice() else {
+        return None;
+    };
+    let ok = hex(version, 2)
+        && *version != "ff"
+        && (rest.is_empty() || *version != "00")
+        && hex(trace, 32)
+        && trace.bytes().any(|b| b != b'0')
+        && hex(parent, 16)
+        && parent.bytes().any(|b| b != b'0')
+        && hex(flags, 2);
+    ok.then_some((*trace, *parent))
+}
+
+/// The request id a response carries: the first of `names` present and non-empty; for
+/// `traceparent`, its trace id. `get` looks a header up by name.
+pub fn request_id<'a>(get: impl Fn(&str) -> Option<&'a str>, names: &[String]) -> Option<String> {
+    for name in names {
+        let Some(v) = get(name) else { continue };
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        if name.eq_ignore_ascii_case("traceparent") {
+            if let Some((trace, _)) = parse_traceparent(v) {
+                return Some(trace.to_owned());
+            }
+            continue;
+        }
+        return Some(v.to_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn keys(v: &[Issue]) -> Vec<&str> {
+        v.iter().map(|i| i.key.as_str()).collect()
+    }
+
+    #[test]
+    fn media_types_by_profile() {
+        use ErrorProfile::*;
+        let c = |p, ct| classify_media(p, ct);
+        assert_eq!(
+            c(ProblemJson, Some("application/problem+json")),
+            MediaClass::Expected
+        );
+        assert_eq!(
+            c(ProblemJson, Some("Application/Problem+JSON; charset=utf-8")),
+            MediaClass::Expected
+        );
+        assert_eq!(
+            c(ProblemJson, Some("application/json")),
+            MediaClass::OtherJson
+        );
+        assert_eq!(
+            c(ProblemJson, Some("text/html; charset=utf-8")),
+            MediaClass::Html
+        );
+        assert_eq!(c(ProblemJson, Some("text/plain")), MediaClass::Text);
+        assert_eq!(c(ProblemJson, Some("application/xml")), MediaClass::Other);
+        assert_eq!(c(ProblemJson, None), MediaClass::Missing);
+        assert_eq!(c(Google, Some("application/json")), MediaClass::Expected);
+        assert_eq!(c(Stripe, Some("application/json")), MediaClass::Expected);
+        assert_eq!(
+            c(JsonApi, Some("application/vnd.api+json")),
+            MediaClass::Expected
+        );
+        assert_eq!(c(JsonApi, Some("application/json")), MediaClass::OtherJson);
+        assert_eq!(
+            c(Schema, Some("application/problem+json")),
+            MediaClass::Expected
+        );
+        assert!(MediaClass::OtherJson.is_json() && !MediaClass::Html.is_json());
+    }
+
+    #[test]
+    fn uri_references() {
+        for ok in [
+            "https://loadproof.dev/problems/not-found",
+            "about:blank",
+            "/problems/x",
+            "x#y",
+            "",
+            "urn:ietf:rfc:9457",
+            "a%20b",
+        ] {
+            assert!(is_uri_reference(ok), "{ok}");
+        }
+        for bad in [
+            "has space",
+            "https://x/<y>",
+            "1http://x",
+            "a%2",
+            "a%zz",
+            "a\"b",
+            "é",
+        ] {
+            assert!(!is_uri_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn aip_reasons() {
+        for ok in ["API_DISABLED", "RESOURCE_EXHAUSTED", "ABC", "A_1"] {
+            assert!(is_aip_reason(ok), "{ok}");
+        }
+        for bad in [
+            "api_disabled",
+            "A",
+            "AB",
+            "_AB",
+            "AB_",
+            "Api",
+            "1AB",
+            &"A".repeat(64),
+        ] {
+            assert!(!is_aip_reason(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn problem_members() {
+        use ErrorProfile::ProblemJson as P;
+        let good = json!({"type": "https://x/p/nf", "title": "Not found", "status": 404, "detail": "d", "instance": "/o/1", "request_id": "r"});
+        assert!(member_issues(P, 404, &good).is_empty());
+        assert_eq!(keys(&member_issues(P, 400, &good)), ["status-mismatch"]);
+        assert_eq!(keys(&member_issues(P, 404, &json!([1]))), ["not-object"]);
+        assert_eq!(
+            keys(&member_issues(P, 404, &json!({"type": "not a uri"}))),
+            ["type-not-uri"]
+        );
+        assert_eq!(
+            keys(&member_issues(P, 404, &json!({"title": 3, "detail": []}))),
+            ["title-not-string", "detail-not-string"]
+        );
+        let short = member_issues(P, 404, &json!({"title": "t", "id": 1, "x": 2, "abc": 3}));
+        assert_eq!(keys(&short), ["short-extension"]);
+        assert_eq!(short[0].severity, Severity::Warn);
+        assert!(short[0].message.contains("id, x"), "{}", short[0].message);
+        // A non-integer status is ERR-03's finding, not ERR-02's.
+        assert!(member_issues(P, 404, &json!({"status": "404"})).is_empty());
+    }
+
+    #[test]
+    fn other_profiles_members() {
+        let g = json!({"error": {"code": 404, "message": "m", "status": "NOT_FOUND"}});
+        assert!(member_issues(ErrorProfile::Google, 404, &g).is_empty());
+        assert_eq!(
+            keys(&member_issues(ErrorProfile::Google, 400, &g)),
+            ["status-mismatch"]
+        );
+        let j = json!({"errors": [{"status": "422", "title": "Invalid"}]});
+        assert!(member_issues(ErrorProfile::JsonApi, 422, &j).is_empty());
+        assert_eq!(
+            keys(&member_issues(ErrorProfile::JsonApi, 400, &j)),
+            ["status-mismatch"]
+        );
+        let s = json!({"error": {"type": "invalid_request_error", "message": 5}});
+        assert_eq!(
+            keys(&member_issues(ErrorProfile::Stripe, 400, &s)),
+            ["error.message-not-string"]
+        );
+    }
+
+    #[test]
+    fn problem_shape() {
+        use ErrorProfile::ProblemJson as P;
+        assert!(
+            shape_issues(
+                P,
+                &json!({"type": "about:blank", "status": 404, "title": "x"})
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            keys(&shape_issues(P, &json!({"status": "404"}))),
+            ["status-type"]
+        );
+        assert_eq!(keys(&shape_issues(P, &json!({"type": 1}))), ["type-type"]);
+        assert_eq!(
+            keys(&shape_issues(P, &json!({"message": "boom"}))),
+            ["no-problem-members"]
+        );
+        assert!(
+            shape_issues(P, &json!("text")).is_empty(),
+            "non-objects are ERR-02's"
+        );
+    }
+
+    #[test]
+    fn google_shape() {
+        use ErrorProfile::Google as G;
+        let info = |reason: &str| json!({"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "x.example.com"});
+        let doc = |details: Value| json!({"error": {"code": 429, "message": "m", "status": "RESOURCE_EXHAUSTED", "details": details}});
+        assert!(shape_issues(G, &doc(json!([info("RATE_LIMIT_EXCEEDED")]))).is_empty());
+        assert_eq!(keys(&shape_issues(G, &doc(json!([])))), ["errorinfo-count"]);
+        assert_eq!(
+            keys(&shape_issues(G, &doc(json!([info("A_B"), info("C_D")])))),
+            ["errorinfo-count"]
+        );
+        assert_eq!(
+            keys(&shape_issues(G, &doc(json!([info("rate_limit")])))),
+            ["errorinfo-reason"]
+        );
+        assert_eq!(
+            keys(&shape_issues(G, &json!({"message": "m"}))),
+            ["error-missing"]
+        );
+        let missing = shape_issues(G, &json!({"error": {"code": "x"}}));
+        assert!(
+            keys(&missing).contains(&"error.message-missing"),
+            "{missing:?}"
+        );
+        assert!(keys(&missing).contains(&"error.code-type"), "{missing:?}");
+    }
+
+    #[test]
+    fn stripe_and_jsonapi_shape() {
+        use ErrorProfile::{JsonApi, Stripe};
+        assert!(shape_issues(Stripe, &json!({"error": {"type": "card_error", "code": "card_declined", "param": "number", "message": "m"}})).is_empty());
+        assert_eq!(
+            keys(&shape_issues(Stripe, &json!({"error": {"code": "x"}}))),
+            ["error.type-missing"]
+        );
+        assert_eq!(
+            keys(&shape_issues(Stripe, &json!({"error": "x"}))),
+            ["error-type"]
+        );
+        assert!(shape_issues(JsonApi, &json!({"errors": [{"status": "422", "source": {"pointer": "/data/attributes/amount"}}]})).is_empty());
+        assert_eq!(
+            keys(&shape_issues(
+                JsonApi,
+                &json!({"errors": [{"status": 422}]})
+            )),
+            ["errors[].status-type"]
+        );
+        assert_eq!(
+            keys(&shape_issues(JsonApi, &json!({"errors": []}))),
+            ["errors-empty"]
+        );
+        assert_eq!(
+            keys(&shape_issues(JsonApi, &json!({"error": {}}))),
+            ["errors-missing"]
+        );
+        assert_eq!(
+            keys(&shape_issues(
+                JsonApi,
+                &json!({"errors": [{}], "data": null})
+            )),
+            ["data-with-errors"]
+        );
+    }
+
+    #[test]
+    fn codes_and_titles() {
+        let p = json!({"type": "https://x/a", "title": "A"});
+        assert_eq!(
+            error_code(ErrorProfile::ProblemJson, &p).as_deref(),
+            Some("https://x/a")
+        );
+        assert_eq!(
+            error_code(ErrorProfile::ProblemJson, &json!({})).as_deref(),
+            Some("about:blank")
+        );
+        assert_eq!(
+            error_title(ErrorProfile::ProblemJson, &p).as_deref(),
+            Some("A")
+        );
+        let s = json!({"error": {"type": "card_error", "code": "expired_card"}});
+        assert_eq!(
+            error_code(ErrorProfile::Stripe, &s).as_deref(),
+            Some("card_error/expired_card")
+        );
+        let g = json!({"error": {"status": "NOT_FOUND", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "GONE"}]}});
+        assert_eq!(
+            error_code(ErrorProfile::Google, &g).as_deref(),
+            Some("NOT_FOUND/GONE")
+        );
+        assert_eq!(
+            error_code(ErrorProfile::JsonApi, &json!({"errors": [{"code": "c"}]})).as_deref(),
+            Some("c")
+        );
+    }
+
+    #[test]
+    fn field_references_in_every_profile() {
+        let cases = [
+            json!({"type": "/x", "instance": "/orders", "errors": [{"pointer": "/amount", "detail": "d"}]}),
+            json!({"errors": [{"pointer": "#/amount"}]}),
+            json!({"invalid-params": [{"name": "amount", "reason": "r"}]}),
+            json!({"error": {"type": "invalid_request_error", "param": "amount"}}),
+            json!({"errors": [{"source": {"pointer": "/data/attributes/amount"}}]}),
+            json!({"error": {"details": [{"fieldViolations": [{"field": "order.amount"}]}]}}),
+            json!({"errors": [{"pointer": "/items/0/amount"}]}),
+        ];
+        for c in cases {
+            assert_eq!(field_references(&c), ["amount"], "{c}");
+        }
+        assert!(field_references(&json!({"instance": "/amount", "name": "amount"})).is_empty());
+        assert_eq!(
+            field_references(&json!({"errors": [{"pointer": "/a~1b"}]})),
+            ["a/b"]
+        );
+    }
+
+    #[test]
+    fn each_leak_pattern_matches() {
+        let samples = [
+            (
+                "Python traceback",
+                "Traceback (most recent call last):\n  x",
+            ),
+            (
+                "Java stack frame",
+                "\tat java.base/java.lang.Thread.run(Thread.java:833)",
+            ),
+            (
+                "uncaught Java exception",
+                "Exception in thread \"main\" java.lang.NullPointerException",
+            ),
+            ("Go panic", "panic: runtime error: index out of range"),
+            ("Go goroutine dump", "goroutine 1 [running]:"),
+            ("Go source location", "main.go:42 +0x1d"),
+            ("Python source location", "  File \"x.py\", line 3, in f"),
+            ("SQLSTATE code", "ERROR: SQLSTATE[23505]: unique violation"),
+            (
+                "Oracle error code",
+                "ORA-00942: table or view does not exist",
+            ),
+            (
+                "MySQL syntax error",
+                "You have an error in your SQL syntax; check the manual",
+            ),
+            ("absolute file path", "cannot open /var/lib/app/data.db"),
+            ("absolute file path", "error in \"/opt/app/handler.rb\""),
+            ("absolute file path", "at C:\\inetpub\\wwwroot\\app.dll"),
+            ("absolute file path", "see /x/y/handler.php for details"),
+        ];
+        for (name, text) in samples {
+            let leak = find_leak(text).unwrap_or_else(|| panic!("{name}: {text:?}"));
+            if name != "absolute file path" || !text.contains(".py") {
+                assert_eq!(leak.pattern, name, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn clean_texts_do_not_leak() {
+        for clean in [
+            r#"{"type":"https://loadproof.dev/problems/order-not-found","title":"Order not found","status":404,"detail":"no order with id `ord_0000000000000000`","instance":"/orders/ord_0000000000000000","request_id":"req_4f1c"}"#,
+            "PATCH is not allowed on /orders; allowed: GET,POST",
+            "/amount: must be an integer greater than 0",
+            "the goroutine count is high",
+            "an exception occurred; we are looking at javascript",
+            "see https://example.com/home/docs.py for help",
+            "the panic button",
+            "ORA-12 is not five digits",
+            "<!DOCTYPE html><html><body><h1>404 Not found</h1><address>orders-api</address></body></html>",
+        ] {
+            assert_eq!(find_leak(clean), None, "{clean}");
+        }
+    }
+
+    #[test]
+    fn versions_in_server_headers() {
+        for v in [
+            "nginx/1.25.3",
+            "Apache/2.4.57 (Unix)",
+            "PHP/8.1",
+            "Express 4.18",
+            "gunicorn/21",
+        ] {
+            assert!(discloses_version(v), "{v}");
+        }
+        for v in ["nginx", "cloudflare", "Express", "orders-api"] {
+            assert!(!discloses_version(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn traceparents_and_request_ids() {
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert_eq!(
+            parse_traceparent(tp),
+            Some(("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
+        );
+        for bad in [
+            "00-not-a-trace-id-at-all-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x",
+            "",
+        ] {
+            assert_eq!(parse_traceparent(bad), None, "{bad}");
+        }
+        let names = vec!["X-Request-Id".to_string(), "traceparent".to_string()];
+        let get = |h: &'static [(&'static str, &'static str)]| {
+            move |n: &str| {
+                h.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                    .map(|(_, v)| *v)
+            }
+        };
+        assert_eq!(
+            request_id(get(&[("x-request-id", "req_1")]), &names).as_deref(),
+            Some("req_1")
+        );
+        assert_eq!(
+            request_id(
+                get(&[
+                    ("x-request-id", " "),
+                    (
+                        "traceparent",
+                        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+                    )
+                ]),
+                &names
+            )
+            .as_deref(),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        assert_eq!(request_id(get(&[("traceparent", "garbage")]), &names), None);
+        assert_eq!(request_id(get(&[]), &names), None);
+    }
+
+    /// Bounded fuzz: random bytes and mutated documents never panic any parser.
+    #[test]
+    fn fuzz_no_panic() {
+        use rand::rngs::SmallRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = SmallRng::seed_from_u64(9457);
+        let alphabet: &[u8] = b"{}[]\":,0123456789abcxyzAZ_-/.#%~ \\\n\tTraceback()ORA-SQLSTATEgoroutine panic:.go:.py\", line/usr/";
+        let seeds = [
+            r#"{"type":"https://x/p","title":"T","status":404,"detail":"d","errors":[{"pointer":"/a"}]}"#,
+            r#"{"error":{"code":400,"message":"m","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"BAD","domain":"d"}]}}"#,
+            r#"{"errors":[{"status":"422","source":{"pointer":"/data/attributes/x"}}]}"#,
+        ];
+        let profiles = [
+            ErrorProfile::ProblemJson,
+            ErrorProfile::Google,
+            ErrorProfile::Stripe,
+            ErrorProfile::JsonApi,
+            ErrorProfile::Schema,
+        ];
+        for i in 0..3000 {
+            let text: String = if i % 2 == 0 {
+                let n = rng.random_range(0..200);
+                (0..n)
+                    .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+                    .collect()
+            } else {
+                let mut s = seeds[i % seeds.len()].as_bytes().to_vec();
+                for _ in 0..rng.random_range(1..6) {
+                    let at = rng.random_range(0..s.len());
+                    s[at] = alphabet[rng.random_range(0..alphabet.len())];
+                }
+                String::from_utf8_lossy(&s).into_owned()
+            };
+            let _ = find_leak(&text);
+            let _ = is_uri_reference(&text);
+            let _ = parse_traceparent(&text);
+            let _ = discloses_version(&text);
+            let _ = classify_media(profiles[i % 5], Some(&text));
+            if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                for p in profiles {
+                    let _ = member_issues(p, 400, &v);
+                    let _ = shape_issues(p, &v);
+                    let _ = error_code(p, &v);
+                    let _ = error_title(p, &v);
+                }
+                let _ = field_references(&v);
+            }
+        }
+    }
+}

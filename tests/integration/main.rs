@@ -3,6 +3,7 @@
 
 mod common;
 
+mod checks_error_format;
 mod checks_idempotency;
 mod checks_pagination;
 mod checks_rate_limit;

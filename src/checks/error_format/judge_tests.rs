@@ -1,0 +1,305 @@
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::json;
+
+use super::*;
+use crate::report::model::CheckStatus;
+
+fn headers(h: &[(&str, &str)]) -> HeaderMap {
+    let mut m = HeaderMap::new();
+    for (k, v) in h {
+        m.append(
+            HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    m
+}
+
+fn cfg() -> Config {
+    Config::plain(ErrorProfile::ProblemJson, &["X-Request-Id"])
+}
+
+const GOOD: &str = r#"{"type":"https://loadproof.dev/problems/order-not-found","title":"Order not found","status":404,"detail":"no order","instance":"/orders/x","request_id":"req_1"}"#;
+
+fn problem_headers() -> HeaderMap {
+    headers(&[
+        ("content-type", "application/problem+json"),
+        ("x-request-id", "req_1"),
+    ])
+}
+
+fn keys(v: &[Issue]) -> Vec<&str> {
+    v.iter().map(|i| i.key.as_str()).collect()
+}
+
+/// Which of ERR-01/02/03/05/06 a judgement fails (the passive one-fault-one-check property).
+fn failing(j: &Judgement) -> Vec<&'static str> {
+    let bad = |v: &[Issue]| v.iter().any(|i| i.severity == Severity::Fail);
+    let mut out = vec![];
+    if bad(&j.media) {
+        out.push("ERR-01");
+    }
+    if j.members.as_deref().is_some_and(bad) {
+        out.push("ERR-02");
+    }
+    if j.shape.as_deref().is_some_and(bad) {
+        out.push("ERR-03");
+    }
+    if bad(&j.leak) {
+        out.push("ERR-05");
+    }
+    if j.request_id.is_err() {
+        out.push("ERR-06");
+    }
+    out
+}
+
+#[test]
+fn conforming_response_has_no_findings() {
+    let j = judge(&cfg(), 404, &problem_headers(), GOOD.as_bytes(), false);
+    assert!(failing(&j).is_empty(), "{j:?}");
+    assert_eq!(j.request_id.as_deref(), Ok("req_1"));
+    assert_eq!(
+        j.code.as_deref(),
+        Some("https://loadproof.dev/problems/order-not-found")
+    );
+    assert_eq!(j.title.as_deref(), Some("Order not found"));
+}
+
+#[test]
+fn html_fails_only_err01_and_is_not_judged_as_json() {
+    let h = headers(&[
+        ("content-type", "text/html; charset=utf-8"),
+        ("x-request-id", "r"),
+    ]);
+    let body = "<!DOCTYPE html><html><body><h1>404 Order not found</h1></body></html>";
+    let j = judge(&cfg(), 404, &h, body.as_bytes(), false);
+    assert_eq!(failing(&j), ["ERR-01"]);
+    assert!(j.members.is_none() && j.shape.is_none() && j.code.is_none());
+}
+
+#[test]
+fn stack_trace_fails_only_err05() {
+    let body = json!({"type": "https://x/p/e", "title": "E", "status": 400, "detail": "bad\n\nTraceback (most recent call last):\n  File \"/srv/app/orders.py\", line 42, in create"});
+    let j = judge(
+        &cfg(),
+        400,
+        &problem_headers(),
+        body.to_string().as_bytes(),
+        false,
+    );
+    assert_eq!(failing(&j), ["ERR-05"]);
+}
+
+#[test]
+fn status_mismatch_fails_only_err02() {
+    let j = judge(&cfg(), 400, &problem_headers(), GOOD.as_bytes(), false);
+    assert_eq!(failing(&j), ["ERR-02"]);
+    assert_eq!(keys(j.members.as_ref().unwrap()), ["status-mismatch"]);
+}
+
+#[test]
+fn missing_request_id_fails_only_err06() {
+    let h = headers(&[("content-type", "application/problem+json")]);
+    let j = judge(&cfg(), 404, &h, GOOD.as_bytes(), false);
+    assert_eq!(failing(&j), ["ERR-06"]);
+}
+
+#[test]
+fn media_decisions() {
+    use ErrorProfile::ProblemJson as P;
+    assert!(media_issues(P, Some("application/problem+json"), 10).is_empty());
+    let w = media_issues(P, Some("application/json"), 10);
+    assert_eq!(
+        (w[0].severity, w[0].key.as_str()),
+        (Severity::Warn, "other-json")
+    );
+    assert_eq!(keys(&media_issues(P, Some("text/plain"), 10)), ["text"]);
+    assert_eq!(keys(&media_issues(P, None, 0)), ["empty"]);
+    assert_eq!(keys(&media_issues(P, None, 5)), ["missing"]);
+}
+
+#[test]
+fn json_that_is_broken_or_truncated() {
+    let j = judge(&cfg(), 400, &problem_headers(), b"{\"type\":", false);
+    assert_eq!(keys(j.members.as_ref().unwrap()), ["not-json"]);
+    let j = judge(&cfg(), 400, &problem_headers(), b"{\"type\":", true);
+    assert!(j.members.is_none(), "a body cut at the cap is not judged");
+}
+
+#[test]
+fn leaks_in_headers_and_versions() {
+    let h = headers(&[
+        ("content-type", "application/problem+json"),
+        ("x-request-id", "r"),
+        ("server", "nginx/1.25.3"),
+        ("x-debug", "panic: boom"),
+    ]);
+    let issues = leak_issues(&h, GOOD.as_bytes());
+    assert_eq!(keys(&issues), ["header:Go panic", "version:server"]);
+    assert_eq!(issues[1].severity, Severity::Warn);
+    assert!(leak_issues(&problem_headers(), GOOD.as_bytes()).is_empty());
+}
+
+#[test]
+fn schema_profile_uses_the_validator() {
+    let schema =
+        json!({"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}});
+    let mut c = Config::plain(ErrorProfile::Schema, &["X-Request-Id"]);
+    c.schema = Some(Ok(std::sync::Arc::new(
+        jsonschema::validator_for(&schema).unwrap(),
+    )));
+    let h = headers(&[("content-type", "application/json"), ("x-request-id", "r")]);
+    let ok = judge(&c, 400, &h, br#"{"code":"bad"}"#, false);
+    assert_eq!(ok.shape, Some(vec![]));
+    let bad = judge(&c, 400, &h, br#"{"code":1}"#, false);
+    assert_eq!(keys(bad.shape.as_ref().unwrap()), ["schema"]);
+}
+
+#[test]
+fn status_decisions() {
+    assert!(decide_status(&[404], 404, false).is_empty());
+    assert!(decide_status(&[400, 422], 422, false).is_empty());
+    assert_eq!(keys(&decide_status(&[404], 400, false)), ["status:400"]);
+    assert_eq!(keys(&decide_status(&[400], 500, false)), ["5xx"]);
+    assert_eq!(keys(&decide_status(&[405], 405, false)), ["405-no-allow"]);
+    assert!(decide_status(&[405], 405, true).is_empty());
+}
+
+#[test]
+fn stability_decisions() {
+    let s = |v: &[Option<&str>]| v.iter().map(|x| x.map(str::to_string)).collect::<Vec<_>>();
+    assert_eq!(decide_stability(&s(&[None, None])), None);
+    assert_eq!(
+        decide_stability(&s(&[Some("a"), Some("a"), None])),
+        Some(vec![])
+    );
+    assert_eq!(
+        keys(&decide_stability(&s(&[Some("a"), Some("b")])).unwrap()),
+        ["code-drift"]
+    );
+    assert!(decide_title("t", "A", "A").is_none());
+    assert_eq!(decide_title("t", "A", "B").unwrap().key, "title-drift");
+}
+
+#[test]
+fn correlation_decisions() {
+    assert!(decide_echo("X-Request-Id", "a", Some("a")).is_empty());
+    assert!(
+        decide_echo("X-Request-Id", "a", None).is_empty(),
+        "absence is missing-id"
+    );
+    assert_eq!(
+        keys(&decide_echo("X-Request-Id", "a", Some("b"))),
+        ["not-echoed"]
+    );
+    assert!(decide_traceparent(Some(400)).is_empty());
+    assert!(decide_traceparent(None).is_empty());
+    assert_eq!(keys(&decide_traceparent(Some(500))), ["traceparent-5xx"]);
+}
+
+#[test]
+fn locality_decisions() {
+    let named = json!({"errors": [{"pointer": "/amount"}, {"pointer": "/currency"}]});
+    assert_eq!(decide_locality("amount", 400, Some(&named)), Some(vec![]));
+    let other = json!({"errors": [{"pointer": "/customer"}]});
+    assert_eq!(
+        keys(&decide_locality("amount", 422, Some(&other)).unwrap()),
+        ["points-elsewhere"]
+    );
+    assert_eq!(
+        keys(&decide_locality("amount", 400, Some(&json!({"title": "x"}))).unwrap()),
+        ["names-nothing"]
+    );
+    assert_eq!(decide_locality("amount", 500, Some(&named)), None);
+    assert_eq!(decide_locality("amount", 400, None), None);
+}
+
+#[test]
+fn bad_field_discovery() {
+    let probe = json!({"customer": "cust-1", "amount": "not a number"});
+    assert_eq!(
+        field_from_name("invalid_amount", &probe).as_deref(),
+        Some("amount")
+    );
+    assert_eq!(field_from_name("invalid_price", &probe), None);
+    assert_eq!(field_from_name("missing_order", &probe), None);
+    let sibling = json!({"customer": "cust-7", "amount": "1234", "currency": "EUR"});
+    assert_eq!(differing_field(&probe, &sibling).as_deref(), Some("amount"));
+    let no_currency = json!({"customer": "c", "amount": 5});
+    assert_eq!(
+        differing_field(&no_currency, &sibling).as_deref(),
+        Some("currency")
+    );
+    assert_eq!(
+        differing_field(&json!({"customer": 1, "amount": "x"}), &sibling),
+        None
+    );
+}
+
+fn sample(_: &Issue) -> Sample {
+    Sample::Evidence(Box::default())
+}
+
+#[test]
+fn tally_groups_and_verdicts() {
+    let r = Redactor::default();
+    let t = Tally::default();
+    let v = t.verdict("ERR-01", "responses", "nothing seen", "ok", &r);
+    assert_eq!(
+        (v.status, v.message.as_str()),
+        (CheckStatus::Skip, "nothing seen")
+    );
+
+    let mut t = Tally::default();
+    t.record(&[], &mut sample);
+    t.record(&[], &mut sample);
+    let v = t.verdict("ERR-01", "responses", "x", "ok", &r);
+    assert_eq!((v.status, v.count), (CheckStatus::Pass, 2));
+
+    let mut a = Tally::default();
+    let html = Issue::fail("html", "an HTML page");
+    let warn = Issue::warn("other-json", "json");
+    a.record(std::slice::from_ref(&html), &mut sample);
+    a.record(std::slice::from_ref(&warn), &mut sample);
+    let mut b = Tally::default();
+    b.record(std::slice::from_ref(&html), &mut sample);
+    b.record(&[], &mut sample);
+    a.merge(b);
+    assert_eq!(a.judged, 4);
+    let v = a.verdict("ERR-01", "responses", "x", "ok", &r);
+    assert_eq!(v.status, CheckStatus::Fail);
+    assert_eq!(v.count, 2);
+    assert_eq!(v.evidence.len(), 2, "one sample per kind");
+    assert!(
+        v.message
+            .starts_with("2 findings in 4 responses: an HTML page (×2)"),
+        "{}",
+        v.message
+    );
+
+    let mut w = Tally::default();
+    w.record(&[warn], &mut sample);
+    assert_eq!(
+        w.verdict("ERR-01", "r", "x", "ok", &r).status,
+        CheckStatus::Warn
+    );
+}
+
+#[test]
+fn tally_is_bounded() {
+    let mut t = Tally::default();
+    let mut calls = 0;
+    for i in 0..100 {
+        t.record(&[Issue::fail(format!("k{i}"), "m")], &mut |_| {
+            calls += 1;
+            Sample::Evidence(Box::default())
+        });
+    }
+    assert_eq!(t.findings.len(), MAX_KINDS);
+    assert_eq!(calls, MAX_KINDS, "samples are taken only for new kinds");
+    assert_eq!(t.overflow, 100 - MAX_KINDS as u64);
+    let v = t.verdict("ERR-02", "r", "x", "ok", &Redactor::default());
+    assert_eq!(v.count, MAX_KINDS as u64);
+    assert!(v.evidence.len() <= MAX_EVIDENCE);
+}
