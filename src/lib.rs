@@ -81,16 +81,20 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
     let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);
     let observed = engine::run(&plan, target.base_url(), interrupted.clone(), &progress).await;
     progress.finish();
-    let checks = match &observed {
-        Ok(_) => checks::run_active(&plan, target.base_url(), interrupted.clone()).await,
-        Err(_) => Vec::new(),
+    let mut observed = match observed {
+        Ok(o) => o,
+        Err(e) => {
+            target.shutdown().await;
+            return Err(Error::Runtime(e.to_string()));
+        }
     };
+    let mut passive = std::mem::take(&mut observed.passive);
+    let mut checks =
+        checks::run_active(&plan, target.base_url(), interrupted.clone(), &mut passive).await;
     target.shutdown().await;
-    let mut observed = observed.map_err(|e| Error::Runtime(e.to_string()))?;
+    checks.extend(passive.verdicts(&plan.redactor));
     // A stop during the checks phase interrupts the run just as one during the load does.
     observed.interrupted |= *interrupted.borrow();
-    let mut checks = checks;
-    checks.extend(std::mem::take(&mut observed.passive).verdicts(&plan.redactor));
     let report = Report::build(&plan, &observed, checks);
     report::write_all(&report, &plan.output.dir).map_err(|e| Error::Runtime(e.to_string()))?;
     let mut out = std::io::stdout().lock();

@@ -2,13 +2,10 @@
 //!
 //! Two sources of error responses feed the same tallies: every 4xx/5xx of the load phase (the
 //! [`Passive`] part, one per worker thread, merged) and the declared probes, sent after the load
-//! phase by [`run`]. Each ID must appear exactly once in the report, but the framework collects
-//! active results (`run`) and passive verdicts (`Passive::verdicts`) separately. So `run` hands
-//! its tallies to the passive part through a small process-wide [`handoff`] slot, and
-//! `Passive::verdicts` emits the one merged verdict per ID. When passive checks are off (no
-//! `Passive` was created), `run` emits the verdicts itself.
+//! phase by [`run`], which merges its tallies into the run's `Passive` (the framework hands it
+//! over; with passive checks off it is a fresh one). `Passive::verdicts` then emits exactly one
+//! verdict per ID over both sources.
 
-mod handoff;
 pub mod judge;
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -78,7 +75,6 @@ pub struct Passive {
     cfg: Arc<Config>,
     /// Whether this part was created by the passive framework (and so must collect `run`'s
     /// results from the hand-off).
-    armed: bool,
     tallies: [Tally; 8],
     ids: IdWindow,
     titles: BTreeMap<String, String>,
@@ -94,15 +90,12 @@ pub struct Passive {
 
 impl Default for Passive {
     fn default() -> Passive {
-        Passive::build(
-            &ErrorFormatSpec {
-                profile: ErrorProfile::ProblemJson,
-                schema: None,
-                request_id_headers: vec!["X-Request-Id".into()],
-                probes: vec![],
-            },
-            false,
-        )
+        Passive::new(&ErrorFormatSpec {
+            profile: ErrorProfile::ProblemJson,
+            schema: None,
+            request_id_headers: vec!["X-Request-Id".into()],
+            probes: vec![],
+        })
     }
 }
 
@@ -132,11 +125,6 @@ fn schema_for(path: &str) -> Result<Arc<jsonschema::Validator>, String> {
 
 impl Passive {
     pub fn new(spec: &ErrorFormatSpec) -> Passive {
-        handoff::arm(spec);
-        Passive::build(spec, true)
-    }
-
-    fn build(spec: &ErrorFormatSpec, armed: bool) -> Passive {
         let schema = match (spec.profile, &spec.schema) {
             (ErrorProfile::Schema, Some(path)) => Some(schema_for(path)),
             (ErrorProfile::Schema, None) => {
@@ -151,7 +139,6 @@ impl Passive {
                 request_id_headers: spec.request_id_headers.clone(),
                 schema,
             }),
-            armed,
             tallies: Default::default(),
             ids: IdWindow::default(),
             titles: BTreeMap::new(),
@@ -270,16 +257,9 @@ impl Passive {
         self.local_note = self.local_note.take().or(local_note);
     }
 
-    pub fn verdicts(mut self, redactor: &Redactor) -> Vec<CheckResult> {
-        if self.armed
-            && let Some(active) = handoff::take(&self.spec)
-        {
-            self.merge(active);
-        }
-        self.emit(redactor)
-    }
-
-    fn emit(self, r: &Redactor) -> Vec<CheckResult> {
+    /// One verdict per ERR ID over every error response seen: the load phase's and the probes'
+    /// (which `run` merges into the same collector).
+    pub fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
         let seen = self.load_errors + self.probe_errors;
         let sources = format!(
             "{} from probes, {} from the load phase",
@@ -383,7 +363,7 @@ fn evidence_sample(ex: &Exchange, r: &Redactor) -> impl FnMut(&Issue) -> Sample 
 /// Send the declared probes (each [`REPEATS`] times) and the ERR-06 echo and `traceparent`
 /// probes; return the judged tallies. Takes a few milliseconds against a local server.
 async fn active(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Passive {
-    let mut acc = Passive::build(spec, false);
+    let mut acc = Passive::new(spec);
     acc.active_ran = true;
     if spec.probes.is_empty() {
         return acc;
@@ -536,12 +516,16 @@ fn bad_field(ctx: &CheckCtx<'_>, req: &RequestSpec, probe: &Probe) -> Option<Str
         })
 }
 
-pub async fn run(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Vec<CheckResult> {
-    let acc = active(ctx, spec).await;
-    match handoff::deposit(spec, acc) {
-        Ok(()) => vec![],
-        Err(acc) => acc.emit(ctx.redactor),
-    }
+/// Send the declared probes and merge what they saw into `passive`, the run's collector: every
+/// ERR ID is judged over the probes and the load phase together and reported once, by
+/// `Passive::verdicts`.
+pub async fn run(
+    ctx: &CheckCtx<'_>,
+    spec: &ErrorFormatSpec,
+    passive: &mut Passive,
+) -> Vec<CheckResult> {
+    passive.merge(active(ctx, spec).await);
+    vec![]
 }
 
 #[cfg(test)]
@@ -581,14 +565,14 @@ mod tests {
     #[test]
     fn passive_ignores_successes_and_catches_duplicate_ids_across_threads() {
         let s = spec("X-Test-Id");
-        let mut a = Passive::build(&s, false);
-        let mut b = Passive::build(&s, false);
+        let mut a = Passive::new(&s);
+        let mut b = Passive::new(&s);
         observe(&mut a, 200, "ok");
         observe(&mut a, 404, "id-1");
         observe(&mut a, 503, "id-2");
         observe(&mut b, 429, "id-1");
         a.merge(b);
-        let v = a.emit(&Redactor::default());
+        let v = a.verdicts(&Redactor::default());
         let ids: Vec<&str> = v.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, IDS);
         let by = |id: &str| v.iter().find(|c| c.id == id).unwrap();
@@ -600,7 +584,7 @@ mod tests {
 
     #[test]
     fn no_errors_means_skip_with_a_reason() {
-        let v = Passive::build(&spec("X-Test-Id"), false).emit(&Redactor::default());
+        let v = Passive::new(&spec("X-Test-Id")).verdicts(&Redactor::default());
         assert_eq!(v.len(), 8);
         assert!(
             v.iter()
@@ -614,20 +598,18 @@ mod tests {
     }
 
     #[test]
-    fn handoff_merges_probe_results_into_the_passive_verdicts() {
-        let s = spec("X-Handoff-Test");
+    fn probe_results_merged_into_the_passive_collector_give_one_verdict_per_id() {
+        let s = spec("X-Merge-Test");
         let mut passive = Passive::new(&s);
         let mut other_thread = Passive::new(&s);
         observe(&mut other_thread, 404, "x");
         passive.merge(other_thread);
-        let mut acc = Passive::build(&s, false);
+        let mut acc = Passive::new(&s);
         acc.active_ran = true;
         acc.tallies[STATUS].record(&[], &mut |_| Sample::Evidence(Box::default()));
-        assert!(handoff::deposit(&s, acc).is_ok());
+        passive.merge(acc);
         let v = passive.verdicts(&Redactor::default());
         assert_eq!(v.len(), 8);
         assert_eq!(v[7].status, CheckStatus::Pass, "{:?}", v[7]);
-        // Nothing is armed any more: run would report by itself.
-        assert!(handoff::deposit(&s, Passive::build(&s, false)).is_err());
     }
 }

@@ -103,24 +103,39 @@ impl<'a> CheckCtx<'a> {
     }
 }
 
-/// Run every configured active check family, in catalog order. A stop request (Ctrl-C) abandons
-/// what is left: those families report `skip` with the reason, and nothing measured is lost.
+/// Run every configured active check family, in catalog order. `passive` is the load phase's
+/// merged passive state: the families with a passive part (rate limit, error format) feed their
+/// own probes' responses into it, so each of their IDs is judged over both and reported once, by
+/// [`PassiveSet::verdicts`]. A stop request (Ctrl-C) abandons what is left: those families report
+/// `skip` with the reason, and nothing measured is lost.
 pub async fn run_active(
     plan: &RunPlan,
     base_url: &str,
     mut stop: watch::Receiver<bool>,
+    passive: &mut PassiveSet,
 ) -> Vec<CheckResult> {
     let ctx = CheckCtx::from_plan(plan, base_url);
     let spec = &plan.checks;
+    // With passive checks off there is no collector yet; the probes still need one.
+    if let Some(s) = &spec.rate_limit {
+        passive
+            .rate_limit
+            .get_or_insert_with(|| rate_limit::Passive::new(s));
+    }
+    if let Some(s) = &spec.error_format {
+        passive
+            .error_format
+            .get_or_insert_with(|| error_format::Passive::new(s));
+    }
     let mut out = Vec::new();
     macro_rules! family {
-        ($spec:expr, $prefix:literal, $run:expr) => {
-            if let Some(s) = $spec {
+        ($spec:expr, $prefix:literal, $s:ident => $run:expr) => {
+            if let Some($s) = $spec {
                 if *stop.borrow() {
                     out.push(skip(concat!($prefix, "-*"), "not run: the run was interrupted"));
                 } else {
                     tokio::select! {
-                        r = $run(&ctx, s) => out.extend(r),
+                        r = $run => out.extend(r),
                         _ = stop.wait_for(|v| *v) => {
                             out.push(skip(concat!($prefix, "-*"), "abandoned: the run was interrupted"));
                         }
@@ -129,10 +144,14 @@ pub async fn run_active(
             }
         };
     }
-    family!(&spec.idempotency, "IDEM", idempotency::run);
-    family!(&spec.rate_limit, "RL", rate_limit::run);
-    family!(&spec.pagination, "PAGE", pagination::run);
-    family!(&spec.error_format, "ERR", error_format::run);
+    family!(&spec.idempotency, "IDEM", s => idempotency::run(&ctx, s));
+    if let Some(collector) = passive.rate_limit.as_mut() {
+        family!(&spec.rate_limit, "RL", s => rate_limit::run(&ctx, s, collector));
+    }
+    family!(&spec.pagination, "PAGE", s => pagination::run(&ctx, s));
+    if let Some(collector) = passive.error_format.as_mut() {
+        family!(&spec.error_format, "ERR", s => error_format::run(&ctx, s, collector));
+    }
     out
 }
 

@@ -1,9 +1,8 @@
 //! Rate-limit checks RL-01..09 (RFC 6585, RFC 9110 Retry-After, draft-ietf-httpapi-ratelimit-headers).
 //!
 //! - RL-01 (parse) and RL-02 (reset unit) are passive: [`Passive`] sees every response of the
-//!   load phase, and the active part feeds its own responses through the same logic. One verdict
-//!   each in total: the active part hands its observations to the passive collector of the same
-//!   run (see [`handoff`]), or reports them itself when passive checks are off.
+//!   load phase, and the active part feeds its own responses into the same collector (the
+//!   framework hands [`run`] the run's merged `Passive`), so each is one verdict in total.
 //! - RL-03..09 are active ([`run`]): they drive `spec.request` past its limit and judge the
 //!   exchanges with the pure functions in [`decide`].
 
@@ -13,7 +12,6 @@ mod drive;
 mod tests;
 
 use std::mem::Discriminant;
-use std::sync::Mutex;
 use std::time::SystemTime;
 
 use reqwest::header::HeaderMap;
@@ -138,12 +136,6 @@ const GENERATIONS: [Generation; 6] = [
 
 impl Passive {
     pub fn new(spec: &RateLimitSpec) -> Passive {
-        handoff::expect(&spec.request);
-        Passive::detached(spec)
-    }
-
-    /// A collector not registered for the hand-off (the active part's own).
-    fn detached(spec: &RateLimitSpec) -> Passive {
         Passive {
             request: spec.request.clone(),
             ..Passive::default()
@@ -243,14 +235,9 @@ impl Passive {
         self.past_epoch.merge(other.past_epoch);
     }
 
-    pub fn verdicts(mut self, redactor: &Redactor) -> Vec<CheckResult> {
-        if let Some(active) = handoff::collect(&self.request) {
-            self.merge(active);
-        }
-        self.verdicts_inner(redactor)
-    }
-
-    fn verdicts_inner(self, r: &Redactor) -> Vec<CheckResult> {
+    /// RL-01 and RL-02 over everything observed: the load phase's responses and the active
+    /// part's own (which `run` feeds into the same collector).
+    pub fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
         vec![self.rl01(r), self.rl02(r)]
     }
 
@@ -387,64 +374,15 @@ impl Passive {
     }
 }
 
-/// Hand-off of the active part's RL-01/02 observations to the passive collector of the same run,
-/// so each ID is reported once. The framework calls `run` (active) before
-/// `PassiveSet::verdicts`; a `Passive` created for the run registers the request name, `run`
-/// deposits its collector under it, and `Passive::verdicts` collects it. Without a registered
-/// passive collector (passive checks off), `run` reports RL-01/02 itself.
-mod handoff {
-    use super::{Mutex, Passive};
-
-    struct Slot {
-        request: String,
-        deposit: Option<Passive>,
-    }
-
-    static SLOTS: Mutex<Vec<Slot>> = Mutex::new(Vec::new());
-
-    fn slots() -> std::sync::MutexGuard<'static, Vec<Slot>> {
-        SLOTS.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(super) fn expect(request: &str) {
-        let mut s = slots();
-        if !s.iter().any(|x| x.request == request) {
-            s.push(Slot {
-                request: request.to_string(),
-                deposit: None,
-            });
-        }
-    }
-
-    /// Deposit for a registered collector; gives `p` back when none is registered.
-    pub(super) fn deposit(request: &str, p: Passive) -> Option<Passive> {
-        let mut s = slots();
-        match s.iter_mut().find(|x| x.request == request) {
-            Some(slot) => {
-                match &mut slot.deposit {
-                    Some(d) => d.merge(p),
-                    None => slot.deposit = Some(p),
-                }
-                None
-            }
-            None => Some(p),
-        }
-    }
-
-    pub(super) fn collect(request: &str) -> Option<Passive> {
-        let mut s = slots();
-        let i = s.iter().position(|x| x.request == request)?;
-        s.swap_remove(i).deposit
-    }
-}
-
-/// The active checks RL-03..09, plus RL-01/02 when no passive collector takes the hand-off.
-pub async fn run(ctx: &CheckCtx<'_>, spec: &RateLimitSpec) -> Vec<CheckResult> {
-    let mut active = Passive::detached(spec);
-    let mut out = drive::run(ctx, spec, &mut active).await;
-    if let Some(active) = handoff::deposit(&spec.request, active) {
-        out.extend(active.verdicts_inner(ctx.redactor));
-    }
+/// The active checks RL-03..09. Every response they get is also fed to `passive`, the run's
+/// RL-01/02 collector, so those two IDs judge the load phase and the probes together and are
+/// reported once (by `Passive::verdicts`).
+pub async fn run(
+    ctx: &CheckCtx<'_>,
+    spec: &RateLimitSpec,
+    passive: &mut Passive,
+) -> Vec<CheckResult> {
+    let mut out = drive::run(ctx, spec, passive).await;
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }

@@ -98,6 +98,15 @@ impl Report {
             });
         }
 
+        // Catalog order (IDEM, RL, PAGE, ERR, then per-request expectations), IDs ascending.
+        let family = |id: &str| {
+            ["IDEM-", "RL-", "PAGE-", "ERR-"]
+                .iter()
+                .position(|p| id.starts_with(p))
+                .unwrap_or(4)
+        };
+        checks.sort_by(|a, b| (family(&a.id), &a.id).cmp(&(family(&b.id), &b.id)));
+
         let latency = LatencySummary::from(&overall.hist);
         let mut threshold_results = Vec::new();
         for t in &plan.thresholds {

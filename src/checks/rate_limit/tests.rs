@@ -46,7 +46,7 @@ fn observe(p: &mut Passive, status: u16, pairs: &[(&str, &str)]) {
 }
 
 fn verdicts(p: Passive) -> (CheckStatus, String, CheckStatus, String) {
-    let v = p.verdicts_inner(&Redactor::new(Vec::<String>::new()));
+    let v = p.verdicts(&Redactor::new(Vec::<String>::new()));
     assert_eq!(v[0].id, "RL-01");
     assert_eq!(v[1].id, "RL-02");
     (
@@ -59,7 +59,7 @@ fn verdicts(p: Passive) -> (CheckStatus, String, CheckStatus, String) {
 
 #[test]
 fn passive_conforming_draft10() {
-    let mut p = Passive::detached(&spec("a"));
+    let mut p = Passive::new(&spec("a"));
     for r in (0..5).rev() {
         observe(
             &mut p,
@@ -82,8 +82,8 @@ fn passive_conforming_draft10() {
 
 #[test]
 fn passive_malformed_groups_identical_findings() {
-    let mut a = Passive::detached(&spec("a"));
-    let mut b = Passive::detached(&spec("a"));
+    let mut a = Passive::new(&spec("a"));
+    let mut b = Passive::new(&spec("a"));
     for (p, n) in [(&mut a, 3), (&mut b, 4)] {
         for r in 0..n {
             observe(
@@ -97,7 +97,7 @@ fn passive_malformed_groups_identical_findings() {
         }
     }
     a.merge(b);
-    let v = a.verdicts_inner(&Redactor::new(Vec::<String>::new()));
+    let v = a.verdicts(&Redactor::new(Vec::<String>::new()));
     assert_eq!(v[0].status, CheckStatus::Fail);
     assert_eq!(v[0].count, 7);
     assert_eq!(
@@ -111,7 +111,7 @@ fn passive_malformed_groups_identical_findings() {
 
 #[test]
 fn passive_no_fields_skips() {
-    let mut p = Passive::detached(&spec("a"));
+    let mut p = Passive::new(&spec("a"));
     observe(&mut p, 200, &[]);
     let (s1, _, s2, _) = verdicts(p);
     assert_eq!((s1, s2), (CheckStatus::Skip, CheckStatus::Skip));
@@ -119,7 +119,7 @@ fn passive_no_fields_skips() {
 
 #[test]
 fn passive_unit_flip_fails() {
-    let mut p = Passive::detached(&spec("a"));
+    let mut p = Passive::new(&spec("a"));
     observe(
         &mut p,
         200,
@@ -144,7 +144,7 @@ fn passive_unit_flip_fails() {
 
 #[test]
 fn passive_past_epoch_with_zero_remaining_fails() {
-    let mut p = Passive::detached(&spec("a"));
+    let mut p = Passive::new(&spec("a"));
     observe(
         &mut p,
         429,
@@ -157,7 +157,7 @@ fn passive_past_epoch_with_zero_remaining_fails() {
     let (_, _, s2, m2) = verdicts(p);
     assert_eq!(s2, CheckStatus::Fail, "{m2}");
     // Consistent epoch seconds in the future are fine.
-    let mut p = Passive::detached(&spec("a"));
+    let mut p = Passive::new(&spec("a"));
     observe(
         &mut p,
         200,
@@ -169,33 +169,6 @@ fn passive_past_epoch_with_zero_remaining_fails() {
     );
     let (_, _, s2, m2) = verdicts(p);
     assert_eq!(s2, CheckStatus::Pass, "{m2}");
-}
-
-#[test]
-fn handoff_merges_active_into_passive() {
-    let name = "handoff-test-request";
-    let mut passive = Passive::new(&spec(name));
-    observe(
-        &mut passive,
-        200,
-        &[
-            ("ratelimit", r#""p";r=1"#),
-            ("ratelimit-policy", r#""p";q=2"#),
-        ],
-    );
-    let mut active = Passive::detached(&spec(name));
-    observe(&mut active, 200, &[("ratelimit", r#""p";r=1;t="#)]);
-    assert!(super::handoff::deposit(name, active).is_none());
-    let v = passive.verdicts(&Redactor::new(Vec::<String>::new()));
-    assert_eq!(v.len(), 2);
-    assert_eq!(
-        v[0].status,
-        CheckStatus::Fail,
-        "the active finding reached RL-01"
-    );
-    // Nothing registered: the active collector comes back to report itself.
-    let back = super::handoff::deposit("never-registered", Passive::detached(&spec("x")));
-    assert!(back.is_some());
 }
 
 fn snap(q: u64, r: u64, t: u64) -> Option<Snapshot> {
