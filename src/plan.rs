@@ -112,6 +112,14 @@ impl RunPlan {
             .iter()
             .map(|r| merge_defaults(r, &scenario.defaults))
             .collect();
+        // A user schema for error bodies is named relative to the scenario file, like an include.
+        if let (Some(file), Some(ef)) = (&scenario_file, scenario.checks.error_format.as_mut())
+            && let Some(schema) = ef.schema.as_mut()
+            && std::path::Path::new(schema.as_str()).is_relative()
+            && let Some(dir) = file.parent()
+        {
+            *schema = dir.join(&*schema).display().to_string();
+        }
         let output = OutputPlan {
             dir: args
                 .out
@@ -475,6 +483,35 @@ mod tests {
         assert!(adhoc(|a| a.headers = vec!["NoColon".into()]).is_err());
         assert!(adhoc(|a| a.url = Some("ftp://x".into())).is_err());
         assert!(adhoc(|a| a.duration = Some(Duration::from_secs(90_000))).is_err());
+    }
+
+    #[test]
+    fn error_schema_path_is_relative_to_the_scenario_file() {
+        let src = r#"
+target = "reference"
+[load]
+rate = 1
+requests = 1
+[[requests]]
+name = "a"
+path = "/"
+[checks.error_format]
+profile = "schema"
+schema = "schemas/error.json"
+"#;
+        let scenario =
+            crate::scenario::load_str(src, "x.toml", crate::scenario::Format::Toml, &|_| None)
+                .unwrap();
+        let args = RunArgs {
+            scenario: Some(PathBuf::from("suite/api/x.toml")),
+            ..RunArgs::default()
+        };
+        let plan = RunPlan::resolve(args, Some(scenario)).unwrap();
+        let schema = plan.checks.error_format.unwrap().schema.unwrap();
+        assert_eq!(
+            PathBuf::from(schema),
+            PathBuf::from("suite/api/schemas/error.json")
+        );
     }
 
     #[test]
