@@ -72,7 +72,7 @@ throughput)
       case $tool in
         loadproof) time_run "$out" "$LP" run --url "$URL" -c "$CONNS" --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
         wrk) time_run "$out" wrk -t1 -c "$CONNS" -d "${SECS}s" --latency "$URL" ;;
-        oha) time_run "$out" "$OHA" -z "${SECS}s" -c "$CONNS" --no-tui --output-format json "$URL" ;;
+        oha) time_run "$out" "$OHA" -z "${SECS}s" -c "$CONNS" --worker-threads 1 --no-tui --output-format json "$URL" ;;
       esac
       python3 bench/parse.py "$tool" "$rep" "$out"
     done

@@ -307,8 +307,10 @@ pub(crate) async fn create(
             Lookup::Found(found) => return respond(found),
             Lookup::Absent => {}
         }
-        // Even with `create_delay` = 0 this yield lets other tasks slip into the gap.
-        tokio::task::yield_now().await;
+        // Real check-then-insert bugs live in the round trip to the store between the check and
+        // the insert; model one (independent of `create_delay`), so duplicates released together
+        // reliably slip into the gap instead of depending on how the scheduler interleaves.
+        tokio::time::sleep(RACE_WINDOW).await;
         let response = perform_create(&state, new).await;
         let guard = state.idempotency.force_begin(scope, fp);
         guard.complete(response.clone());
@@ -323,6 +325,9 @@ pub(crate) async fn create(
     guard.complete(response.clone());
     response.to_response(false)
 }
+
+/// The simulated store round trip of the `idempotency-race` fault.
+const RACE_WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
 
 fn respond(found: Begin) -> Response {
     match found {
