@@ -8,6 +8,7 @@ mod checks_idempotency;
 mod checks_pagination;
 mod checks_rate_limit;
 mod cli;
+mod fuzz;
 mod hostile;
 mod omission;
 mod runs;
