@@ -96,7 +96,8 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
     // A stop during the checks phase interrupts the run just as one during the load does.
     observed.interrupted |= *interrupted.borrow();
     let report = Report::build(&plan, &observed, checks);
-    report::write_all(&report, &plan.output.dir).map_err(|e| Error::Runtime(e.to_string()))?;
+    report::write_all(&report, &plan.output.dir, plan.checks.fail_on_warn)
+        .map_err(|e| Error::Runtime(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     if !plan.output.quiet {
         let _ = write!(out, "{}", report::text::render(&report));

@@ -3,6 +3,8 @@
 
 pub mod csv;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
 pub mod text;
 pub mod thresholds;
@@ -323,14 +325,21 @@ pub fn prepare_dir(dir: &Path) -> Result<(), WriteError> {
 
 /// Write every report file into `dir`. Each file is written under a temporary name and renamed,
 /// so a reader never sees a half-written report presented as complete.
-pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+/// `fail_on_warn` decides whether JUnit shows warnings as failures (as the exit code does).
+pub fn write_all(
+    report: &Report,
+    dir: &Path,
+    fail_on_warn: bool,
+) -> Result<Vec<PathBuf>, WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError {
         path: dir.to_path_buf(),
         source,
     })?;
-    let files: [(&str, Vec<u8>); 2] = [
+    let files: [(&str, Vec<u8>); 4] = [
         ("report.json", json::render(report)),
         ("summary.csv", csv::render(report)),
+        ("report.junit.xml", junit::render(report, fail_on_warn)),
+        ("summary.md", markdown::render(report)),
     ];
     let mut written = Vec::new();
     for (name, bytes) in files {

@@ -264,6 +264,11 @@ path = "/orders/ord_does_not_exist"
         "{check}"
     );
     assert_eq!(r["outcome"], "check_failed");
+    let junit = std::fs::read_to_string(dir.join("a/report.junit.xml")).unwrap();
+    assert!(junit.contains(r#"name="EXPECT-missing"><failure message="#), "{junit}");
+    assert!(junit.contains(r#"failures="1""#), "{junit}");
+    let md = std::fs::read_to_string(dir.join("a/summary.md")).unwrap();
+    assert!(md.contains("| EXPECT-missing | **fail** |"), "{md}");
 
     let slow = write(
         &dir,

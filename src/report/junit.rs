@@ -1,0 +1,156 @@
+//! `report.junit.xml`: checks and thresholds as JUnit test cases, so CI systems (GitLab, Jenkins,
+//! GitHub test reporters) show each verdict natively. A `fail` is a `<failure>`, an `error` an
+//! `<error>`, a `skip` `<skipped>`; a `warn` is a failure only under `fail_on = "warn"`.
+
+use std::fmt::Write as _;
+
+use super::model::{CheckStatus, Report};
+
+/// Escape text for XML attributes and character data, dropping characters XML 1.0 forbids.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(report: &Report, fail_on_warn: bool) -> Vec<u8> {
+    let mut checks = String::new();
+    let (mut failures, mut errors, mut skipped) = (0, 0, 0);
+    for c in &report.checks {
+        let _ = write!(
+            checks,
+            "    <testcase classname=\"loadproof.checks\" name=\"{}\">",
+            esc(&c.id)
+        );
+        let details: String = c
+            .evidence
+            .iter()
+            .take(3)
+            .map(|e| {
+                let mut d = String::new();
+                if let (Some(m), Some(u)) = (&e.method, &e.url) {
+                    let _ = writeln!(
+                        d,
+                        "{m} {u}{}",
+                        e.status.map_or(String::new(), |s| format!(" -> {s}"))
+                    );
+                }
+                if let Some(n) = &e.note {
+                    let _ = writeln!(d, "{n}");
+                }
+                if let Some(curl) = &e.curl {
+                    let _ = writeln!(d, "reproduce: {curl}");
+                }
+                d
+            })
+            .collect();
+        match c.status {
+            CheckStatus::Fail => {
+                failures += 1;
+                let _ = write!(
+                    checks,
+                    "<failure message=\"{}\">{}</failure>",
+                    esc(&c.message),
+                    esc(&details)
+                );
+            }
+            CheckStatus::Warn if fail_on_warn => {
+                failures += 1;
+                let _ = write!(
+                    checks,
+                    "<failure message=\"warning: {}\">{}</failure>",
+                    esc(&c.message),
+                    esc(&details)
+                );
+            }
+            CheckStatus::Error => {
+                errors += 1;
+                let _ = write!(checks, "<error message=\"{}\"/>", esc(&c.message));
+            }
+            CheckStatus::Skip => {
+                skipped += 1;
+                let _ = write!(checks, "<skipped message=\"{}\"/>", esc(&c.message));
+            }
+            CheckStatus::Pass | CheckStatus::Warn => {
+                let _ = write!(checks, "<system-out>{}</system-out>", esc(&c.message));
+            }
+        }
+        checks.push_str("</testcase>\n");
+    }
+    let mut thresholds = String::new();
+    let mut breached = 0;
+    for t in &report.thresholds {
+        let name = format!(
+            "{} {} {:.2} {} ({})",
+            t.metric,
+            t.op,
+            t.limit,
+            t.unit,
+            t.request.as_deref().unwrap_or("all")
+        );
+        let _ = write!(
+            thresholds,
+            "    <testcase classname=\"loadproof.thresholds\" name=\"{}\">",
+            esc(&name)
+        );
+        if !t.passed {
+            breached += 1;
+            let _ = write!(
+                thresholds,
+                "<failure message=\"actual {:.2} {}\"/>",
+                t.actual,
+                esc(&t.unit)
+            );
+        }
+        thresholds.push_str("</testcase>\n");
+    }
+    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let total = report.checks.len() + report.thresholds.len();
+    let _ = writeln!(
+        o,
+        "<testsuites name=\"loadproof {}\" tests=\"{total}\" failures=\"{}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
+        esc(&report.scenario.name),
+        failures + breached,
+        report.totals.elapsed_s
+    );
+    let _ = writeln!(
+        o,
+        "  <testsuite name=\"checks\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" timestamp=\"{}\">",
+        report.checks.len(),
+        esc(&report.started_at)
+    );
+    o.push_str(&checks);
+    o.push_str("  </testsuite>\n");
+    let _ = writeln!(
+        o,
+        "  <testsuite name=\"thresholds\" tests=\"{}\" failures=\"{breached}\" errors=\"0\" skipped=\"0\">",
+        report.thresholds.len()
+    );
+    o.push_str(&thresholds);
+    o.push_str("  </testsuite>\n</testsuites>\n");
+    o.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup_and_drops_control_characters() {
+        assert_eq!(
+            esc("a<b & \"c\" 'd'>\u{1}"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! `summary.md`: the run at a glance in Markdown, for a pull-request comment or a wiki page.
+
+use std::fmt::Write as _;
+
+use super::model::{CheckStatus, Report};
+
+/// Keep table cells on one line and free of column separators.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+pub fn render(report: &Report) -> Vec<u8> {
+    let mut o = String::new();
+    let t = &report.totals;
+    let _ = writeln!(
+        o,
+        "# loadproof: {} — {}\n",
+        cell(&report.scenario.name),
+        report.outcome.as_str()
+    );
+    let _ = writeln!(
+        o,
+        "Target `{}` · {} loop · {} requests · {:.1} req/s · {} errors ({:.2}%) · exit {}{}\n",
+        cell(&report.scenario.target),
+        report.load.mode,
+        t.requests,
+        t.rps,
+        t.errors,
+        t.error_rate * 100.0,
+        report.exit_code,
+        if report.interrupted {
+            " · **interrupted**"
+        } else {
+            ""
+        }
+    );
+    if let Some(ol) = &report.open_loop {
+        let c = &ol.counts;
+        let _ = writeln!(
+            o,
+            "Open loop: {} due, {} on time, {} late, {} not sent. Latency is measured from each request's due time.\n",
+            c.due, c.sent_on_time, c.sent_late, c.not_sent
+        );
+    }
+    o.push_str("| request | count | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | mean ms |\n");
+    o.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    let mut row = |name: &str, l: &crate::metrics::LatencySummary| {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            cell(name),
+            l.count,
+            l.p50,
+            l.p90,
+            l.p99,
+            l.p99_9,
+            l.max,
+            l.mean
+        );
+    };
+    row("**all**", &report.latency_ms);
+    for r in report.requests.iter().filter(|r| r.requests > 0) {
+        row(&r.name, &r.latency_ms);
+    }
+    if !report.checks.is_empty() {
+        o.push_str("\n| check | verdict | finding |\n|---|---|---|\n");
+        for c in &report.checks {
+            let verdict = match c.status {
+                CheckStatus::Fail => "**fail**",
+                CheckStatus::Error => "**error**",
+                other => other.as_str(),
+            };
+            let _ = writeln!(o, "| {} | {verdict} | {} |", cell(&c.id), cell(&c.message));
+        }
+    }
+    if !report.thresholds.is_empty() {
+        o.push_str("\n| threshold | scope | actual | verdict |\n|---|---|---:|---|\n");
+        for th in &report.thresholds {
+            let _ = writeln!(
+                o,
+                "| {} {} {:.2} {} | {} | {:.2} {} | {} |",
+                th.metric,
+                th.op,
+                th.limit,
+                th.unit,
+                cell(th.request.as_deref().unwrap_or("all")),
+                th.actual,
+                th.unit,
+                if th.passed { "pass" } else { "**breached**" }
+            );
+        }
+    }
+    o.into_bytes()
+}
