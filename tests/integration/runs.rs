@@ -265,7 +265,10 @@ path = "/orders/ord_does_not_exist"
     );
     assert_eq!(r["outcome"], "check_failed");
     let junit = std::fs::read_to_string(dir.join("a/report.junit.xml")).unwrap();
-    assert!(junit.contains(r#"name="EXPECT-missing"><failure message="#), "{junit}");
+    assert!(
+        junit.contains(r#"name="EXPECT-missing"><failure message="#),
+        "{junit}"
+    );
     assert!(junit.contains(r#"failures="1""#), "{junit}");
     let md = std::fs::read_to_string(dir.join("a/summary.md")).unwrap();
     assert!(md.contains("| EXPECT-missing | **fail** |"), "{md}");
@@ -519,6 +522,81 @@ fn unwritable_output_exits_3_naming_the_path() {
         server.stats().requests,
         0,
         "nothing may be sent when the reports cannot be written"
+    );
+    rt.block_on(server.shutdown());
+}
+
+/// Resident memory of a running child, from /proc (Linux).
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[test]
+fn memory_does_not_grow_with_the_number_of_requests() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        return; // not Linux: nothing to sample
+    }
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("rss");
+    let mut child = bin()
+        .args([
+            "run",
+            "--url",
+            &format!("{}/health", server.base_url()),
+            "--rate",
+            "3000",
+            "--duration",
+            "8s",
+        ])
+        .args(["--connections", "20", "--quiet", "--out"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    let (mut early, mut late) = (0u64, 0u64);
+    while started.elapsed() < Duration::from_secs(30) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if let Some(kb) = rss_kb(pid) {
+            let t = started.elapsed();
+            if t > Duration::from_millis(1500) && t < Duration::from_millis(2500) {
+                early = early.max(kb);
+            }
+            if t > Duration::from_millis(6500) && t < Duration::from_millis(7800) {
+                late = late.max(kb);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let r = report(&dir);
+    let requests = r["totals"]["requests"].as_u64().unwrap();
+    assert!(
+        early > 0 && late > 0,
+        "RSS not sampled (early {early} kB, late {late} kB)"
+    );
+    eprintln!("rss early {early} kB, late {late} kB, {requests} requests");
+    // Between the two samples ~13,000 more requests were made: a list with even 80 bytes per
+    // request would add over 1 MB. Histograms and counters add a little for new buckets and
+    // series seconds (28–128 kB measured here).
+    assert!(
+        late <= early + 1024,
+        "RSS grew from {early} kB to {late} kB over {requests} requests"
     );
     rt.block_on(server.shutdown());
 }
