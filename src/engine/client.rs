@@ -122,6 +122,11 @@ pub fn classify(e: &reqwest::Error) -> ErrorKind {
             _ => {}
         }
     }
+    // HTTP/2: a stream reset by the peer (RST_STREAM) or a connection it is closing (GOAWAY)
+    // ended the exchange before a complete response, like a TCP reset does for HTTP/1.1.
+    if chain.contains("stream error") || chain.contains("go away") || chain.contains("goaway") {
+        return ErrorKind::Reset;
+    }
     if chain.contains("connection closed")
         || chain.contains("incomplete")
         || chain.contains("reset")

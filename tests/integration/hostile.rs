@@ -308,3 +308,131 @@ fn untrusted_certificate_is_a_clear_error_unless_insecure() {
     assert_eq!(r["totals"]["responses"], 5, "{}", r["errors_by_kind"]);
     task.abort();
 }
+
+/// An h2c (prior knowledge) server whose every stream is handled by `on_stream`.
+fn serve_h2c<F>(rt: &tokio::runtime::Runtime, on_stream: F) -> (String, tokio::task::JoinHandle<()>)
+where
+    F: Fn(h2::server::SendResponse<axum::body::Bytes>, u64) -> Outcome
+        + Send
+        + Sync
+        + Copy
+        + 'static,
+{
+    serve_raw(rt, move |sock| async move {
+        let Ok(mut conn) = h2::server::handshake(sock).await else {
+            return;
+        };
+        let mut n = 0u64;
+        while let Some(Ok((_req, respond))) = conn.accept().await {
+            n += 1;
+            if on_stream(respond, n) == Outcome::GoAway {
+                conn.graceful_shutdown();
+            }
+        }
+    })
+}
+
+#[derive(PartialEq)]
+enum Outcome {
+    Continue,
+    GoAway,
+}
+
+#[test]
+fn http2_rst_stream_flood_is_counted_and_the_run_ends() {
+    let rt = runtime();
+    let (url, task) = serve_h2c(&rt, |mut respond, _| {
+        respond.send_reset(h2::Reason::REFUSED_STREAM);
+        Outcome::Continue
+    });
+    let dir = scratch("hostile-h2-rst");
+    let started = Instant::now();
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                &url,
+                "--protocol",
+                "h2c",
+                "-c",
+                "4",
+                "--requests",
+                "200",
+                "--timeout",
+                "1s",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&dir),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["totals"]["requests"], 200);
+    assert_eq!(
+        r["totals"]["request_errors"], 200,
+        "{}",
+        r["errors_by_kind"]
+    );
+    assert_eq!(
+        errors(&r, "reset"),
+        200,
+        "a refused stream is a reset: {}",
+        r["errors_by_kind"]
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    task.abort();
+}
+
+#[test]
+fn http2_goaway_after_every_response_reconnects_without_losing_requests() {
+    let rt = runtime();
+    let (url, task) = serve_h2c(&rt, |mut respond, _| {
+        let resp = axum::http::Response::builder()
+            .status(200)
+            .body(())
+            .unwrap();
+        if let Ok(mut body) = respond.send_response(resp, false) {
+            let _ = body.send_data(axum::body::Bytes::from_static(b"ok"), true);
+        }
+        Outcome::GoAway
+    });
+    let dir = scratch("hostile-h2-goaway");
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                &url,
+                "--protocol",
+                "h2c",
+                "-c",
+                "2",
+                "--requests",
+                "100",
+                "--timeout",
+                "2s",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&dir),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["totals"]["requests"], 100);
+    // A graceful GOAWAY names the last stream it will process: nothing in flight may be lost,
+    // and requests after it go to a new connection.
+    assert_eq!(
+        r["totals"]["responses"].as_u64().unwrap()
+            + r["totals"]["request_errors"].as_u64().unwrap(),
+        100
+    );
+    assert!(
+        r["totals"]["responses"].as_u64().unwrap() >= 90,
+        "{}",
+        r["errors_by_kind"]
+    );
+    task.abort();
+}
