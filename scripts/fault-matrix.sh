@@ -12,6 +12,7 @@ SERVER=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"' EXIT
 printf '%-28s %-5s %s\n' "fault" "exit" "failed checks"
 for fault in none idempotency-race idempotency-no-replay idempotency-ignore-mismatch \
+  idempotency-error-not-stored idempotency-global-keys \
   ratelimit-lying ratelimit-no-retry-after ratelimit-malformed \
   pagination-offset pagination-loop pagination-cursor-500 \
   errors-html errors-stack-trace errors-status-mismatch errors-no-request-id; do

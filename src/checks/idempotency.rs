@@ -66,20 +66,12 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &IdempotencySpec) -> Vec<CheckResult>
     };
     vec![
         or_error("IDEM-01", env.replay().await),
-        skip(
-            "IDEM-02",
-            "needs a scenario-defined first attempt that fails after execution began (and a way to \
-             make it fail); the idempotency section has no such setting",
-        ),
+        or_error("IDEM-02", env.error_replay().await),
         or_error("IDEM-03", env.mismatch().await),
         or_error("IDEM-04", env.missing_key().await),
         or_error("IDEM-05", env.race().await),
         or_error("IDEM-06", env.concurrent_mismatch().await),
-        skip(
-            "IDEM-07",
-            "needs the same key sent from two credentials; the idempotency section has no setting \
-             for a second credential",
-        ),
+        or_error("IDEM-07", env.key_scope().await),
         or_error("IDEM-08", env.methods().await),
     ]
 }
@@ -257,6 +249,79 @@ impl Env<'_> {
         let first = self.send(&p, origin).await;
         let (second, eff) = self.measured(self.send(&p, origin)).await;
         Ok(judge::judge_replay(&self.judge, &first, &second, &eff))
+    }
+
+    /// IDEM-02: `error_request` with a fresh key (the API fails after execution began), then
+    /// the creating request with the same key and the same body.
+    async fn error_replay(&self) -> Result<CheckResult, String> {
+        const ID: &str = "IDEM-02";
+        let Some(name) = &self.spec.error_request else {
+            return Ok(skip(
+                ID,
+                "needs a request that makes the API fail after it began executing; set \
+                 error_request in [checks.idempotency] to the create plus whatever the API offers \
+                 to inject that failure",
+            ));
+        };
+        let spec = self
+            .ctx
+            .request(name)
+            .ok_or_else(|| format!("no request named {name:?}"))?;
+        let key = fresh_key(self.spec.profile);
+        let failing = Probe::from_spec(self.ctx, spec)?.with_header(&self.spec.header, &key);
+        let origin = Instant::now();
+        let first = self.send(&failing, origin).await;
+        // The same body byte for byte: each rendering of a template draws fresh `${uuid}`s and
+        // `${rand.*}`s, so the retry takes the failed attempt's body.
+        let mut retry = self.create(Some(&key))?;
+        retry.body = failing.body.clone();
+        let (second, eff) = self.measured(self.send(&retry, origin)).await;
+        Ok(judge::judge_error_replay(
+            &self.judge,
+            name,
+            &first,
+            &second,
+            &eff,
+        ))
+    }
+
+    /// IDEM-07: one key and body from client A (the request as defined), then from client B
+    /// (`second_credential` set), then from A again.
+    async fn key_scope(&self) -> Result<CheckResult, String> {
+        const ID: &str = "IDEM-07";
+        let Some((header, template)) = &self.spec.second_credential else {
+            return Ok(skip(
+                ID,
+                "needs the same key sent from two credentials; set second_credential = { header = \
+                 \"…\", value = \"…\" } in [checks.idempotency] to a second client's credential",
+            ));
+        };
+        let a = self.create(Some(&fresh_key(self.spec.profile)))?;
+        let value = probe::render_template(template);
+        if a.headers.get(header.as_str()).and_then(|v| v.to_str().ok()) == Some(value.as_str()) {
+            return Ok(skip(
+                ID,
+                format!(
+                    "second_credential sets {header} to the value the request already sends, so \
+                     both clients are the same; give a different credential"
+                ),
+            ));
+        }
+        let b = a.clone().with_header(header, &value);
+        let origin = Instant::now();
+        let first = self.send(&a, origin).await;
+        let (second, eff) = self.measured(self.send(&b, origin)).await;
+        let again = self.send(&a, origin).await;
+        Ok(judge::judge_key_scope(
+            &self.judge,
+            header,
+            &judge::KeyScopeRun {
+                a: first,
+                b: second,
+                a_again: again,
+                effect: eff,
+            },
+        ))
     }
 
     /// Body A (the request) and body B for the mismatch checks: `mismatch_request` if set, else

@@ -12,7 +12,7 @@ use super::CheckCtx;
 use crate::engine::request::{PreparedRequest, RenderCtx, RenderShared};
 use crate::redact::Redactor;
 use crate::report::model::{Evidence, Timeline};
-use crate::scenario::RequestSpec;
+use crate::scenario::{RequestSpec, Template};
 
 /// Bodies kept in an exchange (and so available to decision functions).
 pub const BODY_CAP: usize = 256 * 1024;
@@ -105,6 +105,15 @@ impl Probe {
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(self.body.as_deref()?).ok()
     }
+}
+
+/// A template (e.g. a second credential's value) rendered once, like a request's header value.
+pub fn render_template(t: &Template) -> String {
+    let shared = render_shared();
+    let mut rng = SmallRng::from_os_rng();
+    let mut out = String::new();
+    crate::engine::request::render(t, &mut RenderCtx::new(&shared, &mut rng), &mut out);
+    out
 }
 
 /// `${seq}` in probes counts separately from the load phase; uniqueness is what matters there.

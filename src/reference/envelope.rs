@@ -20,6 +20,16 @@ use super::state::AppState;
 use super::stats::route_key;
 
 const REQUEST_ID: &str = "x-request-id";
+
+/// The request id, in the request's extensions for handlers that render an error body
+/// themselves (a stored idempotent response must carry the id of the request that produced it).
+#[derive(Debug, Clone)]
+pub(crate) struct RequestId(pub HeaderValue);
+
+/// In a response's extensions: the body is final (a stored response, replayed byte for byte),
+/// so an error status must not be re-rendered here.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rendered;
 const MAX_REQUEST_ID_LEN: usize = 200;
 
 /// An inbound id is echoed only if it is a sane token, so clients can correlate their logs
@@ -47,6 +57,8 @@ pub(crate) async fn middleware(
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let request_id = inbound_request_id(req.headers()).unwrap_or_else(generate_request_id);
+    let mut req = req;
+    req.extensions_mut().insert(RequestId(request_id.clone()));
 
     let mut res = next.run(req).await;
     let status = res.status();
@@ -62,7 +74,7 @@ pub(crate) async fn middleware(
                     .headers()
                     .get(header::CONTENT_TYPE)
                     .is_some_and(|ct| ct.as_bytes().starts_with(b"application/problem+json"));
-                if is_problem {
+                if is_problem || res.extensions().get::<Rendered>().is_some() {
                     None
                 } else {
                     let (parts, body) = std::mem::take(&mut res).into_parts();

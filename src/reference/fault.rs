@@ -14,6 +14,12 @@ pub enum Fault {
     IdempotencyNoReplay,
     /// A reused key with a different body replays the first response instead of 422.
     IdempotencyIgnoreMismatch,
+    /// A request that fails after execution began (500) is not stored under its key, so a retry
+    /// executes again instead of getting the same error.
+    IdempotencyErrorNotStored,
+    /// Keys are not scoped per credential: a second client reusing a key gets the first
+    /// client's response.
+    IdempotencyGlobalKeys,
     /// Advertises quota q but enforces q/2.
     RatelimitLying,
     /// 429 without `Retry-After` and without `RateLimit`/`RateLimit-Policy` fields.
@@ -42,6 +48,8 @@ impl Fault {
         Fault::IdempotencyRace,
         Fault::IdempotencyNoReplay,
         Fault::IdempotencyIgnoreMismatch,
+        Fault::IdempotencyErrorNotStored,
+        Fault::IdempotencyGlobalKeys,
         Fault::RatelimitLying,
         Fault::RatelimitNoRetryAfter,
         Fault::RatelimitMalformed,
@@ -60,6 +68,8 @@ impl Fault {
             Fault::IdempotencyRace => "idempotency-race",
             Fault::IdempotencyNoReplay => "idempotency-no-replay",
             Fault::IdempotencyIgnoreMismatch => "idempotency-ignore-mismatch",
+            Fault::IdempotencyErrorNotStored => "idempotency-error-not-stored",
+            Fault::IdempotencyGlobalKeys => "idempotency-global-keys",
             Fault::RatelimitLying => "ratelimit-lying",
             Fault::RatelimitNoRetryAfter => "ratelimit-no-retry-after",
             Fault::RatelimitMalformed => "ratelimit-malformed",

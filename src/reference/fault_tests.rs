@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::tests::{
     assert_problem, body_json, client, concurrent_same_key, create_n, header, parse_ratelimit,
-    post_order, start, walk,
+    post_failing, post_order, start, walk,
 };
 use super::{Fault, RateLimitConfig, ReferenceConfig};
 
@@ -33,6 +33,45 @@ async fn idempotency_race_creates_duplicates() {
     };
     let (_, created) = concurrent_same_key(config).await;
     assert!(created > 1, "created {created}");
+}
+
+#[tokio::test]
+async fn idempotency_error_not_stored_executes_the_retry() {
+    let srv = start(with(Fault::IdempotencyErrorNotStored)).await;
+    let (c, base) = (client(), srv.base_url());
+    let body = json!({"customer": "a", "amount": 1});
+    let first = post_failing(&c, &base, "k", &body).await;
+    assert_eq!(first.status(), 500);
+    let retry = post_order(&c, &base, "k", &body).await;
+    assert_eq!(retry.status(), 201);
+    assert!(header(&retry, "idempotent-replayed").is_none());
+    assert_eq!(srv.stats().orders_created, 2);
+    // Successes are still stored and replayed.
+    let replay = post_order(&c, &base, "k", &body).await;
+    assert_eq!(header(&replay, "idempotent-replayed"), Some("true"));
+    assert_eq!(srv.stats().orders_created, 2);
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn idempotency_global_keys_leak_across_credentials() {
+    let srv = start(with(Fault::IdempotencyGlobalKeys)).await;
+    let (c, base) = (client(), srv.base_url());
+    let body = json!({"customer": "a", "amount": 1});
+    let a = body_json(post_order(&c, &base, "k", &body).await).await;
+    let res = c
+        .post(format!("{base}/orders"))
+        .header("idempotency-key", "k")
+        .header("x-api-key", "client-b")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&res, "idempotent-replayed"), Some("true"));
+    let b = body_json(res).await;
+    assert_eq!(a["id"], b["id"], "client B got client A's order");
+    assert_eq!(srv.stats().orders_created, 1);
+    srv.shutdown().await;
 }
 
 #[tokio::test]

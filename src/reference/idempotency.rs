@@ -147,6 +147,8 @@ impl StoredResponse {
     pub(crate) fn to_response(&self, replayed: bool) -> Response {
         let mut res = Response::new(Body::from(self.body.clone()));
         *res.status_mut() = self.status;
+        // A stored error body was rendered when it was produced; it is sent as is.
+        res.extensions_mut().insert(super::envelope::Rendered);
         res.headers_mut()
             .insert(header::CONTENT_TYPE, self.content_type.clone());
         if let Some(loc) = &self.location {

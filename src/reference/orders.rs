@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::credential;
 use super::cursor::{CursorError, Position};
+use super::envelope::RequestId;
 use super::fault::Fault;
 use super::idempotency::{self, Begin, KeyError, Lookup, StoredResponse};
 use super::problem::Problem;
@@ -249,6 +250,45 @@ fn mismatch_problem() -> Response {
     .into_response()
 }
 
+/// Failure injection for IDEM-02: with this request header set to `1`, `POST /orders` creates
+/// the order and then answers 500, as if the server crashed after committing. It is a header,
+/// not part of the body, so it does not enter the request fingerprint: a retry without it is
+/// the same request.
+pub const FAIL_AFTER_EXECUTION: &str = "x-fail-after-execution";
+
+fn wants_failure(headers: &HeaderMap) -> bool {
+    headers
+        .get(FAIL_AFTER_EXECUTION)
+        .is_some_and(|v| v.as_bytes().trim_ascii() == b"1")
+}
+
+/// The 500 of an injected failure after execution, rendered now (with this request's id and
+/// the active `errors-*` faults) so that it can be stored and replayed byte for byte.
+fn failure_after_execution(state: &AppState, request_id: &str) -> Arc<StoredResponse> {
+    let problem = Problem::internal(
+        "the order was created, but the server failed before responding \
+         (injected by X-Fail-After-Execution)",
+    );
+    let (content_type, body) =
+        super::problem::render(&problem, "/orders", request_id, &state.faults);
+    Arc::new(StoredResponse {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        content_type: HeaderValue::from_static(content_type),
+        location: None,
+        body: Bytes::from(body),
+    })
+}
+
+/// Executes the create: the order is created, then (when `fail` is set) the response is the
+/// injected 500 instead of the 201. Either is what the key stores.
+async fn execute(state: &AppState, new: NewOrder, fail: Option<&str>) -> Arc<StoredResponse> {
+    let created = perform_create(state, new).await;
+    match fail {
+        Some(request_id) => failure_after_execution(state, request_id),
+        None => created,
+    }
+}
+
 /// Performs the creation and builds the response that replays will reproduce byte for byte.
 async fn perform_create(state: &AppState, new: NewOrder) -> Arc<StoredResponse> {
     // Simulated work: makes the in-flight window observable in tests.
@@ -267,6 +307,7 @@ async fn perform_create(state: &AppState, new: NewOrder) -> Arc<StoredResponse> 
 
 pub(crate) async fn create(
     State(state): State<Arc<AppState>>,
+    request_id: Option<Extension<RequestId>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -292,11 +333,26 @@ pub(crate) async fn create(
         Err(p) => return p.into_response(),
     };
 
+    let request_id = request_id
+        .as_ref()
+        .and_then(|Extension(RequestId(v))| v.to_str().ok())
+        .unwrap_or("");
+    let fail = wants_failure(&headers).then_some(request_id);
+    // Broken on purpose (`idempotency-error-not-stored`): a failed execution leaves no trace
+    // under the key, so the retry executes again.
+    let store_errors = !state.has(Fault::IdempotencyErrorNotStored);
+
     if state.has(Fault::IdempotencyNoReplay) {
-        return perform_create(&state, new).await.to_response(false);
+        return execute(&state, new, fail).await.to_response(false);
     }
 
-    let scope = (credential::partition(&headers), key);
+    // Broken on purpose (`idempotency-global-keys`): one key space for every caller.
+    let partition = if state.has(Fault::IdempotencyGlobalKeys) {
+        String::new()
+    } else {
+        credential::partition(&headers)
+    };
+    let scope = (partition, key);
     let fp = idempotency::fingerprint("POST", "/orders", &value);
     let ignore_mismatch = state.has(Fault::IdempotencyIgnoreMismatch);
 
@@ -311,7 +367,7 @@ pub(crate) async fn create(
         // the insert; model one (independent of `create_delay`), so duplicates released together
         // reliably slip into the gap instead of depending on how the scheduler interleaves.
         tokio::time::sleep(RACE_WINDOW).await;
-        let response = perform_create(&state, new).await;
+        let response = execute(&state, new, fail).await;
         let guard = state.idempotency.force_begin(scope, fp);
         guard.complete(response.clone());
         return response.to_response(false);
@@ -321,8 +377,14 @@ pub(crate) async fn create(
             other => return respond(other),
         }
     };
-    let response = perform_create(&state, new).await;
-    guard.complete(response.clone());
+    let response = execute(&state, new, fail).await;
+    if fail.is_some() && !store_errors {
+        // Dropping the guard uncompleted frees the key, as for an abandoned request.
+        drop(guard);
+    } else {
+        // Success or failure after execution began, the outcome is stored and replayed.
+        guard.complete(response.clone());
+    }
     response.to_response(false)
 }
 

@@ -218,6 +218,68 @@ async fn idempotent_replay_is_byte_identical() {
     srv.shutdown().await;
 }
 
+/// `POST /orders` with `X-Fail-After-Execution: 1`.
+pub(super) async fn post_failing(c: &Client, base: &str, key: &str, body: &Value) -> Response {
+    c.post(format!("{base}/orders"))
+        .header("idempotency-key", key)
+        .header("x-fail-after-execution", "1")
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn failure_after_execution_is_stored_and_replayed() {
+    let srv = start(ReferenceConfig::default()).await;
+    let (c, base) = (client(), srv.base_url());
+    let body = json!({"customer": "erin", "amount": 7});
+    let first = post_failing(&c, &base, "fails", &body).await;
+    assert!(header(&first, "idempotent-replayed").is_none());
+    let rid = header(&first, "x-request-id").unwrap().to_owned();
+    let first_bytes = first.bytes().await.unwrap();
+    let doc: Value = serde_json::from_slice(&first_bytes).unwrap();
+    assert_eq!(doc["status"], 500);
+    assert_eq!(doc["type"], "https://loadproof.dev/problems/internal-error");
+    assert_eq!(doc["request_id"], rid.as_str());
+    // The order was created before the failure.
+    assert_eq!(srv.stats().orders_created, 1);
+    // The retry (without the header: it is not part of the fingerprint) gets the stored 500.
+    let retry = post_order(&c, &base, "fails", &body).await;
+    assert_eq!(retry.status(), 500);
+    assert_eq!(header(&retry, "idempotent-replayed"), Some("true"));
+    assert_eq!(
+        header(&retry, "content-type"),
+        Some("application/problem+json")
+    );
+    assert_ne!(header(&retry, "x-request-id"), Some(rid.as_str()));
+    assert_eq!(retry.bytes().await.unwrap(), first_bytes);
+    // With the header again, too: still a replay, not a second execution.
+    let again = post_failing(&c, &base, "fails", &body).await;
+    assert_eq!(again.status(), 500);
+    assert_eq!(header(&again, "idempotent-replayed"), Some("true"));
+    assert_eq!(srv.stats().orders_created, 1);
+    // A different body with the key is still a mismatch; other values of the header are ignored.
+    let other = post_order(
+        &c,
+        &base,
+        "fails",
+        &json!({"customer": "erin", "amount": 8}),
+    )
+    .await;
+    assert_problem(other, 422, "idempotency-key-mismatch").await;
+    let res = c
+        .post(format!("{base}/orders"))
+        .header("idempotency-key", "not-failing")
+        .header("x-fail-after-execution", "0")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    srv.shutdown().await;
+}
+
 #[tokio::test]
 async fn idempotency_mismatch_missing_and_validation_errors() {
     let srv = start(ReferenceConfig::default()).await;

@@ -263,6 +263,11 @@ pub struct IdempotencySpec {
     pub oracle: Oracle,
     /// A request (by name) whose body differs from `request`'s, for IDEM-03/06. Optional.
     pub mismatch_request: Option<String>,
+    /// A request (by name) whose send makes the API fail *after* it began executing (the same
+    /// create with whatever the API offers to inject that failure), for IDEM-02. Optional.
+    pub error_request: Option<String>,
+    /// Header name and value template of a second client's credential, for IDEM-07. Optional.
+    pub second_credential: Option<(String, Template)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

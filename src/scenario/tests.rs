@@ -137,6 +137,8 @@ concurrency = 5
 required = false
 id_pointer = "/data/id"
 mismatch_request = "raw"
+error_request = "raw"
+second_credential = { header = "Authorization", value = "Bearer ${secrets.second}" }
 
 [checks.rate_limit]
 request = "list_orders"
@@ -224,7 +226,8 @@ const FULL_JSON: &str = r#"{
     "passive": false,
     "idempotency": {
       "request": "create_order", "profile": "stripe", "concurrency": 5, "required": false,
-      "id_pointer": "/data/id", "mismatch_request": "raw"
+      "id_pointer": "/data/id", "mismatch_request": "raw", "error_request": "raw",
+      "second_credential": { "header": "Authorization", "value": "Bearer ${secrets.second}" }
     },
     "rate_limit": {
       "request": "list_orders", "tolerance": 0.2, "honesty": false,
@@ -364,6 +367,14 @@ fn full_scenario_toml_and_json_are_equal() {
             path: "/tenants/acme/orders/{id}".into()
         }
     );
+    assert_eq!(idem.error_request.as_deref(), Some("raw"));
+    assert_eq!(
+        idem.second_credential,
+        Some((
+            "Authorization".to_string(),
+            tpl(vec![lit("Bearer "), Part::Secret("second-key".into())])
+        ))
+    );
     let rl = c.rate_limit.as_ref().unwrap();
     assert_eq!(
         rl.partition,
@@ -441,6 +452,99 @@ duration = 30
     assert_eq!(d.items[1].hint.as_deref(), Some("did you mean `duration`?"));
     assert!(d.items[2].hint.as_deref().unwrap().contains("\"30s\""));
     assert!(d.to_string().ends_with("error: 3 problems in test.toml"));
+}
+
+const IDEM_REQUESTS: &str = r#"
+[[requests]]
+name = "create_order"
+method = "POST"
+path = "/orders"
+json = { amount = 1 }
+
+[[requests]]
+name = "create_order_failing"
+method = "POST"
+path = "/orders"
+headers = { X-Fail-After-Execution = "1" }
+json = { amount = 1 }
+weight = 0
+
+[load]
+rate = 5
+duration = "1s"
+"#;
+
+fn idem_scenario(settings: &str) -> String {
+    with_target(&format!(
+        "{IDEM_REQUESTS}\n[checks.idempotency]\nrequest = \"create_order\"\n{settings}"
+    ))
+}
+
+#[test]
+fn idempotency_error_request_and_second_credential() {
+    // Both optional: absent means IDEM-02/07 skip.
+    let s = toml_ok(&idem_scenario(""));
+    let idem = s.checks.idempotency.unwrap();
+    assert_eq!(idem.error_request, None);
+    assert_eq!(idem.second_credential, None);
+
+    let s = toml_ok(&idem_scenario(
+        "error_request = \"create_order_failing\"\n\
+         second_credential = { header = \"X-Api-Key\", value = \"other-${env.SECOND_KEY}\" }",
+    ));
+    let idem = s.checks.idempotency.unwrap();
+    assert_eq!(idem.error_request.as_deref(), Some("create_order_failing"));
+    assert_eq!(
+        idem.second_credential,
+        Some((
+            "X-Api-Key".to_string(),
+            // `${env.…}` is a secret: kept out of reports, rendered at send time.
+            tpl(vec![lit("other-"), Part::Secret("second-key".into())])
+        ))
+    );
+}
+
+#[test]
+fn idempotency_error_request_must_name_a_request() {
+    let d = toml_err(&idem_scenario("error_request = \"create_order_failin\""));
+    let item = d
+        .items
+        .iter()
+        .find(|i| i.message == "unknown request `create_order_failin` in `error_request`")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(
+        item.hint.as_deref(),
+        Some("did you mean `create_order_failing`?")
+    );
+    let d = toml_err(&idem_scenario("error_request = 3"));
+    assert_eq!(d.items.len(), 1, "{d}");
+}
+
+#[test]
+fn idempotency_second_credential_shape() {
+    // Not a table.
+    let d = toml_err(&idem_scenario("second_credential = \"X-Api-Key: other\""));
+    assert_eq!(d.items.len(), 1, "{d}");
+    // Missing value, unknown key, invalid header name: each reported, with the place.
+    let d = toml_err(&idem_scenario(
+        "second_credential = { header = \"X-Api-Key\", vaule = \"x\" }",
+    ));
+    assert!(has(&d, "unknown key `vaule`"), "{d}");
+    assert!(
+        d.items
+            .iter()
+            .any(|i| i.message.contains("value") && i.message.contains("second_credential")),
+        "{d}"
+    );
+    let d = toml_err(&idem_scenario(
+        "second_credential = { header = \"X Api Key\", value = \"x\" }",
+    ));
+    assert!(has(&d, "invalid header name \"X Api Key\""), "{d}");
+    // Templates are checked like a request header's.
+    let d = toml_err(&idem_scenario(
+        "second_credential = { header = \"X-Api-Key\", value = \"${secrets.nope}\" }",
+    ));
+    assert!(has(&d, "secrets.nope"), "{d}");
 }
 
 #[test]

@@ -2105,6 +2105,8 @@ impl<'a> Cx<'a> {
                 "required",
                 "id_pointer",
                 "mismatch_request",
+                "error_request",
+                "second_credential",
                 "oracle",
             ],
             place,
@@ -2130,6 +2132,10 @@ impl<'a> Cx<'a> {
             Some(m) => Some(self.request_ref(m)?),
             None => None,
         };
+        // A bad value is reported (and fails the whole load); carry on to report the rest.
+        let error_request = get(t, "error_request").and_then(|m| self.request_ref(m));
+        let second_credential = get(t, "second_credential")
+            .and_then(|c| self.credential(c, "the idempotency `second_credential`"));
         let oracle = match get(t, "oracle") {
             Some(o) => self.oracle(o, request.as_deref(), requests),
             None => request
@@ -2145,6 +2151,8 @@ impl<'a> Cx<'a> {
             id_pointer,
             oracle: oracle?,
             mismatch_request,
+            error_request,
+            second_credential,
         })
     }
 
@@ -2234,6 +2242,41 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// A second client's credential, `{ header = "X-Api-Key", value = "${secrets.other}" }`:
+    /// a header name and a request-scope value template (`partition` in [checks.rate_limit],
+    /// `second_credential` in [checks.idempotency]).
+    fn credential(&mut self, e: &Entry, place: &str) -> Option<(String, Template)> {
+        let pt = self.table_of(e)?;
+        self.check_keys(pt, &["header", "value"], place);
+        let header = match get(pt, "header") {
+            Some(h) => self
+                .str_of(h)
+                .filter(|s| self.header_name(s, h.value.span.clone())),
+            None => {
+                self.missing(
+                    e.value.span.clone(),
+                    "header",
+                    place,
+                    "e.g. `header = \"X-Api-Key\"`",
+                );
+                None
+            }
+        };
+        let value = match get(pt, "value") {
+            Some(v) => self.template_of(v, TplScope::Request),
+            None => {
+                self.missing(
+                    e.value.span.clone(),
+                    "value",
+                    place,
+                    "e.g. `value = \"${env.SECOND_API_KEY}\"`",
+                );
+                None
+            }
+        };
+        Some((header?, value?))
+    }
+
     fn rate_limit(&mut self, e: &Entry) -> Option<RateLimitSpec> {
         let t = self.table_of(e)?;
         let place = "[checks.rate_limit]";
@@ -2255,37 +2298,7 @@ impl<'a> Cx<'a> {
         };
         let honesty = get(t, "honesty").map_or(Some(true), |h| self.bool_of(h));
         let partition = match get(t, "partition") {
-            Some(p) => {
-                let pt = self.table_of(p)?;
-                self.check_keys(pt, &["header", "value"], "the rate_limit `partition`");
-                let header = match get(pt, "header") {
-                    Some(h) => self
-                        .str_of(h)
-                        .filter(|s| self.header_name(s, h.value.span.clone())),
-                    None => {
-                        self.missing(
-                            p.value.span.clone(),
-                            "header",
-                            "the rate_limit `partition`",
-                            "e.g. `header = \"X-Api-Key\"`",
-                        );
-                        None
-                    }
-                };
-                let value = match get(pt, "value") {
-                    Some(v) => self.template_of(v, TplScope::Request),
-                    None => {
-                        self.missing(
-                            p.value.span.clone(),
-                            "value",
-                            "the rate_limit `partition`",
-                            "e.g. `value = \"${env.SECOND_API_KEY}\"`",
-                        );
-                        None
-                    }
-                };
-                Some((header?, value?))
-            }
+            Some(p) => Some(self.credential(p, "the rate_limit `partition`")?),
             None => None,
         };
         Some(RateLimitSpec {

@@ -99,14 +99,10 @@ fn correct_server_passes_every_idempotency_check() {
         assert_ne!(s, "fail", "{id}");
         assert_ne!(s, "error", "{id}: {checks:#?}");
     }
-    // What the quickstart configures is tested; what the model cannot express is skipped.
-    for id in [
-        "IDEM-01", "IDEM-03", "IDEM-04", "IDEM-05", "IDEM-06", "IDEM-08",
-    ] {
+    // The quickstart configures every check (IDEM-02 through `error_request`, IDEM-07 through
+    // `second_credential`).
+    for id in IDS {
         assert_eq!(status_of(&checks, id), "pass", "{id}: {checks:#?}");
-    }
-    for id in ["IDEM-02", "IDEM-07"] {
-        assert_eq!(status_of(&checks, id), "skip", "{id}");
     }
     assert_eq!(code, 0);
 }
@@ -125,10 +121,15 @@ fn race_fault_fails_concurrent_duplicates() {
 fn no_replay_fault_fails_replay() {
     let (code, checks) = run_against(&[Fault::IdempotencyNoReplay], "idem-no-replay");
     // The key is ignored altogether, which genuinely breaks every check that relies on it being
-    // remembered: a reused key with another body creates a second order (IDEM-03), and racing
-    // duplicates (IDEM-05) and racing mismatches (IDEM-06) each create one order per racer.
-    // IDEM-04 still passes: the header is still required.
-    assert_fault(&checks, "IDEM-01", &["IDEM-03", "IDEM-05", "IDEM-06"]);
+    // remembered: the retry of a failed request executes again (IDEM-02), a reused key with
+    // another body creates a second order (IDEM-03), and racing duplicates (IDEM-05) and racing
+    // mismatches (IDEM-06) each create one order per racer. IDEM-04 still passes: the header is
+    // still required. IDEM-07 passes too: client B gets its own order (nothing is shared).
+    assert_fault(
+        &checks,
+        "IDEM-01",
+        &["IDEM-02", "IDEM-03", "IDEM-05", "IDEM-06"],
+    );
     assert_eq!(status_of(&checks, "IDEM-04"), "pass");
     assert_eq!(code, 4);
 }
@@ -140,5 +141,38 @@ fn ignore_mismatch_fault_fails_payload_mismatch() {
     // replay, which IDEM-06 reports as a warning pointing at IDEM-03 (one resource, one state).
     assert_fault(&checks, "IDEM-03", &[]);
     assert_ne!(status_of(&checks, "IDEM-06"), "fail");
+    assert_eq!(code, 4);
+}
+
+#[test]
+fn error_not_stored_fault_fails_error_replay() {
+    let (code, checks) = run_against(&[Fault::IdempotencyErrorNotStored], "idem-error-not-stored");
+    // Only a failed execution is forgotten; every other outcome is stored as before.
+    assert_fault(&checks, "IDEM-02", &[]);
+    let idem02 = checks.iter().find(|c| c["id"] == "IDEM-02").unwrap();
+    assert!(
+        idem02["message"]
+            .as_str()
+            .unwrap()
+            .contains("the retry executed: 201"),
+        "{idem02:#}"
+    );
+    assert_eq!(code, 4);
+}
+
+#[test]
+fn global_keys_fault_fails_key_scope() {
+    let (code, checks) = run_against(&[Fault::IdempotencyGlobalKeys], "idem-global-keys");
+    // Every other idempotency check sends from one credential, where a global key space behaves
+    // exactly like a per-credential one, so nothing else may fail.
+    assert_fault(&checks, "IDEM-07", &[]);
+    let idem07 = checks.iter().find(|c| c["id"] == "IDEM-07").unwrap();
+    assert!(
+        idem07["message"]
+            .as_str()
+            .unwrap()
+            .contains("client B received client A's response"),
+        "{idem07:#}"
+    );
     assert_eq!(code, 4);
 }

@@ -329,6 +329,94 @@ pub fn judge_replay(
 }
 
 // ---------------------------------------------------------------------------------------------
+// IDEM-02 error replay
+
+/// IDEM-02: `first` is `error_request` (named `error_request`) sent with a fresh key, meant to
+/// fail after execution began; `retry` the creating request with the same key and body;
+/// `effect` what the oracle saw around `retry` alone.
+pub fn judge_error_replay(
+    j: &Judge<'_>,
+    error_request: &str,
+    first: &Exchange,
+    retry: &Exchange,
+    effect: &Effect,
+) -> CheckResult {
+    const ID: &str = "IDEM-02";
+    let Some(failed) = first.status else {
+        return verdict(
+            ID,
+            CheckStatus::Error,
+            format!(
+                "could not run: the error request {error_request:?} got {}",
+                status_text(first)
+            ),
+            vec![first.evidence(j.redactor, "the error request")],
+        );
+    };
+    if failed < 400 {
+        return verdict(
+            ID,
+            CheckStatus::Skip,
+            format!(
+                "the error request did not fail: {error_request:?} got {failed}; it must make the \
+                 API fail after execution began"
+            ),
+            vec![],
+        );
+    }
+    let mut f = Findings::new(
+        ID,
+        format!("the retry with the same key and body to get the same error back ({failed})"),
+        j.redactor,
+    );
+    f.show(
+        first,
+        format!("{error_request} (fails after execution began)"),
+    );
+    f.show(retry, "retry with the same key and body");
+    if retry.status.is_none() {
+        return verdict(
+            ID,
+            CheckStatus::Error,
+            format!("could not run: the retry got {}", status_text(retry)),
+            f.evidence,
+        );
+    }
+    if retry.is_success() {
+        let id = created_id(retry, j.id_pointer)
+            .map(|id| format!(" (resource {id})"))
+            .unwrap_or_default();
+        f.fail(format!(
+            "the retry executed: {}{id} instead of the stored {failed}",
+            status_text(retry)
+        ));
+    } else if retry.status != first.status {
+        f.warn(format!(
+            "{} on the retry after {failed}",
+            status_text(retry)
+        ));
+    } else if !same_json(first, retry) {
+        f.warn("the replayed error body differs from the first");
+    }
+    if let Some(e) = effect.side_effect() {
+        f.fail(format!("the retry had a side effect: {e}"));
+    }
+    if j.profile == IdemProfile::Stripe && !retry.is_success() && retry.status == first.status {
+        let replayed = retry.header("idempotent-replayed").map(str::trim);
+        if !replayed.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            f.warn(format!(
+                "Idempotent-Replayed is {}",
+                replayed.map_or("absent".to_string(), |v| format!("{v:?}"))
+            ));
+        }
+    }
+    if let Some(n) = effect.note() {
+        f.note(n);
+    }
+    f.finish(format!("{failed} twice with the same body"))
+}
+
+// ---------------------------------------------------------------------------------------------
 // IDEM-03 payload mismatch
 
 /// The status a payload mismatch must get under a profile.
@@ -691,6 +779,109 @@ pub fn judge_concurrent_mismatch(
         "one winner ({}); losers {}",
         ids.first().map_or("?", String::as_str),
         statuses(racers.iter().filter(|e| !e.is_success()))
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// IDEM-07 key scope
+
+/// What IDEM-07 gathered: one key and body sent by client A, then by client B (the second
+/// credential), then by A again; `effect` is what the oracle saw around B's request.
+pub struct KeyScopeRun {
+    pub a: Exchange,
+    pub b: Exchange,
+    pub a_again: Exchange,
+    pub effect: Effect,
+}
+
+fn marked_replayed(ex: &Exchange) -> bool {
+    ex.header("idempotent-replayed")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// IDEM-07: neither client may get the other's cached response. `header` is the second
+/// credential's header name.
+pub fn judge_key_scope(j: &Judge<'_>, header: &str, run: &KeyScopeRun) -> CheckResult {
+    const ID: &str = "IDEM-07";
+    let (a, b) = (&run.a, &run.b);
+    if !a.is_success() {
+        return setup_error(ID, "client A's request", a, j.redactor);
+    }
+    let mut f = Findings::new(
+        ID,
+        format!(
+            "client B (another {header}) with client A's key to get its own outcome, not A's response"
+        ),
+        j.redactor,
+    );
+    f.show(a, "client A");
+    f.show(b, format!("client B: same key and body, another {header}"));
+    f.show(&run.a_again, "client A again");
+    match b.status {
+        None => {
+            return verdict(
+                ID,
+                CheckStatus::Error,
+                format!("could not run: client B's request got {}", status_text(b)),
+                f.evidence,
+            );
+        }
+        Some(s @ (401 | 403)) => {
+            return verdict(
+                ID,
+                CheckStatus::Error,
+                format!(
+                    "could not run: client B's request got {s}; check second_credential ({header})"
+                ),
+                f.evidence,
+            );
+        }
+        _ => {}
+    }
+    let (id_a, id_b) = (created_id(a, j.id_pointer), created_id(b, j.id_pointer));
+    if b.is_success() {
+        match (&id_a, &id_b) {
+            (Some(x), Some(y)) if x == y => f.fail(format!(
+                "client B received client A's response (resource {x})"
+            )),
+            (Some(_), Some(_)) => {}
+            _ if same_json(a, b) => f.fail("client B received a body identical to client A's"),
+            _ => f.note(format!(
+                "no id at {} or Location to compare; the bodies differ",
+                j.id_pointer
+            )),
+        }
+        if marked_replayed(b) && f.fails.is_empty() {
+            f.fail("client B's response is marked Idempotent-Replayed: true, though B never sent the key");
+        }
+        if matches!(run.effect, Effect::Count(0)) {
+            f.fail("client B got 2xx but the oracle counted no new resource: its request did not execute");
+        }
+    } else if is_5xx(b) {
+        f.fail(format!("client B got {}", status_text(b)));
+    } else {
+        f.warn(format!(
+            "client B got {}: the key seems shared across credentials (no body leaked)",
+            status_text(b)
+        ));
+    }
+    // The other direction: A's retry must still be A's response, not B's.
+    let id_again = created_id(&run.a_again, j.id_pointer);
+    if run.a_again.is_success() && id_again.is_some() && id_again == id_b && id_b != id_a {
+        f.fail(format!(
+            "client A's retry received client B's response (resource {})",
+            id_b.as_deref().unwrap_or("?")
+        ));
+    }
+    if let Some(n) = run.effect.note() {
+        f.note(n);
+    }
+    f.finish(format!(
+        "client A {} ({}), client B {} ({}) without Idempotent-Replayed",
+        status_text(a),
+        id_a.as_deref().unwrap_or("?"),
+        status_text(b),
+        id_b.as_deref().unwrap_or("?")
     ))
 }
 

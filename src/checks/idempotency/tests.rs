@@ -637,3 +637,247 @@ fn methods_violations() {
     assert_eq!(v.status, CheckStatus::Fail);
     assert!(v.message.contains("identical PUTs"), "{}", v.message);
 }
+
+// ---------------------------------------------------------------------------------------------
+// IDEM-02 error replay
+
+fn server_error(replayed: bool) -> Exchange {
+    let body = json!({"type": "https://loadproof.dev/problems/internal-error", "status": 500, "request_id": "req_1"});
+    let h: &[(&str, &str)] = if replayed {
+        &[("idempotent-replayed", "true")]
+    } else {
+        &[]
+    };
+    ex(post(json!({"customer": "c", "amount": 5})), 500, body, h)
+}
+
+#[test]
+fn error_replay_conforming() {
+    for profile in [IdemProfile::Ietf, IdemProfile::Stripe] {
+        let v = judge_error_replay(
+            &judge(profile),
+            "create_order_failing",
+            &server_error(false),
+            &server_error(true),
+            &Effect::Count(0),
+        );
+        assert_eq!(v.status, CheckStatus::Pass, "{}", v.message);
+        assert!(v.message.starts_with("expected "), "{}", v.message);
+        assert!(v.message.contains("; saw 500 twice"), "{}", v.message);
+        assert!(v.evidence.is_empty());
+    }
+}
+
+#[test]
+fn error_replay_violations() {
+    // The retry silently executes.
+    let v = judge_error_replay(
+        &ietf(),
+        "create_order_failing",
+        &server_error(false),
+        &created("ord_2", 5),
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Fail, "{}", v.message);
+    assert!(
+        v.message
+            .contains("the retry executed: 201 (resource ord_2)"),
+        "{}",
+        v.message
+    );
+    assert_eq!(v.evidence.len(), 2);
+    assert!(v.evidence[1].curl.as_deref().unwrap().starts_with("curl "));
+    // The same error comes back, but the oracle counted a new resource.
+    let v = judge_error_replay(
+        &ietf(),
+        "create_order_failing",
+        &server_error(false),
+        &server_error(true),
+        &Effect::Count(1),
+    );
+    assert_eq!(v.status, CheckStatus::Fail, "{}", v.message);
+    assert!(v.message.contains("side effect"), "{}", v.message);
+    // Another error, or another body: not the stored error, but nothing executed.
+    let v = judge_error_replay(
+        &ietf(),
+        "create_order_failing",
+        &server_error(false),
+        &status(409),
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Warn, "{}", v.message);
+    let mut other = server_error(true);
+    other.body = br#"{"status": 500, "request_id": "req_2"}"#.to_vec();
+    let v = judge_error_replay(
+        &ietf(),
+        "create_order_failing",
+        &server_error(false),
+        &other,
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Warn, "{}", v.message);
+    assert!(v.message.contains("body differs"), "{}", v.message);
+    // Stripe marks replays.
+    let v = judge_error_replay(
+        &judge(IdemProfile::Stripe),
+        "create_order_failing",
+        &server_error(false),
+        &server_error(false),
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Warn, "{}", v.message);
+}
+
+#[test]
+fn error_replay_needs_a_failing_first_attempt() {
+    let v = judge_error_replay(
+        &ietf(),
+        "create_order_failing",
+        &created("ord_1", 5),
+        &replayed("ord_1", 5),
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Skip, "{}", v.message);
+    assert!(
+        v.message
+            .starts_with("the error request did not fail: \"create_order_failing\" got 201"),
+        "{}",
+        v.message
+    );
+    let v = judge_error_replay(
+        &ietf(),
+        "create_order_failing",
+        &no_response(),
+        &created("ord_1", 5),
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Error, "{}", v.message);
+    let v = judge_error_replay(
+        &ietf(),
+        "create_order_failing",
+        &server_error(false),
+        &no_response(),
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Error, "{}", v.message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// IDEM-07 key scope
+
+fn scope_run(b: Exchange, a_again: Exchange, effect: Effect) -> KeyScopeRun {
+    KeyScopeRun {
+        a: created("ord_1", 5),
+        b,
+        a_again,
+        effect,
+    }
+}
+
+#[test]
+fn key_scope_conforming() {
+    let run = scope_run(created("ord_2", 5), replayed("ord_1", 5), Effect::Count(1));
+    let v = judge_key_scope(&ietf(), "X-Api-Key", &run);
+    assert_eq!(v.status, CheckStatus::Pass, "{}", v.message);
+    assert!(v.message.starts_with("expected client B"), "{}", v.message);
+    assert!(
+        v.message
+            .contains("; saw client A 201 (ord_1), client B 201 (ord_2)"),
+        "{}",
+        v.message
+    );
+    assert!(v.evidence.is_empty());
+}
+
+#[test]
+fn key_scope_violations() {
+    // Client B gets client A's cached response.
+    let run = scope_run(
+        replayed("ord_1", 5),
+        replayed("ord_1", 5),
+        Effect::NotMeasured,
+    );
+    let v = judge_key_scope(&ietf(), "X-Api-Key", &run);
+    assert_eq!(v.status, CheckStatus::Fail, "{}", v.message);
+    assert!(
+        v.message
+            .contains("client B received client A's response (resource ord_1)"),
+        "{}",
+        v.message
+    );
+    assert_eq!(v.evidence.len(), 3);
+    assert!(v.evidence[1].curl.as_deref().unwrap().starts_with("curl "));
+    // Without ids, an identical body is A's.
+    let mut a = status(201);
+    a.body = br#"{"ok": true}"#.to_vec();
+    let run = KeyScopeRun {
+        a: a.clone(),
+        b: a.clone(),
+        a_again: a,
+        effect: Effect::NotMeasured,
+    };
+    assert_eq!(
+        judge_key_scope(&ietf(), "X-Api-Key", &run).status,
+        CheckStatus::Fail
+    );
+    // A replay marker on B's first use of the key; a 2xx that created nothing.
+    let mut b = replayed("ord_2", 5);
+    b.status = Some(201);
+    let run = scope_run(b, replayed("ord_1", 5), Effect::NotMeasured);
+    assert_eq!(
+        judge_key_scope(&ietf(), "X-Api-Key", &run).status,
+        CheckStatus::Fail
+    );
+    let run = scope_run(created("ord_2", 5), replayed("ord_1", 5), Effect::Count(0));
+    assert_eq!(
+        judge_key_scope(&ietf(), "X-Api-Key", &run).status,
+        CheckStatus::Fail
+    );
+    // The other direction: A's retry gets B's response.
+    let run = scope_run(
+        created("ord_2", 5),
+        replayed("ord_2", 5),
+        Effect::NotMeasured,
+    );
+    let v = judge_key_scope(&ietf(), "X-Api-Key", &run);
+    assert_eq!(v.status, CheckStatus::Fail, "{}", v.message);
+    assert!(
+        v.message.contains("client A's retry received client B's"),
+        "{}",
+        v.message
+    );
+    // B rejected for A's key: no body leaked, but the key is shared.
+    let run = scope_run(status(409), replayed("ord_1", 5), Effect::NotMeasured);
+    assert_eq!(
+        judge_key_scope(&ietf(), "X-Api-Key", &run).status,
+        CheckStatus::Warn
+    );
+    let run = scope_run(status(500), replayed("ord_1", 5), Effect::NotMeasured);
+    assert_eq!(
+        judge_key_scope(&ietf(), "X-Api-Key", &run).status,
+        CheckStatus::Fail
+    );
+}
+
+#[test]
+fn key_scope_setup_problems() {
+    let run = KeyScopeRun {
+        a: status(400),
+        b: created("ord_2", 5),
+        a_again: status(400),
+        effect: Effect::NotMeasured,
+    };
+    assert_eq!(
+        judge_key_scope(&ietf(), "X-Api-Key", &run).status,
+        CheckStatus::Error
+    );
+    let run = scope_run(status(401), replayed("ord_1", 5), Effect::NotMeasured);
+    let v = judge_key_scope(&ietf(), "X-Api-Key", &run);
+    assert_eq!(v.status, CheckStatus::Error, "{}", v.message);
+    assert!(v.message.contains("second_credential"), "{}", v.message);
+    let run = scope_run(no_response(), replayed("ord_1", 5), Effect::NotMeasured);
+    assert_eq!(
+        judge_key_scope(&ietf(), "X-Api-Key", &run).status,
+        CheckStatus::Error
+    );
+}
