@@ -600,3 +600,58 @@ fn memory_does_not_grow_with_the_number_of_requests() {
     );
     rt.block_on(server.shutdown());
 }
+
+/// Checks pointed at endpoints that do not implement the conventions must not pass what they
+/// could not observe: every verdict there is a skip, an error, or a finding with evidence.
+#[test]
+fn checks_without_evidence_never_pass() {
+    let dir = scratch("no-evidence");
+    let scenario = write(
+        &dir,
+        "nothing.toml",
+        r#"target = "reference"
+[load]
+rate = 20
+duration = "1s"
+[[requests]]
+name = "health"
+path = "/health"
+[checks.idempotency]
+request = "health"
+oracle = { kind = "get", path = "/no/{id}" }
+[checks.rate_limit]
+request = "health"
+[checks.pagination]
+request = "health"
+"#,
+    );
+    let o = run(
+        bin()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--quiet", "--out"])
+            .arg(dir.join("out")),
+        LIMIT,
+    );
+    let r = report(&dir.join("out"));
+    assert!(matches!(code(&o), 0 | 4), "{:?}", text(&o));
+    for c in r["checks"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        // IDEM-04 legitimately fails (the key is declared required and /health ignores it), and
+        // it is judged on the status alone; everything else had nothing to observe.
+        if id.starts_with("EXPECT-") || id == "IDEM-04" {
+            continue;
+        }
+        assert_ne!(
+            c["status"], "pass",
+            "{id} passed without evidence: {}",
+            c["message"]
+        );
+        if c["status"] == "fail" || c["status"] == "warn" {
+            assert!(
+                !c["evidence"].as_array().unwrap().is_empty(),
+                "{id} has no evidence: {c}"
+            );
+        }
+    }
+}

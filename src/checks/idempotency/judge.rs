@@ -251,6 +251,30 @@ fn setup_error(id: &str, what: &str, ex: &Exchange, r: &Redactor) -> CheckResult
     )
 }
 
+/// A pass that counted nothing is no pass: when no created id could be read (from the body at
+/// `id_pointer` or from `Location`) and the oracle measured nothing, the check cannot tell
+/// whether a second resource was created, so it skips and says what to configure.
+fn require_evidence(
+    r: CheckResult,
+    have_ids: bool,
+    effect: &Effect,
+    id_pointer: &str,
+) -> CheckResult {
+    let measured = matches!(effect, Effect::Count(_) | Effect::Changed(_));
+    if r.status != crate::report::model::CheckStatus::Pass || have_ids || measured {
+        return r;
+    }
+    CheckResult {
+        status: crate::report::model::CheckStatus::Skip,
+        message: format!(
+            "cannot tell how many resources were created: no id at {id_pointer} or in Location, and \
+             the oracle measured nothing; set `id_pointer`, or an oracle of kind \"count\" or \"probe\""
+        ),
+        ..r
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // ---------------------------------------------------------------------------------------------
 // IDEM-01 replay
 
@@ -321,11 +345,13 @@ pub fn judge_replay(
     if let Some(n) = effect.note() {
         f.note(n);
     }
+    let have_ids = id1.is_some() && id2.is_some();
     let id = id1.unwrap_or_else(|| "?".into());
-    f.finish(format!(
+    let r = f.finish(format!(
         "{} twice with the same resource {id}",
         status_text(first)
-    ))
+    ));
+    require_evidence(r, have_ids, effect, j.id_pointer)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,11 +655,12 @@ pub fn judge_race(j: &Judge<'_>, racers: &[Exchange], effect: &Effect) -> CheckR
         f.note(n);
     }
     let conflicts = racers.iter().filter(|e| e.status == Some(409)).count();
-    f.finish(format!(
+    let r = f.finish(format!(
         "one resource ({}); {} racer(s) 2xx with that id, {conflicts} 409",
         ids.first().map_or("?", String::as_str),
         ok.len()
-    ))
+    ));
+    require_evidence(r, !ids.is_empty(), effect, j.id_pointer)
 }
 
 fn abbreviate(ids: &[String]) -> String {
@@ -775,11 +802,12 @@ pub fn judge_concurrent_mismatch(
     if let Some(n) = effect.note() {
         f.note(n);
     }
-    f.finish(format!(
+    let r = f.finish(format!(
         "one winner ({}); losers {}",
         ids.first().map_or("?", String::as_str),
         statuses(racers.iter().filter(|e| !e.is_success()))
-    ))
+    ));
+    require_evidence(r, !ids.is_empty(), effect, j.id_pointer)
 }
 
 // ---------------------------------------------------------------------------------------------

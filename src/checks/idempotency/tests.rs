@@ -217,6 +217,30 @@ fn replay_conforming() {
 }
 
 #[test]
+fn replay_and_races_without_ids_or_a_measuring_oracle_skip_instead_of_passing() {
+    // 200 with a body that has no id and no Location: nothing shows what was created.
+    let blank = || {
+        ex(
+            post(serde_json::json!({"a": 1})),
+            200,
+            serde_json::json!({"status": "ok"}),
+            &[],
+        )
+    };
+    let v = judge_replay(&ietf(), &blank(), &blank(), &Effect::NotMeasured);
+    assert_eq!(v.status, CheckStatus::Skip, "{}", v.message);
+    assert!(v.message.contains("id_pointer"), "{}", v.message);
+    // A counting oracle is evidence enough.
+    let v = judge_replay(&ietf(), &blank(), &blank(), &Effect::Count(0));
+    assert_eq!(v.status, CheckStatus::Pass, "{}", v.message);
+    let racers: Vec<Exchange> = (0..5).map(|_| blank()).collect();
+    let v = judge_race(&ietf(), &racers, &Effect::NotMeasured);
+    assert_eq!(v.status, CheckStatus::Skip, "{}", v.message);
+    let v = judge_race(&ietf(), &racers, &Effect::Count(1));
+    assert_eq!(v.status, CheckStatus::Pass, "{}", v.message);
+}
+
+#[test]
 fn replay_violations() {
     let v = judge_replay(
         &ietf(),
