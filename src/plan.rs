@@ -387,7 +387,9 @@ fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError>
 }
 
 /// One client thread on small machines: with the target usually on the same two cores, a second
-/// client thread mostly adds contention (oha and wrk behave the same way there).
+/// client thread mostly adds contention (oha and wrk behave the same way there). Measured on 2
+/// vCPUs against nginx (bench/results/2026-11-24-threads.txt): `--threads 2` gave 21% fewer
+/// req/s and 19% more CPU per request than `--threads 1`.
 fn default_threads() -> usize {
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cpus <= 2 { 1 } else { (cpus / 2).min(8) }

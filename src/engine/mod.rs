@@ -14,10 +14,12 @@
 
 pub mod client;
 pub mod expect;
+pub mod h1;
 pub mod request;
 pub mod schedule;
 pub mod stats;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -94,10 +96,33 @@ struct ThreadCtx {
 }
 
 struct Lane {
-    client: reqwest::Client,
+    transport: Transport,
     /// HTTP/1.1 lanes shared by several users carry one request at a time, so `connections`
     /// stays the number of connections; HTTP/2 lanes multiplex and need no gate.
     gate: Option<Rc<Semaphore>>,
+}
+
+/// How a lane sends: the lean HTTP/1.1 path for plain `http://` targets with `protocol = http1`,
+/// reqwest for everything else (TLS, HTTP/2, h2c).
+enum Transport {
+    Reqwest(reqwest::Client),
+    H1(h1::Lane),
+}
+
+/// A lane as built on the main thread; an HTTP/1.1 lane gets its connection slot on its worker
+/// thread, because its connection task lives there.
+enum LaneSpec {
+    Reqwest(reqwest::Client),
+    H1(h1::Target),
+}
+
+impl LaneSpec {
+    fn into_transport(self) -> Transport {
+        match self {
+            LaneSpec::Reqwest(c) => Transport::Reqwest(c),
+            LaneSpec::H1(t) => Transport::H1(h1::Lane::new(t)),
+        }
+    }
 }
 
 /// What each thread hands back.
@@ -145,11 +170,19 @@ pub async fn run(
     };
     let threads = load.threads.clamp(1, workers);
     let https = base_url.starts_with("https:");
-    let mut clients_per_thread: Vec<Vec<reqwest::Client>> = vec![Vec::new(); threads];
+    let h1_target = (load.protocol == Protocol::Http1)
+        .then(|| h1::Target::of(base_url))
+        .flatten();
+    let mut clients_per_thread: Vec<Vec<LaneSpec>> = (0..threads).map(|_| Vec::new()).collect();
     for l in 0..lanes_total {
-        let c = client::build(load.protocol, plan.insecure, https)
-            .map_err(|e| EngineError::Client(e.to_string()))?;
-        clients_per_thread[l % threads].push(c);
+        let lane = match &h1_target {
+            Some(t) => LaneSpec::H1(t.clone()),
+            None => LaneSpec::Reqwest(
+                client::build(load.protocol, plan.insecure, https)
+                    .map_err(|e| EngineError::Client(e.to_string()))?,
+            ),
+        };
+        clients_per_thread[l % threads].push(lane);
     }
 
     let open_limit = match &load.mode {
@@ -311,7 +344,7 @@ pub async fn run(
 
 async fn thread_main(
     ctx: Rc<ThreadCtx>,
-    clients: Vec<reqwest::Client>,
+    clients: Vec<LaneSpec>,
     worker_ids: Vec<usize>,
     protocol: Protocol,
 ) -> ThreadResult {
@@ -319,19 +352,30 @@ async fn thread_main(
     match &ctx.mode {
         LoadMode::Open(_) => {
             // One worker per lane: in open loop each connection carries one request at a time.
-            for (lane, client) in clients.into_iter().enumerate() {
+            for (lane, spec) in clients.into_iter().enumerate() {
                 let id = worker_ids.get(lane).copied().unwrap_or(lane);
-                set.spawn_local(open_worker(ctx.clone(), Lane { client, gate: None }, id));
+                let transport = spec.into_transport();
+                set.spawn_local(open_worker(
+                    ctx.clone(),
+                    Lane {
+                        transport,
+                        gate: None,
+                    },
+                    id,
+                ));
             }
         }
         LoadMode::Closed { .. } => {
             let shared_lanes = worker_ids.len() > clients.len();
             let lanes: Vec<Rc<Lane>> = clients
                 .into_iter()
-                .map(|client| {
+                .map(|spec| {
                     let gate = (shared_lanes && protocol == Protocol::Http1)
                         .then(|| Rc::new(Semaphore::new(1)));
-                    Rc::new(Lane { client, gate })
+                    Rc::new(Lane {
+                        transport: spec.into_transport(),
+                        gate,
+                    })
                 })
                 .collect();
             for (j, &user) in worker_ids.iter().enumerate() {
@@ -433,7 +477,7 @@ async fn open_worker(ctx: Rc<ThreadCtx>, lane: Lane, id: usize) {
             }
         }
         let which = ctx.mix.pick(&mut rng);
-        execute(&ctx, &lane.client, which, &mut rng, Some(due)).await;
+        execute(&ctx, &lane.transport, which, &mut rng, Some(due)).await;
     }
 }
 
@@ -482,7 +526,7 @@ async fn closed_user(ctx: Rc<ThreadCtx>, lane: Rc<Lane>, user: usize) {
             None => None,
         };
         let which = ctx.mix.pick(&mut rng);
-        execute(&ctx, &lane.client, which, &mut rng, None).await;
+        execute(&ctx, &lane.transport, which, &mut rng, None).await;
         drop(permit);
         if let Some(think) = think_time {
             let wake = (Instant::now() + *think).min(ctx.end);
@@ -507,38 +551,50 @@ enum Outcome {
 /// Send one request and record it. Latency runs from `due` (open loop) or from the send.
 async fn execute(
     ctx: &ThreadCtx,
-    client: &reqwest::Client,
+    transport: &Transport,
     which: usize,
     rng: &mut SmallRng,
     due: Option<Instant>,
 ) {
     let prepared = &ctx.requests[which];
-    let rendered = prepared.render(&mut RenderCtx::new(&ctx.shared.render, rng));
-    let sent_at = Instant::now();
-    {
-        let mut s = ctx.stats.borrow_mut();
-        s.in_flight[which] += 1;
-        s.requests[which].sent += 1;
-    }
-    let (method, url, outcome) = match rendered {
-        Err(msg) => (
-            prepared.method.to_string(),
-            String::new(),
-            Outcome::Failed(ErrorKind::Request, msg),
-        ),
-        Ok(r) => {
-            let (method, url) = (r.method.to_string(), r.url.to_string());
-            let mut rb = client
-                .request(r.method, r.url)
-                .headers(r.headers)
-                .timeout(prepared.timeout);
-            if let Some(b) = r.body {
-                rb = rb.body(b);
-            }
-            let outcome = send_and_read(ctx, which, rb, &method, &url, sent_at).await;
-            (method, url, outcome)
+    let method = prepared.method.as_str();
+    let mut rctx = RenderCtx::new(&ctx.shared.render, rng);
+    let (url, outcome): (Cow<'_, str>, Outcome);
+    let sent_at;
+    match transport {
+        Transport::H1(lane) => {
+            let mut rendered_url = None;
+            let req = prepared.h1_request(&mut rctx, &mut rendered_url);
+            sent_at = begin(ctx, which);
+            url = match rendered_url {
+                Some(u) => Cow::Owned(u),
+                None => Cow::Borrowed(prepared.static_url().unwrap_or("")),
+            };
+            outcome = match req {
+                Err(msg) => Outcome::Failed(ErrorKind::Request, msg),
+                Ok(req) => h1_exchange(ctx, which, lane, req, method, &url, sent_at).await,
+            };
         }
-    };
+        Transport::Reqwest(client) => {
+            let rendered = prepared.render(&mut rctx);
+            sent_at = begin(ctx, which);
+            (url, outcome) = match rendered {
+                Err(msg) => (Cow::Borrowed(""), Outcome::Failed(ErrorKind::Request, msg)),
+                Ok(r) => {
+                    let url = r.url.to_string();
+                    let mut rb = client
+                        .request(r.method, r.url)
+                        .headers(r.headers)
+                        .timeout(prepared.timeout);
+                    if let Some(b) = r.body {
+                        rb = rb.body(b);
+                    }
+                    let outcome = send_and_read(ctx, which, rb, method, &url, sent_at).await;
+                    (Cow::Owned(url), outcome)
+                }
+            };
+        }
+    }
     let done = Instant::now();
     let latency = done.saturating_duration_since(due.unwrap_or(sent_at));
     let second = done.saturating_duration_since(ctx.start).as_secs();
@@ -565,8 +621,8 @@ async fn execute(
                     if r.expectation_sample.is_none() {
                         r.expectation_sample = Some(Sample {
                             message,
-                            url,
-                            method,
+                            url: url.into_owned(),
+                            method: method.to_string(),
                             status: Some(status),
                         });
                     }
@@ -578,10 +634,10 @@ async fn execute(
         Outcome::Failed(kind, message) => {
             let r = &mut s.requests[which];
             r.errors[kind.index()] += 1;
-            r.error_samples.entry(kind).or_insert(Sample {
+            r.error_samples.entry(kind).or_insert_with(|| Sample {
                 message,
-                url,
-                method,
+                url: url.into_owned(),
+                method: method.to_string(),
                 status: None,
             });
             (true, None)
@@ -592,6 +648,136 @@ async fn execute(
     ctx.shared.live.completed.fetch_add(1, Ordering::Relaxed);
     if failed {
         ctx.shared.live.errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Count a request as sent and in flight; returns the send instant.
+fn begin(ctx: &ThreadCtx, which: usize) -> Instant {
+    let sent_at = Instant::now();
+    let mut s = ctx.stats.borrow_mut();
+    s.in_flight[which] += 1;
+    s.requests[which].sent += 1;
+    sent_at
+}
+
+/// Whether the body must be kept (and up to how much) for this response.
+fn body_keep(ctx: &ThreadCtx, expect: &CompiledExpectations, status: u16) -> Option<usize> {
+    if expect.needs_body() {
+        Some(BODY_KEEP_CAP)
+    } else if ctx.stats.borrow().passive.wants_body(status) {
+        Some(crate::checks::PASSIVE_BODY_CAP)
+    } else {
+        None
+    }
+}
+
+/// Judge a complete response and show it to the passive checks.
+#[allow(clippy::too_many_arguments)]
+fn conclude(
+    ctx: &ThreadCtx,
+    which: usize,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    kept: Option<&[u8]>,
+    method: &str,
+    url: &str,
+    sent_at: Instant,
+) -> Result<(), String> {
+    let verdict = ctx.expectations[which].evaluate(status, headers, kept);
+    let mut stats = ctx.stats.borrow_mut();
+    if !stats.passive.is_empty() {
+        stats.passive.observe(&crate::checks::Observation {
+            request: &ctx.requests[which].name,
+            method,
+            url,
+            status,
+            headers,
+            body: kept,
+            at: sent_at.saturating_duration_since(ctx.start),
+        });
+    }
+    verdict
+}
+
+/// One exchange on the lean HTTP/1.1 path: send, read the body frame by frame under the
+/// request's timeout, with the same caps and error kinds as [`send_and_read`].
+async fn h1_exchange(
+    ctx: &ThreadCtx,
+    which: usize,
+    lane: &h1::Lane,
+    req: hyper::Request<h1::Body>,
+    method: &str,
+    url: &str,
+    sent_at: Instant,
+) -> Outcome {
+    let timeout = ctx.requests[which].timeout;
+    let exchange = async {
+        let (resp, conn) = match lane.send(req).await {
+            Ok(x) => x,
+            Err((kind, message)) => return Err(Outcome::Failed(kind, message)),
+        };
+        let (head, mut body) = resp.into_parts();
+        let status = head.status.as_u16();
+        let keep_cap = body_keep(ctx, &ctx.expectations[which], status);
+        let mut kept: Option<Vec<u8>> = keep_cap.map(|_| Vec::new());
+        let (mut bytes, mut truncated) = (0u64, false);
+        loop {
+            match http_body_util::BodyExt::frame(&mut body).await {
+                Some(Ok(frame)) => {
+                    let Ok(chunk) = frame.into_data() else {
+                        continue; // trailers
+                    };
+                    bytes += chunk.len() as u64;
+                    if let Some(k) = kept.as_mut() {
+                        let room = keep_cap.unwrap_or(0).saturating_sub(k.len());
+                        k.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    }
+                    if bytes > BODY_DRAIN_CAP {
+                        truncated = true;
+                        break;
+                    }
+                }
+                None => break,
+                Some(Err(e)) => {
+                    let kind = match h1::classify(&e) {
+                        k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
+                        _ => ErrorKind::BodyRead,
+                    };
+                    return Err(Outcome::Failed(kind, client::chain_text(&e)));
+                }
+            }
+        }
+        drop(body);
+        // A truncated body leaves the connection mid-response: dropping it closes it.
+        if !truncated {
+            lane.put_back(conn);
+        }
+        Ok((status, head.headers, kept, bytes, truncated))
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => Outcome::Failed(
+            ErrorKind::Timeout,
+            format!("no complete response within {timeout:?}"),
+        ),
+        Ok(Err(failed)) => failed,
+        Ok(Ok((status, headers, kept, bytes, truncated))) => {
+            let verdict = conclude(
+                ctx,
+                which,
+                status,
+                &headers,
+                kept.as_deref(),
+                method,
+                url,
+                sent_at,
+            );
+            Outcome::Response {
+                status,
+                bytes,
+                truncated,
+                verdict,
+            }
+        }
     }
 }
 
@@ -643,19 +829,16 @@ async fn send_and_read(
             }
         }
     }
-    let verdict = expect.evaluate(status, resp.headers(), kept.as_deref());
-    let mut stats = ctx.stats.borrow_mut();
-    if !stats.passive.is_empty() {
-        stats.passive.observe(&crate::checks::Observation {
-            request: &ctx.requests[which].name,
-            method,
-            url,
-            status,
-            headers: resp.headers(),
-            body: kept.as_deref(),
-            at: sent_at.saturating_duration_since(ctx.start),
-        });
-    }
+    let verdict = conclude(
+        ctx,
+        which,
+        status,
+        resp.headers(),
+        kept.as_deref(),
+        method,
+        url,
+        sent_at,
+    );
     Outcome::Response {
         status,
         bytes,

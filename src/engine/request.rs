@@ -5,9 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::Full;
 use rand::Rng;
 use rand::rngs::SmallRng;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
 use reqwest::{Method, Url};
 
 use crate::scenario::{Body, JsonTemplate, Part, RequestSpec, Template};
@@ -136,8 +140,8 @@ enum UrlPlan {
 #[derive(Debug, Clone)]
 enum BodyPlan {
     None,
-    /// Rendered once; an `Arc` so that each request clones a pointer, not the bytes.
-    Static(Arc<[u8]>),
+    /// Rendered once; `Bytes` so that each request clones a pointer, not the bytes.
+    Static(Bytes),
     Json(JsonTemplate),
     Raw(Template),
 }
@@ -152,6 +156,47 @@ pub struct PreparedRequest {
     dynamic_headers: Vec<(HeaderName, Template)>,
     body: BodyPlan,
     pub timeout: Duration,
+    /// The `Host` header of the HTTP/1.1 path (the base URL's authority).
+    host: HeaderValue,
+    /// A static request's HTTP/1.1 head (URL and headers fixed), built once.
+    h1_head: Option<H1Head>,
+}
+
+/// What the HTTP/1.1 path sends for a request whose URL and headers never change: the
+/// origin-form URI and the complete header map (defaults, `Host` and `Content-Length` included),
+/// cloned per request instead of being built again.
+#[derive(Debug, Clone)]
+struct H1Head {
+    uri: hyper::Uri,
+    url_text: String,
+    headers: HeaderMap,
+}
+
+/// The headers reqwest adds by default, so both paths send the same request.
+fn add_default_headers(headers: &mut HeaderMap, host: &HeaderValue) {
+    if !headers.contains_key(HOST) {
+        headers.insert(HOST, host.clone());
+    }
+    if !headers.contains_key(USER_AGENT) {
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("loadproof/", env!("CARGO_PKG_VERSION"))),
+        );
+    }
+    if !headers.contains_key(ACCEPT) {
+        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+    }
+}
+
+/// The origin-form request target (path and query) of `url`.
+fn origin_form(url: &Url) -> Result<hyper::Uri, String> {
+    let mut pq = String::with_capacity(url.path().len() + url.query().map_or(0, |q| q.len() + 1));
+    pq.push_str(url.path());
+    if let Some(q) = url.query() {
+        pq.push('?');
+        pq.push_str(q);
+    }
+    hyper::Uri::try_from(pq).map_err(|e| format!("URL {url} has no valid request target: {e}"))
 }
 
 /// A fully rendered request, ready to hand to a client.
@@ -181,6 +226,17 @@ impl PreparedRequest {
         let method = Method::from_bytes(spec.method.as_bytes())
             .map_err(|_| invalid(format!("{:?} is not a valid HTTP method", spec.method)))?;
         let base = base.trim_end_matches('/').to_string();
+        let host = Url::parse(&base)
+            .ok()
+            .and_then(|u| {
+                let h = u.host_str()?;
+                let text = match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                };
+                HeaderValue::from_str(&text).ok()
+            })
+            .unwrap_or_else(|| HeaderValue::from_static("localhost"));
         let url = if is_static(&spec.path) && spec.query.iter().all(|(_, v)| is_static(v)) {
             // Static parts never consult the context, so a throwaway one is enough.
             let shared = RenderShared::default();
@@ -231,6 +287,24 @@ impl PreparedRequest {
             Body::Raw(t) if is_static(t) => BodyPlan::Static(render_static(t).into_bytes().into()),
             Body::Raw(t) => BodyPlan::Raw(t.clone()),
         };
+        let h1_head = match (&url, dynamic_headers.is_empty()) {
+            (UrlPlan::Static(u), true) => {
+                let mut headers = static_headers.clone();
+                add_default_headers(&mut headers, &host);
+                if let BodyPlan::Static(b) = &body
+                    && !b.is_empty()
+                    && !headers.contains_key(CONTENT_LENGTH)
+                {
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(b.len()));
+                }
+                Some(H1Head {
+                    uri: origin_form(u).map_err(invalid)?,
+                    url_text: u.to_string(),
+                    headers,
+                })
+            }
+            _ => None,
+        };
         Ok(PreparedRequest {
             name: spec.name.clone(),
             method,
@@ -239,7 +313,43 @@ impl PreparedRequest {
             dynamic_headers,
             body,
             timeout: spec.timeout.unwrap_or(default_timeout),
+            host,
+            h1_head,
         })
+    }
+
+    /// Build one request for the HTTP/1.1 path. A static request clones its pre-built head (a
+    /// header map and a few `Bytes`); anything else is rendered as for reqwest, then converted.
+    /// `url` is set to the rendered URL when there is one (see [`Self::static_url`] otherwise).
+    pub fn h1_request(
+        &self,
+        ctx: &mut RenderCtx<'_>,
+        url: &mut Option<String>,
+    ) -> Result<hyper::Request<Full<Bytes>>, String> {
+        let (uri, headers, body) = match (&self.h1_head, &self.body) {
+            (Some(head), BodyPlan::None) => (head.uri.clone(), head.headers.clone(), Bytes::new()),
+            (Some(head), BodyPlan::Static(b)) => {
+                (head.uri.clone(), head.headers.clone(), b.clone())
+            }
+            _ => {
+                let r = self.render(ctx)?;
+                let uri = origin_form(&r.url)?;
+                let mut headers = r.headers;
+                add_default_headers(&mut headers, &self.host);
+                *url = Some(r.url.to_string());
+                (uri, headers, r.body.map(Bytes::from).unwrap_or_default())
+            }
+        };
+        let mut req = hyper::Request::new(Full::new(body));
+        *req.method_mut() = self.method.clone();
+        *req.uri_mut() = uri;
+        *req.headers_mut() = headers;
+        Ok(req)
+    }
+
+    /// The URL of a request whose URL never changes.
+    pub fn static_url(&self) -> Option<&str> {
+        self.h1_head.as_ref().map(|h| h.url_text.as_str())
     }
 
     /// Render one concrete request. Dynamic parts that render to something invalid (a header
