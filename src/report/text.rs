@@ -130,6 +130,7 @@ pub fn render(report: &Report) -> String {
             .iter()
             .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
         {
+            race_timeline(&mut o, c);
             for e in c.evidence.iter().take(1) {
                 let _ = writeln!(o, "\n  {} evidence:", c.id);
                 if let (Some(m), Some(u)) = (&e.method, &e.url) {
@@ -169,4 +170,41 @@ pub fn render(report: &Report) -> String {
         report.exit_code
     );
     o
+}
+
+/// For a concurrent finding (several exchanges with timelines), one line per request: which
+/// connection carried it, when it was sent, got its first byte and finished (ms from the race's
+/// release), and what it got. Capped so a big race stays readable; the JSON has every one.
+fn race_timeline(o: &mut String, c: &super::model::CheckResult) {
+    let timed: Vec<_> = c
+        .evidence
+        .iter()
+        .filter_map(|e| e.timeline.as_ref().map(|t| (e, t)))
+        .collect();
+    if timed.len() < 2 {
+        return;
+    }
+    let _ = writeln!(o, "\n  {} timeline (ms from release):", c.id);
+    let _ = writeln!(
+        o,
+        "    {:>4}  {:>8}  {:>10}  {:>8}  status",
+        "conn", "sent", "first byte", "done"
+    );
+    const SHOWN: usize = 12;
+    for (e, t) in timed.iter().take(SHOWN) {
+        let first = t
+            .first_byte_ms
+            .map_or_else(|| "-".to_string(), |f| format!("{f:.2}"));
+        let status = e
+            .status
+            .map_or_else(|| "no response".to_string(), |s| s.to_string());
+        let _ = writeln!(
+            o,
+            "    {:>4}  {:>8.2}  {:>10}  {:>8.2}  {status}",
+            t.connection, t.sent_ms, first, t.done_ms
+        );
+    }
+    if timed.len() > SHOWN {
+        let _ = writeln!(o, "    … {} more in report.json", timed.len() - SHOWN);
+    }
 }
