@@ -3,42 +3,24 @@
 //! judging the load phase's own error responses.
 
 use std::path::Path;
-use std::time::Duration;
 
-use loadproof::reference::{Fault, ReferenceConfig, ReferenceServer};
+use loadproof::reference::{Fault, ReferenceConfig};
 use serde_json::Value;
 
 use crate::common::*;
 
-const LIMIT: Duration = Duration::from_secs(120);
 const IDS: [&str; 8] = [
     "ERR-01", "ERR-02", "ERR-03", "ERR-04", "ERR-05", "ERR-06", "ERR-07", "ERR-08",
 ];
 
 /// Run `scenario` against a reference server with `faults`; (exit code, checks).
 fn run_against(name: &str, scenario: &Path, faults: &[Fault]) -> (i32, Vec<Value>) {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::with_faults(faults.iter().copied()),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
-    let dir = scratch(name);
-    let url = server.base_url();
-    let o = run(
-        bin()
-            .arg("run")
-            .arg(scenario)
-            .args(["--target", &url, "--duration", "1s", "--quiet", "--out"])
-            .arg(&dir),
-        LIMIT,
+    let r = run_scenario_against(
+        ReferenceConfig::with_faults(faults.iter().copied()),
+        scenario,
+        name,
     );
-    rt.block_on(server.shutdown());
-    let (out, err) = text(&o);
-    assert!(dir.join("report.json").exists(), "no report\n{out}\n{err}");
-    let checks = report(&dir)["checks"].as_array().unwrap().clone();
-    (code(&o), checks)
+    (r.code(), r.checks)
 }
 
 fn quickstart(name: &str, faults: &[Fault]) -> (i32, Vec<Value>) {

@@ -1,52 +1,19 @@
 //! The idempotency checks (IDEM-01..08) end to end: the quickstart scenario against the
 //! in-process reference API, correct and with each idempotency fault.
 
-use std::time::Duration;
-
-use loadproof::reference::{Fault, ReferenceConfig, ReferenceServer};
+use loadproof::reference::{Fault, ReferenceConfig};
 use serde_json::Value;
 
 use crate::common::*;
 
-const LIMIT: Duration = Duration::from_secs(120);
 const IDS: [&str; 8] = [
     "IDEM-01", "IDEM-02", "IDEM-03", "IDEM-04", "IDEM-05", "IDEM-06", "IDEM-07", "IDEM-08",
 ];
 
 /// Run the quickstart against the reference API with `faults`; the exit code and the checks.
 fn run_against(faults: &[Fault], name: &str) -> (i32, Vec<Value>) {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::with_faults(faults.iter().copied()),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
-    let dir = scratch(name);
-    let url = server.base_url();
-    let o = run(
-        bin()
-            .args([
-                "run",
-                "scenarios/quickstart.toml",
-                "--target",
-                &url,
-                "--duration",
-                "1s",
-                "--quiet",
-                "--out",
-            ])
-            .arg(&dir),
-        LIMIT,
-    );
-    let (out, err) = text(&o);
-    let r = report(&dir);
-    rt.block_on(server.shutdown());
-    let checks = r["checks"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no checks in the report\nstdout:\n{out}\nstderr:\n{err}"))
-        .clone();
-    (code(&o), checks)
+    let r = quickstart_against(ReferenceConfig::with_faults(faults.iter().copied()), name);
+    (r.code(), r.checks)
 }
 
 /// The one result for `id` (each IDEM id appears exactly once).

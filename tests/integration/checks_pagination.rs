@@ -4,44 +4,19 @@
 
 use std::path::PathBuf;
 use std::process::Output;
-use std::time::Duration;
 
-use loadproof::reference::{Fault, ReferenceConfig, ReferenceServer};
+use loadproof::reference::{Fault, ReferenceConfig};
 use serde_json::Value;
 
 use crate::common::*;
 
-const LIMIT: Duration = Duration::from_secs(120);
 const IDS: [&str; 6] = [
     "PAGE-01", "PAGE-02", "PAGE-03", "PAGE-04", "PAGE-05", "PAGE-06",
 ];
 
 fn run_against(config: ReferenceConfig, name: &str) -> (Output, Vec<Value>, PathBuf) {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(config, ([127, 0, 0, 1], 0).into()))
-        .unwrap();
-    let url = server.base_url();
-    let dir = scratch(name);
-    let o = run(
-        bin()
-            .args([
-                "run",
-                "scenarios/quickstart.toml",
-                "--target",
-                &url,
-                "--duration",
-                "1s",
-                "--quiet",
-                "--out",
-            ])
-            .arg(&dir),
-        LIMIT,
-    );
-    rt.block_on(server.shutdown());
-    let r = report(&dir);
-    let checks = r["checks"].as_array().cloned().unwrap_or_default();
-    (o, checks, dir)
+    let r = quickstart_against(config, name);
+    (r.output, r.checks, r.dir)
 }
 
 fn check<'a>(checks: &'a [Value], id: &str) -> &'a Value {

@@ -1,55 +1,30 @@
 //! The rate-limit family (RL-01..09) against the in-process reference API: the correct server
 //! passes, and each rate-limit fault fails its check, with no failure outside the family.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use loadproof::reference::{Fault, ReferenceConfig, ReferenceServer};
+use loadproof::reference::{Fault, ReferenceConfig};
 use serde_json::Value;
 
-use crate::common::{bin, code, report, run, runtime, scratch, text};
+use crate::common::{quickstart_against, text};
 
 const IDS: [&str; 9] = [
     "RL-01", "RL-02", "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09",
 ];
 
-/// Run the quickstart against a reference server with `config`; returns (exit code, checks).
 fn quickstart(config: ReferenceConfig, name: &str) -> (i32, Vec<Value>) {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(config, ([127, 0, 0, 1], 0).into()))
-        .unwrap();
-    let url = server.base_url().to_string();
-    let dir = scratch(name);
-    let started = Instant::now();
-    let out = run(
-        bin()
-            .args([
-                "run",
-                "scenarios/quickstart.toml",
-                "--target",
-                &url,
-                "--duration",
-                "1s",
-                "--quiet",
-                "--out",
-            ])
-            .arg(&dir),
-        Duration::from_secs(60),
-    );
-    let elapsed = started.elapsed();
-    rt.block_on(server.shutdown());
-    let (stdout, stderr) = text(&out);
+    let r = quickstart_against(config, name);
+    let (stdout, stderr) = text(&r.output);
     assert!(
-        elapsed < Duration::from_secs(30),
-        "the quickstart took {elapsed:?}\n{stdout}\n{stderr}"
+        r.elapsed < Duration::from_secs(30),
+        "the quickstart took {:?}\n{stdout}\n{stderr}",
+        r.elapsed
     );
-    let r = report(&dir);
-    let checks = r["checks"].as_array().cloned().unwrap_or_default();
     for id in IDS {
-        let n = checks.iter().filter(|c| c["id"] == id).count();
-        assert_eq!(n, 1, "{id} appears {n} times:\n{checks:#?}");
+        let n = r.checks.iter().filter(|c| c["id"] == id).count();
+        assert_eq!(n, 1, "{id} appears {n} times:\n{:#?}", r.checks);
     }
-    (code(&out), checks)
+    (r.code(), r.checks)
 }
 
 fn status<'a>(checks: &'a [Value], id: &str) -> &'a str {

@@ -103,3 +103,76 @@ pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     std::fs::write(&p, content).unwrap();
     p
 }
+
+/// What one scenario run against an in-process reference API produced.
+pub struct ScenarioRun {
+    pub output: Output,
+    pub checks: Vec<serde_json::Value>,
+    pub dir: PathBuf,
+    pub elapsed: Duration,
+}
+
+impl ScenarioRun {
+    pub fn code(&self) -> i32 {
+        code(&self.output)
+    }
+}
+
+/// Start the reference API with `config` on 127.0.0.1:0, run `scenario` against it with a 1 s
+/// load phase, stop the server, and return the schema-checked report. Every check-family test
+/// goes through here, so they all run the same command the README documents.
+pub fn run_scenario_against(
+    config: loadproof::reference::ReferenceConfig,
+    scenario: &Path,
+    name: &str,
+) -> ScenarioRun {
+    let rt = runtime();
+    let server = rt
+        .block_on(loadproof::reference::ReferenceServer::start(
+            config,
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch(name);
+    let started = Instant::now();
+    let output = run(
+        bin()
+            .arg("run")
+            .arg(scenario)
+            .args([
+                "--target",
+                &server.base_url(),
+                "--duration",
+                "1s",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&dir),
+        Duration::from_secs(120),
+    );
+    let elapsed = started.elapsed();
+    rt.block_on(server.shutdown());
+    let (out, err) = text(&output);
+    assert!(
+        dir.join("report.json").exists(),
+        "no report\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    let checks = report(&dir)["checks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ScenarioRun {
+        output,
+        checks,
+        dir,
+        elapsed,
+    }
+}
+
+/// [`run_scenario_against`] with `scenarios/quickstart.toml`.
+pub fn quickstart_against(
+    config: loadproof::reference::ReferenceConfig,
+    name: &str,
+) -> ScenarioRun {
+    run_scenario_against(config, Path::new("scenarios/quickstart.toml"), name)
+}
