@@ -64,7 +64,7 @@ def main():
     if sys.argv[1] == "--summary":
         rows = [json.loads(l) for l in open(STATE)] if os.path.exists(STATE) else []
         tools = sorted({r["tool"] for r in rows}, key=lambda t: (t != "loadproof", t))
-        print("\n# summary (medians over repetitions; ratio = paired with wrk in the same repetition)")
+        print("\n# summary (medians over repetitions; ratio = paired with wrk, or with passive-off, in the same repetition)")
         print(f"{'tool':<16} {'n':>2} {'req/s':>9} {'cpu s/100k':>10} {'vs wrk':>7} {'rss MB':>7} "
               f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'mean ms':>8}")
         wrk = {r["label"]: r for r in rows if r["tool"] == "wrk"}
@@ -72,23 +72,25 @@ def main():
             rs = [r for r in rows if r["tool"] == t]
             med = lambda k: statistics.median([r[k] for r in rs if r.get(k) is not None] or [None]) \
                 if any(r.get(k) is not None for r in rs) else None
-            ratios = [r["cpu_per_100k"] / wrk[r["label"]]["cpu_per_100k"] for r in rs
-                      if r["label"] in wrk and r.get("cpu_per_100k") and wrk[r["label"]].get("cpu_per_100k")]
+            base = wrk if wrk else {r["label"]: r for r in rows if r["tool"] == "passive-off"}
+            ratios = [r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
+                      if r["label"] in base and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")]
             ratio = statistics.median(ratios) if ratios else None
             print(f"{t:<16} {len(rs):>2} {fmt(med('rps'), 0):>9} {fmt(med('cpu_per_100k')):>10} {fmt(ratio):>7} "
                   f"{fmt(med('rss_mb'), 1):>7} {fmt(med('p50')):>8} {fmt(med('p90')):>8} {fmt(med('p99')):>8} "
                   f"{fmt(med('p999')):>9} {fmt(med('mean')):>8}")
         return
     tool, label, out = sys.argv[1:4]
+    shown = sys.argv[4] if len(sys.argv) > 4 else tool
     try:
         row = parse(tool, out)
     except Exception as e:  # a tool that failed still leaves a line saying so
-        print(f"{tool:<16} {label:<5} FAILED to parse: {e}; output head: {open(out).read()[:300]!r}")
+        print(f"{shown:<16} {label:<5} FAILED to parse: {e}; output head: {open(out).read()[:300]!r}")
         return
-    row.update(tool=tool, label=label)
+    row.update(tool=shown, label=label)
     with open(STATE, "a") as f:
         f.write(json.dumps(row) + "\n")
-    print(f"{tool:<16} {label:<5} req={row['requests']} rps={fmt(row['rps'], 0)} cpu={fmt(row['cpu_s'])}s "
+    print(f"{shown:<16} {label:<5} req={row['requests']} rps={fmt(row['rps'], 0)} cpu={fmt(row['cpu_s'])}s "
           f"cpu/100k={fmt(row['cpu_per_100k'])}s rss={fmt(row['rss_mb'], 1)}MB p50={fmt(row.get('p50'))} "
           f"p90={fmt(row.get('p90'))} p99={fmt(row.get('p99'))} p99.9={fmt(row.get('p999'))} "
           f"mean={fmt(row.get('mean'))} errors={row.get('errors')}")

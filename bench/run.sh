@@ -3,6 +3,7 @@
 #
 #   bench/run.sh throughput [REPS] [SECONDS]   # closed loop, 50 connections, nginx on 127.0.0.1
 #   bench/run.sh omission                      # 500 req/s, 1 s stall every 5 s, 15 s
+#   bench/run.sh passive [REPS]                # the CPU cost of the passive checks (on vs off)
 #
 # It installs what is missing (nginx, wrk, GNU time from Debian; oha from crates.io into
 # bench/.tools), talks only to 127.0.0.1, bounds every run in time, and stops only the processes
@@ -100,8 +101,28 @@ omission)
     wait "$RPID" 2>/dev/null || true
   done
   ;;
+passive)
+  # The cost of the passive checks: the same load with them on and off, interleaved. A fresh
+  # reference server per run, so no run inherits another's rate-limit window.
+  echo "# target: loadproof serve-reference (fresh per run) · closed loop, 50 users, 8 s · $REPS repetitions, order alternated"
+  for rep in $(seq 1 "$REPS"); do
+    for i in 0 1; do
+      mode=$([ $(( (i + rep) % 2 )) -eq 0 ] && echo on || echo off)
+      "$LP" serve-reference >"$WORK/ref.log" 2>&1 &
+      RPID=$!
+      PIDS+=($RPID)
+      sleep 1
+      URL="$(grep -o 'http://[0-9.:]*' "$WORK/ref.log")"
+      out="$WORK/$rep-passive-$mode"
+      time_run "$out" "$LP" run "bench/scenarios/passive-$mode.toml" --target "$URL" --quiet --out "$out.d"
+      python3 bench/parse.py loadproof "$rep" "$out" "passive-$mode"
+      kill "$RPID"
+      wait "$RPID" 2>/dev/null || true
+    done
+  done
+  ;;
 *)
-  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission" >&2
+  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS]" >&2
   exit 1
   ;;
 esac
