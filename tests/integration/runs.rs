@@ -655,3 +655,55 @@ request = "health"
         }
     }
 }
+
+/// Ctrl-C while the conformance checks run (after the load phase): the checks still running are
+/// abandoned with a reason, and the report is complete and marked interrupted.
+#[test]
+fn ctrl_c_during_the_checks_phase_still_writes_the_report() {
+    let rt = runtime();
+    let server = rt
+        .block_on(ReferenceServer::start(
+            ReferenceConfig::default(),
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .unwrap();
+    let dir = scratch("interrupt-checks");
+    let child = bin()
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--target",
+            &server.base_url(),
+            "--duration",
+            "1s",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The load phase ends after ~1 s; the rate-limit drives keep the checks busy for seconds more.
+    std::thread::sleep(Duration::from_millis(3000));
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let o = wait_with_limit(child, Duration::from_secs(30));
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["interrupted"], true);
+    assert_eq!(
+        r["totals"]["requests"], 100,
+        "the whole load phase is in the report"
+    );
+    let checks = r["checks"].as_array().unwrap();
+    assert!(
+        checks.iter().any(
+            |c| c["status"] == "skip" && c["message"].as_str().unwrap().contains("interrupted")
+        ),
+        "a family must say it was abandoned: {checks:#?}"
+    );
+    rt.block_on(server.shutdown());
+}
