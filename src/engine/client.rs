@@ -111,16 +111,8 @@ pub fn classify(e: &reqwest::Error) -> ErrorKind {
     if e.is_builder() {
         return ErrorKind::Request;
     }
-    if let Some(kind) = io_kind(e) {
-        use std::io::ErrorKind as Io;
-        match kind {
-            Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof => {
-                return ErrorKind::Reset;
-            }
-            Io::TimedOut => return ErrorKind::Timeout,
-            Io::ConnectionRefused => return ErrorKind::Connect,
-            _ => {}
-        }
+    if let Some(kind) = io_error_kind(e) {
+        return kind;
     }
     // HTTP/2: a stream reset by the peer (RST_STREAM) or a connection it is closing (GOAWAY)
     // ended the exchange before a complete response, like a TCP reset does for HTTP/1.1.
@@ -145,11 +137,23 @@ pub fn classify(e: &reqwest::Error) -> ErrorKind {
     ErrorKind::Other
 }
 
-fn io_kind(e: &reqwest::Error) -> Option<std::io::ErrorKind> {
-    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+/// The kind of the first `std::io::Error` in `e`'s source chain, when that kind decides ours.
+/// Shared by both HTTP paths (reqwest here, hyper in `h1.rs`) so they count the same failure the
+/// same way.
+pub fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {
+    use std::io::ErrorKind as Io;
+    let mut src = e.source();
     while let Some(s) = src {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
+            return match io.kind() {
+                Io::ConnectionReset
+                | Io::ConnectionAborted
+                | Io::BrokenPipe
+                | Io::UnexpectedEof => Some(ErrorKind::Reset),
+                Io::TimedOut => Some(ErrorKind::Timeout),
+                Io::ConnectionRefused => Some(ErrorKind::Connect),
+                _ => None,
+            };
         }
         src = s.source();
     }

@@ -177,16 +177,8 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
     if e.is_parse() || e.is_parse_status() || e.is_parse_too_large() {
         return ErrorKind::Protocol;
     }
-    if let Some(kind) = io_kind(e) {
-        use std::io::ErrorKind as Io;
-        match kind {
-            Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof => {
-                return ErrorKind::Reset;
-            }
-            Io::TimedOut => return ErrorKind::Timeout,
-            Io::ConnectionRefused => return ErrorKind::Connect,
-            _ => {}
-        }
+    if let Some(kind) = super::client::io_error_kind(e) {
+        return kind;
     }
     if e.is_incomplete_message() || e.is_canceled() || e.is_closed() || e.is_body_write_aborted() {
         return ErrorKind::Reset;
@@ -195,15 +187,4 @@ pub fn classify(e: &hyper::Error) -> ErrorKind {
         return ErrorKind::Request;
     }
     ErrorKind::Other
-}
-
-fn io_kind(e: &hyper::Error) -> Option<std::io::ErrorKind> {
-    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    while let Some(s) = src {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        src = s.source();
-    }
-    None
 }
