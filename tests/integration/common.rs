@@ -90,6 +90,24 @@ pub fn report(dir: &Path) -> serde_json::Value {
     value
 }
 
+/// The reference API with `config`, started on 127.0.0.1:0 in a runtime of its own (returned
+/// with it: the server lives as long as the runtime).
+pub fn reference(
+    config: loadproof::reference::ReferenceConfig,
+) -> (
+    tokio::runtime::Runtime,
+    loadproof::reference::ReferenceServer,
+) {
+    let rt = runtime();
+    let server = rt
+        .block_on(loadproof::reference::ReferenceServer::start(
+            config,
+            ([127, 0, 0, 1], 0).into(),
+        ))
+        .expect("the reference API binds 127.0.0.1:0");
+    (rt, server)
+}
+
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -126,13 +144,7 @@ pub fn run_scenario_against(
     scenario: &Path,
     name: &str,
 ) -> ScenarioRun {
-    let rt = runtime();
-    let server = rt
-        .block_on(loadproof::reference::ReferenceServer::start(
-            config,
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(config);
     let dir = scratch(name);
     let started = Instant::now();
     let output = run(

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use loadproof::reference::{ReferenceConfig, ReferenceServer};
+use loadproof::reference::ReferenceConfig;
 
 use crate::common::*;
 
@@ -41,13 +41,7 @@ weight = 1
 
 #[test]
 fn load_counts_match_the_servers_own_counters() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("cross-check");
     let scenario = write(&dir, "load-only.toml", LOAD_ONLY);
     let o = run(
@@ -107,13 +101,7 @@ fn load_counts_match_the_servers_own_counters() {
 
 #[test]
 fn quickstart_passes_against_the_correct_reference() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("quickstart");
     let started = std::time::Instant::now();
     let o = run(
@@ -175,13 +163,7 @@ fn quickstart_works_with_the_built_in_target_and_default_output_folder() {
 
 #[test]
 fn h2c_closed_loop_counts_match() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("h2c");
     let o = run(
         bin()
@@ -214,13 +196,7 @@ fn h2c_closed_loop_counts_match() {
 
 #[test]
 fn failed_expectation_exits_4_and_breached_threshold_exits_5() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("findings");
     let expect_fail = write(
         &dir,
@@ -307,13 +283,7 @@ max = "10ms"
 
 #[test]
 fn ctrl_c_still_writes_a_complete_report_marked_interrupted() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("interrupt");
     let child = bin()
         .args([
@@ -359,13 +329,7 @@ fn ctrl_c_still_writes_a_complete_report_marked_interrupted() {
 
 #[test]
 fn secrets_never_reach_any_output() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("secrets");
     let secret = "sk_live_very_secret_value_42";
     let scenario = write(
@@ -415,13 +379,7 @@ query = { key = "${env.LP_TEST_TOKEN}" }
 
 #[test]
 fn sigterm_acts_like_ctrl_c_and_a_second_signal_exits_at_once() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let signal = |child: &std::process::Child, sig: &str| {
         let ok = std::process::Command::new("kill")
             .args([sig, &child.id().to_string()])
@@ -487,13 +445,7 @@ fn sigterm_acts_like_ctrl_c_and_a_second_signal_exits_at_once() {
 
 #[test]
 fn unwritable_output_exits_3_naming_the_path() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("unwritable");
     // A regular file where the output folder should be: no directory can be created under it.
     let blocker = write(&dir, "not-a-dir", "x");
@@ -540,13 +492,7 @@ fn memory_does_not_grow_with_the_number_of_requests() {
     if !std::path::Path::new("/proc/self/status").exists() {
         return; // not Linux: nothing to sample
     }
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("rss");
     let mut child = bin()
         .args([
@@ -660,13 +606,7 @@ request = "health"
 /// abandoned with a reason, and the report is complete and marked interrupted.
 #[test]
 fn ctrl_c_during_the_checks_phase_still_writes_the_report() {
-    let rt = runtime();
-    let server = rt
-        .block_on(ReferenceServer::start(
-            ReferenceConfig::default(),
-            ([127, 0, 0, 1], 0).into(),
-        ))
-        .unwrap();
+    let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("interrupt-checks");
     let child = bin()
         .args([
