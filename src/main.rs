@@ -30,7 +30,16 @@ fn main() -> ExitCode {
     match runtime.block_on(loadproof::run(cli)) {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Located scenario diagnostics render their own `error:` lines; everything else is
+            // one line that gets the prefix here.
+            if matches!(
+                e,
+                loadproof::Error::Scenario(loadproof::scenario::LoadError::Invalid(_))
+            ) {
+                eprintln!("{e}");
+            } else {
+                eprintln!("error: {e}");
+            }
             ExitCode::from(e.exit_code() as u8)
         }
     }

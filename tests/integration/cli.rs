@@ -106,6 +106,15 @@ max = "100ms"
     assert!(err.contains("did you mean"), "{err}");
     assert!(err.contains('^'), "{err}");
 
+    // `run` on the same file: exit 2 and the same located diagnostics, each `error:` once.
+    let o = run(bin().arg("run").arg(&bad), LIMIT);
+    assert_eq!(code(&o), 2, "{:?}", text(&o));
+    let (_, run_err) = text(&o);
+    assert!(
+        run_err.contains("bad.toml:5:") && !run_err.contains("error: error:"),
+        "{run_err}"
+    );
+
     let ok = run(bin().args(["validate", "scenarios/quickstart.toml"]), LIMIT);
     assert_eq!(code(&ok), 0, "{:?}", text(&ok));
 }
