@@ -34,6 +34,9 @@ pub fn render(report: &Report) -> Vec<u8> {
             ""
         }
     );
+    if let Some(why) = &report.outcome_reason {
+        let _ = writeln!(o, "**Why**: {}\n", cell(why));
+    }
     if let Some(ol) = &report.open_loop {
         let c = &ol.counts;
         let _ = writeln!(

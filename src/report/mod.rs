@@ -66,11 +66,40 @@ impl Report {
         // Per-request expectations are checks too: a miss is a finding with evidence.
         for (spec, s) in plan.requests.iter().zip(&observed.requests) {
             // A request that accepts any response (ad-hoc mode) asserts nothing: no check.
-            if s.responses == 0 || spec.expect.accepts_anything() {
+            if s.sent == 0 || spec.expect.accepts_anything() {
                 continue;
             }
             let id = format!("EXPECT-{}", spec.name);
+            let no_answer = s.error_total();
+            let errors_text = || kinds_text(&errors_by_kind(s));
             checks.push(match &s.expectation_sample {
+                // Nothing to judge: the expectation is neither met nor missed.
+                None if s.responses == 0 => CheckResult {
+                    id,
+                    status: CheckStatus::Error,
+                    message: format!(
+                        "none of {} requests got a response to judge ({})",
+                        s.sent,
+                        errors_text()
+                    ),
+                    count: no_answer,
+                    evidence: vec![],
+                },
+                // Every answer conformed, but not every request was answered.
+                None if no_answer > 0 => CheckResult {
+                    id,
+                    status: CheckStatus::Warn,
+                    message: format!(
+                        "all {} responses met the expectations, but {} of {} requests got no \
+                         response ({})",
+                        s.responses,
+                        no_answer,
+                        s.sent,
+                        errors_text()
+                    ),
+                    count: no_answer,
+                    evidence: vec![],
+                },
                 None => CheckResult {
                     id,
                     status: CheckStatus::Pass,
@@ -128,23 +157,18 @@ impl Report {
                     percentile: &pct,
                     error_rate: rate(stats.error_total() + stats.expectation_failures, stats.sent),
                     rps: stats.sent as f64 / elapsed,
+                    responses: stats.responses,
                 },
             ));
         }
 
-        let fail_on_warn = plan.checks.fail_on_warn;
-        let check_failed = checks.iter().any(|c| {
-            c.status == CheckStatus::Fail || (fail_on_warn && c.status == CheckStatus::Warn)
-        });
-        let outcome = if observed.interrupted {
-            Outcome::Interrupted
-        } else if check_failed {
-            Outcome::CheckFailed
-        } else if threshold_results.iter().any(|t| !t.passed) {
-            Outcome::ThresholdBreached
-        } else {
-            Outcome::Pass
-        };
+        let (outcome, outcome_reason) = decide_outcome(
+            observed.interrupted,
+            &checks,
+            &threshold_results,
+            plan.checks.fail_on_warn,
+            (overall.sent, overall.responses),
+        );
 
         let class_names = ["1xx", "2xx", "3xx", "4xx", "5xx"];
         let status_classes = observed
@@ -174,6 +198,7 @@ impl Report {
             started_at: rfc3339(observed.started_at),
             finished_at: rfc3339(finished),
             outcome,
+            outcome_reason,
             exit_code: outcome.exit_code(),
             interrupted: observed.interrupted,
             load: load_info(plan),
@@ -219,6 +244,75 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         self.exit_code
     }
+}
+
+/// The run's verdict and, unless it is a pass, one line saying why. The order is the exit-code
+/// contract: an interruption outranks findings, a definite finding (a failed check, a breached
+/// threshold) outranks an unproven pass, and only a run that showed what it claims passes.
+pub fn decide_outcome(
+    interrupted: bool,
+    checks: &[CheckResult],
+    thresholds: &[ThresholdResult],
+    fail_on_warn: bool,
+    (sent, responses): (u64, u64),
+) -> (Outcome, Option<String>) {
+    let ids = |keep: &dyn Fn(&CheckResult) -> bool| {
+        let ids: Vec<&str> = checks
+            .iter()
+            .filter(|c| keep(c))
+            .map(|c| c.id.as_str())
+            .collect();
+        (!ids.is_empty()).then(|| ids.join(", "))
+    };
+    if interrupted {
+        return (
+            Outcome::Interrupted,
+            Some("stopped by a signal; the report holds what was measured until then".into()),
+        );
+    }
+    let failing =
+        ids(&|c| c.status == CheckStatus::Fail || (fail_on_warn && c.status == CheckStatus::Warn));
+    if let Some(ids) = failing {
+        return (Outcome::CheckFailed, Some(format!("failed: {ids}")));
+    }
+    let breached: Vec<String> = thresholds
+        .iter()
+        .filter(|t| !t.passed)
+        .map(|t| match &t.request {
+            Some(r) => format!("{} of {r}", t.metric),
+            None => t.metric.clone(),
+        })
+        .collect();
+    if !breached.is_empty() {
+        return (
+            Outcome::ThresholdBreached,
+            Some(format!("breached: {}", breached.join(", "))),
+        );
+    }
+    if sent > 0 && responses == 0 {
+        return (
+            Outcome::Inconclusive,
+            Some(format!(
+                "none of {sent} requests got a response: nothing was measured"
+            )),
+        );
+    }
+    if let Some(ids) = ids(&|c| c.status == CheckStatus::Error) {
+        return (
+            Outcome::Inconclusive,
+            Some(format!("could not gather evidence: {ids}")),
+        );
+    }
+    (Outcome::Pass, None)
+}
+
+/// `reset ×3, timeout ×1`: request errors by kind, for one-line messages.
+fn kinds_text(kinds: &BTreeMap<String, u64>) -> String {
+    kinds
+        .iter()
+        .map(|(k, n)| format!("{k} ×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn status_codes(s: &RequestStats) -> BTreeMap<String, u64> {
@@ -357,4 +451,89 @@ pub fn write_all(
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(id: &str, status: CheckStatus) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            status,
+            message: String::new(),
+            count: 1,
+            evidence: vec![],
+        }
+    }
+
+    fn threshold(passed: bool) -> ThresholdResult {
+        ThresholdResult {
+            metric: "p99".into(),
+            request: Some("create".into()),
+            op: "<=".into(),
+            limit: 500.0,
+            actual: 0.0,
+            unit: "ms".into(),
+            passed,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn only_a_run_that_showed_what_it_claims_passes() {
+        let pass = [check("RL-01", CheckStatus::Pass)];
+        assert_eq!(
+            decide_outcome(false, &pass, &[threshold(true)], false, (10, 10)),
+            (Outcome::Pass, None)
+        );
+        // Every request failed: nothing was measured, so nothing passed.
+        let (o, why) = decide_outcome(false, &[], &[], false, (20, 0));
+        assert_eq!(o, Outcome::Inconclusive);
+        assert!(why.unwrap().contains("none of 20 requests"));
+        // A check that could not gather its evidence leaves the verdict open.
+        let (o, why) = decide_outcome(
+            false,
+            &[check("PAGE-01", CheckStatus::Error)],
+            &[],
+            false,
+            (10, 10),
+        );
+        assert_eq!((o, o.exit_code()), (Outcome::Inconclusive, 3));
+        assert_eq!(why.unwrap(), "could not gather evidence: PAGE-01");
+        // Skips are not evidence of anything, and not a problem either.
+        let skip = [check("IDEM-01", CheckStatus::Skip)];
+        assert_eq!(
+            decide_outcome(false, &skip, &[], false, (5, 5)).0,
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn findings_outrank_open_questions_and_interruption_outranks_all() {
+        let mixed = [
+            check("ERR-01", CheckStatus::Error),
+            check("RL-03", CheckStatus::Fail),
+            check("RL-08", CheckStatus::Warn),
+        ];
+        let (o, why) = decide_outcome(false, &mixed, &[threshold(false)], false, (10, 0));
+        assert_eq!(
+            (o, why.unwrap().as_str()),
+            (Outcome::CheckFailed, "failed: RL-03")
+        );
+        let (o, why) = decide_outcome(false, &mixed, &[], true, (10, 10));
+        assert_eq!(
+            (o, why.unwrap().as_str()),
+            (Outcome::CheckFailed, "failed: RL-03, RL-08")
+        );
+        let (o, why) = decide_outcome(false, &mixed[..1], &[threshold(false)], false, (10, 0));
+        assert_eq!(
+            (o, why.unwrap().as_str()),
+            (Outcome::ThresholdBreached, "breached: p99 of create")
+        );
+        assert_eq!(
+            decide_outcome(true, &mixed, &[threshold(false)], false, (10, 0)).0,
+            Outcome::Interrupted
+        );
+    }
 }

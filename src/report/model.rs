@@ -13,7 +13,7 @@ use crate::engine::stats::OpenLoopCounts;
 use crate::metrics::LatencySummary;
 use crate::metrics::series::SeriesPoint;
 
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -23,6 +23,9 @@ pub struct Report {
     pub started_at: String,
     pub finished_at: String,
     pub outcome: Outcome,
+    /// One line saying why the outcome is not `pass` (which check, which threshold, what was
+    /// missing); `None` for a pass. Added in 1.1.0.
+    pub outcome_reason: Option<String>,
     pub exit_code: i32,
     pub interrupted: bool,
     pub load: LoadInfo,
@@ -62,13 +65,16 @@ pub enum Outcome {
     CheckFailed,
     ThresholdBreached,
     Interrupted,
+    /// Nothing contradicted the scenario, but the run could not show that it holds either: no
+    /// request got a response, or a check could not gather its evidence (`error`). Added in 1.1.0.
+    Inconclusive,
 }
 
 impl Outcome {
     pub fn exit_code(self) -> i32 {
         match self {
             Outcome::Pass => 0,
-            Outcome::Interrupted => 3,
+            Outcome::Interrupted | Outcome::Inconclusive => 3,
             Outcome::CheckFailed => 4,
             Outcome::ThresholdBreached => 5,
         }
@@ -80,6 +86,7 @@ impl Outcome {
             Outcome::CheckFailed => "check_failed",
             Outcome::ThresholdBreached => "threshold_breached",
             Outcome::Interrupted => "interrupted",
+            Outcome::Inconclusive => "inconclusive",
         }
     }
 }
@@ -227,6 +234,10 @@ pub struct ThresholdResult {
     /// `ms` for latency metrics, `ratio` for error rate, `req/s` for throughput.
     pub unit: String,
     pub passed: bool,
+    /// Why a threshold could not be judged on data (no responses to measure a latency on); such
+    /// a threshold is never `passed`. Added in 1.1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

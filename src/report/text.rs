@@ -161,6 +161,9 @@ pub fn render(report: &Report) -> String {
                 th.actual,
                 th.unit
             );
+            if let Some(note) = &th.note {
+                let _ = writeln!(o, "        {note}");
+            }
         }
     }
     let _ = writeln!(
@@ -169,6 +172,9 @@ pub fn render(report: &Report) -> String {
         report.outcome.as_str(),
         report.exit_code
     );
+    if let Some(why) = &report.outcome_reason {
+        let _ = writeln!(o, "           {why}");
+    }
     o
 }
 

@@ -13,6 +13,8 @@ pub struct Figures<'a> {
     pub percentile: &'a dyn Fn(f64) -> f64,
     pub error_rate: f64,
     pub rps: f64,
+    /// How many responses the latency figures rest on.
+    pub responses: u64,
 }
 
 pub fn metric_name(m: Metric) -> String {
@@ -33,7 +35,7 @@ pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
         Metric::ErrorRate => (f.error_rate, "ratio"),
         Metric::Rps => (f.rps, "req/s"),
     };
-    let (op, limit, passed) = match t.bound {
+    let (op, limit, mut passed) = match t.bound {
         Bound::MaxLatency(d) => {
             let limit = d.as_secs_f64() * 1000.0;
             ("<=", limit, actual <= limit)
@@ -41,6 +43,13 @@ pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
         Bound::MaxValue(v) => ("<=", v, actual <= v),
         Bound::MinValue(v) => (">=", v, actual >= v),
     };
+    // An empty histogram reads as 0 ms, which would "meet" every latency bound: a latency
+    // nothing measured is not a pass.
+    let latency_metric = matches!(t.metric, Metric::Percentile(_) | Metric::Max | Metric::Mean);
+    let note = (latency_metric && f.responses == 0).then(|| {
+        passed = false;
+        "no responses to measure a latency on".to_string()
+    });
     ThresholdResult {
         metric: metric_name(t.metric),
         request: t.request.clone(),
@@ -49,6 +58,7 @@ pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
         actual,
         unit: unit.into(),
         passed,
+        note,
     }
 }
 
@@ -63,6 +73,7 @@ mod tests {
             percentile: pct,
             error_rate: 0.02,
             rps: 95.0,
+            responses: 100,
         }
     }
 
@@ -109,5 +120,33 @@ mod tests {
         );
         assert!(!evaluate(&th(Metric::Rps, Bound::MinValue(100.0)), figures(&l, &pct)).passed);
         assert_eq!(metric_name(Metric::Percentile(99.9)), "p99.9");
+    }
+
+    #[test]
+    fn a_latency_bound_over_no_responses_is_never_met() {
+        let l = LatencySummary::default();
+        let pct = |_: f64| 0.0;
+        let empty = Figures {
+            responses: 0,
+            error_rate: 1.0,
+            ..figures(&l, &pct)
+        };
+        let th = |metric, bound| Threshold {
+            metric,
+            request: None,
+            bound,
+        };
+        let p99 = evaluate(
+            &th(
+                Metric::Percentile(99.0),
+                Bound::MaxLatency(Duration::from_millis(500)),
+            ),
+            empty,
+        );
+        assert!(!p99.passed, "0 ms from an empty histogram is not a pass");
+        assert!(p99.note.as_deref().unwrap().contains("no responses"));
+        // Throughput needs no response to be judged: 95 req/s attempted is a figure.
+        let rps = evaluate(&th(Metric::Rps, Bound::MinValue(10.0)), empty);
+        assert!(rps.passed && rps.note.is_none());
     }
 }

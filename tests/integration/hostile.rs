@@ -43,9 +43,18 @@ async fn read_head(sock: &mut TcpStream) -> bool {
     true
 }
 
-/// Run an ad-hoc load (closed loop, 2 users, `requests` requests, 1 s timeout) and return the
-/// schema-checked report and the wall time.
-fn run_against(url: &str, name: &str, requests: &str) -> (serde_json::Value, Duration) {
+/// How a hostile-target run must end: `Answered` when at least some requests got a response
+/// (exit 0), `Unanswered` when none did: the run still ends on time with a valid report, but
+/// it measured nothing, so it is `inconclusive` (exit 3), never a pass.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Ends {
+    Answered,
+    Unanswered,
+}
+
+/// Run an ad-hoc load (closed loop, 2 users, `requests` requests, 1 s timeout), check it ended
+/// as `ends` says, and return the schema-checked report and the wall time.
+fn run_against(url: &str, name: &str, requests: &str, ends: Ends) -> (serde_json::Value, Duration) {
     let dir = scratch(name);
     let started = Instant::now();
     let o = run(
@@ -66,8 +75,18 @@ fn run_against(url: &str, name: &str, requests: &str) -> (serde_json::Value, Dur
             .arg(&dir),
         Duration::from_secs(60),
     );
-    assert_eq!(code(&o), 0, "{:?}", text(&o));
-    (report(&dir), started.elapsed())
+    let r = report(&dir);
+    match ends {
+        Ends::Answered => assert_eq!(code(&o), 0, "{:?}", text(&o)),
+        Ends::Unanswered => {
+            assert_eq!(code(&o), 3, "{:?}", text(&o));
+            assert_eq!(r["outcome"], "inconclusive");
+            assert_eq!(r["totals"]["responses"], 0);
+            let why = r["outcome_reason"].as_str().unwrap_or_default();
+            assert!(why.contains("got a response"), "{why}");
+        }
+    }
+    (r, started.elapsed())
 }
 
 fn errors(r: &serde_json::Value, kind: &str) -> u64 {
@@ -82,7 +101,7 @@ fn reset_mid_headers_is_counted_as_reset() {
             let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Le").await;
         }
     });
-    let (r, _) = run_against(&url, "hostile-reset-headers", "10");
+    let (r, _) = run_against(&url, "hostile-reset-headers", "10", Ends::Unanswered);
     assert_eq!(r["totals"]["requests"], 10);
     assert_eq!(errors(&r, "reset"), 10, "{}", r["errors_by_kind"]);
     task.abort();
@@ -98,7 +117,7 @@ fn reset_mid_body_is_a_body_error() {
                 .await;
         }
     });
-    let (r, _) = run_against(&url, "hostile-reset-body", "10");
+    let (r, _) = run_against(&url, "hostile-reset-body", "10", Ends::Unanswered);
     let counted = errors(&r, "body_read") + errors(&r, "reset");
     assert_eq!(counted, 10, "{}", r["errors_by_kind"]);
     task.abort();
@@ -111,7 +130,7 @@ fn silent_server_times_out_and_the_run_still_ends() {
         let _ = read_head(&mut s).await;
         tokio::time::sleep(Duration::from_secs(30)).await;
     });
-    let (r, took) = run_against(&url, "hostile-silent", "4");
+    let (r, took) = run_against(&url, "hostile-silent", "4", Ends::Unanswered);
     assert_eq!(errors(&r, "timeout"), 4, "{}", r["errors_by_kind"]);
     // 4 requests over 2 users, 1 s timeout each: about 2 s, never the server's 30 s.
     assert!(took < Duration::from_secs(20), "took {took:?}");
@@ -134,7 +153,7 @@ fn trickling_body_hits_the_timeout() {
             }
         }
     });
-    let (r, _) = run_against(&url, "hostile-trickle", "2");
+    let (r, _) = run_against(&url, "hostile-trickle", "2", Ends::Unanswered);
     assert_eq!(errors(&r, "timeout"), 2, "{}", r["errors_by_kind"]);
     task.abort();
 }
@@ -147,7 +166,7 @@ fn malformed_status_line_and_header_flood_are_protocol_errors() {
             let _ = s.write_all(b"HTTP/1.1 twohundred OK\r\n\r\n").await;
         }
     });
-    let (r, _) = run_against(&url, "hostile-status", "5");
+    let (r, _) = run_against(&url, "hostile-status", "5", Ends::Unanswered);
     assert_eq!(errors(&r, "protocol"), 5, "{}", r["errors_by_kind"]);
     task.abort();
 
@@ -161,7 +180,7 @@ fn malformed_status_line_and_header_flood_are_protocol_errors() {
             let _ = s.write_all(head.as_bytes()).await;
         }
     });
-    let (r, _) = run_against(&url, "hostile-headers", "5");
+    let (r, _) = run_against(&url, "hostile-headers", "5", Ends::Unanswered);
     assert_eq!(errors(&r, "protocol"), 5, "{}", r["errors_by_kind"]);
     task.abort();
 }
@@ -183,7 +202,7 @@ fn endless_body_is_capped_and_reported() {
             }
         }
     });
-    let (r, _) = run_against(&url, "hostile-endless", "3");
+    let (r, _) = run_against(&url, "hostile-endless", "3", Ends::Answered);
     assert_eq!(r["totals"]["responses"], 3, "{}", r["errors_by_kind"]);
     assert_eq!(r["totals"]["bodies_truncated"], 3);
     task.abort();
@@ -199,7 +218,7 @@ fn server_closing_every_connection_after_one_response_is_not_an_error() {
                 .await;
         }
     });
-    let (r, _) = run_against(&url, "hostile-close", "50");
+    let (r, _) = run_against(&url, "hostile-close", "50", Ends::Answered);
     assert_eq!(r["totals"]["responses"], 50, "{}", r["errors_by_kind"]);
     assert_eq!(r["totals"]["request_errors"], 0);
     task.abort();
@@ -219,7 +238,7 @@ fn non_utf8_header_values_and_redirect_loops_are_just_responses() {
             }
         }
     });
-    let (r, _) = run_against(&url, "hostile-redirect", "10");
+    let (r, _) = run_against(&url, "hostile-redirect", "10", Ends::Answered);
     assert_eq!(
         r["status_codes"]["302"], 10,
         "redirects are not followed: {}",
@@ -367,8 +386,10 @@ fn http2_rst_stream_flood_is_counted_and_the_run_ends() {
             .arg(&dir),
         Duration::from_secs(60),
     );
-    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    // Every stream refused: nothing measured, so inconclusive (exit 3), with a full report.
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
     let r = report(&dir);
+    assert_eq!(r["outcome"], "inconclusive");
     assert_eq!(r["totals"]["requests"], 200);
     assert_eq!(
         r["totals"]["request_errors"], 200,
@@ -434,5 +455,104 @@ fn http2_goaway_after_every_response_reconnects_without_losing_requests() {
         "{}",
         r["errors_by_kind"]
     );
+    task.abort();
+}
+
+/// A server that answers every other connection with `200` (then closes it) and resets the rest
+/// before answering; `answer_none` resets them all.
+fn half_answering(
+    rt: &tokio::runtime::Runtime,
+    answer_none: bool,
+) -> (String, tokio::task::JoinHandle<()>) {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    serve_raw(rt, move |mut s| {
+        let n = seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        async move {
+            if read_head(&mut s).await && !answer_none && n % 2 == 0 {
+                let _ = s
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+                    )
+                    .await;
+            }
+        }
+    })
+}
+
+/// A request expectation is judged on responses, and a request that got none is not counted as
+/// meeting it: some unanswered → `warn` (a failure under `fail_on = "warn"`), none answered →
+/// `error` and an inconclusive run. Never a plain pass.
+#[test]
+fn expectations_are_not_met_by_requests_that_got_no_response() {
+    let rt = runtime();
+    let scenario = |dir: &std::path::Path, url: &str, fail_on: &str| {
+        write(
+            dir,
+            "expect.toml",
+            &format!(
+                "name = \"half\"\ntarget = \"{url}\"\n\n[load]\nmode = \"closed\"\nusers = 2\n\
+                 requests = 20\ntimeout = \"1s\"\n\n[[requests]]\nname = \"get\"\npath = \"/\"\n\n\
+                 [requests.expect]\nstatus = 200\n\n[checks]\nfail_on = \"{fail_on}\"\n"
+            ),
+        )
+    };
+    let run_it = |name: &str, url: &str, fail_on: &str| {
+        let dir = scratch(name);
+        let file = scenario(&dir, url, fail_on);
+        let o = run(
+            bin()
+                .arg("run")
+                .arg(&file)
+                .args(["--quiet", "--out"])
+                .arg(dir.join("out")),
+            Duration::from_secs(60),
+        );
+        let r = report(&dir.join("out"));
+        let expect = r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "EXPECT-get")
+            .cloned()
+            .unwrap_or_else(|| panic!("no EXPECT-get in {}", r["checks"]));
+        (code(&o), r, expect)
+    };
+
+    let (url, task) = half_answering(&rt, false);
+    let (exit, r, expect) = run_it("expect-half", &url, "fail");
+    assert!(
+        r["totals"]["responses"].as_u64().unwrap() > 0,
+        "{}",
+        r["totals"]
+    );
+    assert!(
+        r["totals"]["request_errors"].as_u64().unwrap() > 0,
+        "{}",
+        r["totals"]
+    );
+    assert_eq!(expect["status"], "warn", "{expect}");
+    assert!(
+        expect["message"]
+            .as_str()
+            .unwrap()
+            .contains("got no response"),
+        "{expect}"
+    );
+    assert_eq!(exit, 0, "a warning alone does not fail the run by default");
+    let (exit, r, _) = run_it("expect-half-strict", &url, "warn");
+    assert_eq!((exit, r["outcome"].as_str()), (4, Some("check_failed")));
+    task.abort();
+
+    let (url, task) = half_answering(&rt, true);
+    let (exit, r, expect) = run_it("expect-none", &url, "fail");
+    assert_eq!(expect["status"], "error", "{expect}");
+    assert!(
+        expect["message"]
+            .as_str()
+            .unwrap()
+            .contains("none of 20 requests"),
+        "{expect}"
+    );
+    assert_eq!((exit, r["outcome"].as_str()), (3, Some("inconclusive")));
     task.abort();
 }
