@@ -73,6 +73,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub connections: Option<u32>,
 
+    /// Send traffic for this long before the load phase, unmeasured (warms connections and
+    /// caches), e.g. 5s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub warmup: Option<std::time::Duration>,
+
     /// Per-request timeout, e.g. 5s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,

@@ -94,16 +94,35 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
     target.shutdown().await;
     checks.extend(passive.verdicts(&plan.redactor));
     // A stop during the checks phase interrupts the run just as one during the load does.
-    observed.interrupted |= *interrupted.borrow();
-    let report = Report::build(&plan, &observed, checks);
-    report::write_all(&report, &plan.output.dir, plan.checks.fail_on_warn)
-        .map_err(|e| Error::Runtime(e.to_string()))?;
+    if observed.interrupted.is_none() && *interrupted.borrow() {
+        observed.interrupted = Some(signals::Phase::Checks);
+    }
+    let mut report = Report::build(&plan, &observed, checks);
+    report = write_reports(report, &plan).await?;
+    // A first stop while writing does not cut a file short (each is whole or absent), but the
+    // run was interrupted all the same, and the reports must say so: write them again.
+    if !report.interrupted && *interrupted.borrow() {
+        report.mark_interrupted_while_writing();
+        report = write_reports(report, &plan).await?;
+    }
     let mut out = std::io::stdout().lock();
     if !plan.output.quiet {
         let _ = write!(out, "{}", report::text::render(&report));
     }
     let _ = writeln!(out, "Reports    {}", plan.output.dir.display());
     Ok(report.exit_code())
+}
+
+/// Write every report file off the async workers: a slow disk must not hold up the signal
+/// handler, which has to see a stop that arrives while the files are written.
+async fn write_reports(report: Report, plan: &RunPlan) -> Result<Report, Error> {
+    let (dir, fail_on_warn) = (plan.output.dir.clone(), plan.checks.fail_on_warn);
+    tokio::task::spawn_blocking(move || {
+        report::write_all(&report, &dir, fail_on_warn).map(|_| report)
+    })
+    .await
+    .map_err(|e| Error::Runtime(format!("the report writer failed: {e}")))?
+    .map_err(|e| Error::Runtime(e.to_string()))
 }
 
 /// `loadproof validate`: load every file, print every problem, send nothing.

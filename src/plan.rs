@@ -17,6 +17,8 @@ use crate::scenario::{
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
 /// No run lasts longer than this, whatever it asks for: a forgotten run must end by itself.
 pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+/// A warm-up longer than this is a mistake, not a warm-up.
+pub const MAX_WARMUP: Duration = Duration::from_secs(3600);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_OPEN_CONNECTIONS: u32 = 50;
 pub const DEFAULT_ADHOC_USERS: u32 = 50;
@@ -49,6 +51,37 @@ pub struct LoadPlan {
     pub threads: usize,
     pub timeout: Duration,
     pub drain: Duration,
+    /// Traffic sent before the load phase and not measured.
+    pub warmup: Option<Warmup>,
+}
+
+/// The warm-up: the same requests, connections and protocol as the load phase, at the load's
+/// opening shape held constant (open loop: its first stage's highest rate; closed loop: its
+/// first stage's users). Its responses go into no histogram, no series and no check; only their
+/// counts are reported. It warms the connections the load phase then reuses, and the target's
+/// caches.
+#[derive(Debug, Clone)]
+pub struct Warmup {
+    pub duration: Duration,
+    pub mode: LoadMode,
+}
+
+impl Warmup {
+    fn for_load(duration: Duration, load: &LoadMode) -> Warmup {
+        let mode = match load {
+            LoadMode::Open(s) => {
+                LoadMode::Open(Schedule::constant(s.warmup_rate(), Some(duration)))
+            }
+            LoadMode::Closed { stages, think_time } => LoadMode::Closed {
+                stages: vec![UserStage {
+                    until: duration,
+                    users: stages.iter().map(|s| s.users).find(|&u| u > 0).unwrap_or(1),
+                }],
+                think_time: *think_time,
+            },
+        };
+        Warmup { duration, mode }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -237,6 +270,7 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
             connections: None,
             protocol: Protocol::Http1,
             timeout: None,
+            warmup: None,
         },
         thresholds: vec![],
         checks: ChecksSpec {
@@ -361,6 +395,17 @@ fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError>
             humantime::format_duration(MAX_DURATION)
         )));
     }
+    let warmup = args.warmup.or(spec.warmup);
+    if let Some(w) = warmup
+        && w > MAX_WARMUP
+    {
+        return Err(UsageError(format!(
+            "the warm-up would last {}, more than the maximum of {}",
+            humantime::format_duration(w),
+            humantime::format_duration(MAX_WARMUP)
+        )));
+    }
+    let warmup = warmup.map(|d| Warmup::for_load(d, &mode));
     let connections = args
         .connections
         .or(spec.connections)
@@ -383,6 +428,7 @@ fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError>
         threads: args.threads.unwrap_or_else(default_threads),
         timeout: args.timeout.or(spec.timeout).unwrap_or(DEFAULT_TIMEOUT),
         drain: DRAIN,
+        warmup,
     })
 }
 
@@ -485,6 +531,30 @@ mod tests {
         assert!(adhoc(|a| a.headers = vec!["NoColon".into()]).is_err());
         assert!(adhoc(|a| a.url = Some("ftp://x".into())).is_err());
         assert!(adhoc(|a| a.duration = Some(Duration::from_secs(90_000))).is_err());
+        let long = adhoc(|a| a.warmup = Some(Duration::from_secs(7200))).unwrap_err();
+        assert!(long.0.contains("warm-up"), "{}", long.0);
+    }
+
+    #[test]
+    fn warmup_holds_the_loads_opening_shape() {
+        let open = adhoc(|a| {
+            a.rate = Some(40.0);
+            a.warmup = Some(Duration::from_secs(2));
+        })
+        .unwrap();
+        let w = open.load.warmup.unwrap();
+        assert_eq!(w.duration, Duration::from_secs(2));
+        let LoadMode::Open(s) = &w.mode else {
+            panic!("open load, open warm-up")
+        };
+        assert_eq!(s.due_before(Duration::from_secs(2)), 80);
+        let closed = adhoc(|a| {
+            a.concurrency = Some(7);
+            a.warmup = Some(Duration::from_secs(1));
+        })
+        .unwrap();
+        assert_eq!(closed.load.warmup.unwrap().mode.max_users(), 7);
+        assert!(adhoc(|_| {}).unwrap().load.warmup.is_none());
     }
 
     #[test]

@@ -35,6 +35,7 @@ use crate::metrics::series::{SecondAccumulator, SeriesAggregator};
 use crate::plan::{LoadMode, RunPlan, UserStage};
 use crate::printer::Progress;
 use crate::scenario::Protocol;
+use crate::signals::Phase;
 use client::ErrorKind;
 use expect::CompiledExpectations;
 use request::{Mix, PreparedRequest, RenderCtx, RenderShared};
@@ -67,9 +68,10 @@ pub struct Live {
     pub errors: AtomicU64,
 }
 
-/// State shared by every thread of one run.
+/// State shared by every thread during one phase (warm-up or load).
 struct Shared {
-    render: RenderShared,
+    /// Template state (`${seq}`, …) runs on across phases, so values stay unique.
+    render: Arc<RenderShared>,
     /// Next open-loop index to claim.
     next_index: AtomicU64,
     /// Closed-loop requests issued so far (for the `requests` bound).
@@ -77,7 +79,9 @@ struct Shared {
     live: Arc<Live>,
 }
 
-/// What one thread needs; built once per thread, shared by its workers through an `Rc`.
+/// What one thread needs for one phase; built once per thread and phase, shared by its workers
+/// through an `Rc`. The warm-up and the load phase each have their own, so nothing the warm-up
+/// records can reach the load phase's figures.
 struct ThreadCtx {
     requests: Arc<Vec<PreparedRequest>>,
     expectations: Arc<Vec<CompiledExpectations>>,
@@ -127,6 +131,8 @@ impl LaneSpec {
 
 /// What each thread hands back.
 struct ThreadResult {
+    /// The warm-up's per-request counts (no latency is kept from it).
+    warmup: Option<Vec<RequestStats>>,
     passive: crate::checks::PassiveSet,
     requests: Vec<RequestStats>,
     by_class: [crate::metrics::LatencyHistogram; 5],
@@ -193,11 +199,19 @@ pub async fn run(
         LoadMode::Closed { .. } => 0,
     };
     let live = Arc::new(Live::default());
+    let render = Arc::new(RenderShared::default());
     let shared = Arc::new(Shared {
-        render: RenderShared::default(),
+        render: render.clone(),
         next_index: AtomicU64::new(0),
         issued: AtomicU64::new(0),
         live: live.clone(),
+    });
+    // The warm-up's own counters: its requests are not progress of the measured load.
+    let warm_shared = Arc::new(Shared {
+        render,
+        next_index: AtomicU64::new(0),
+        issued: AtomicU64::new(0),
+        live: Arc::new(Live::default()),
     });
     let requests = Arc::new(requests);
     let expectations = Arc::new(expectations);
@@ -205,8 +219,18 @@ pub async fn run(
     let mut aggregator = SeriesAggregator::new(threads, series_rx);
 
     // A short lead time so every thread is parked on its first due time before it arrives.
-    let start = Instant::now() + Duration::from_millis(20);
-    let started_at = SystemTime::now() + Duration::from_millis(20);
+    let lead = Duration::from_millis(20);
+    let warmup = load.warmup.as_ref().map(|w| {
+        let limit = match &w.mode {
+            LoadMode::Open(s) => s.due_before(w.duration),
+            LoadMode::Closed { .. } => 0,
+        };
+        (w.clone(), Instant::now() + lead, limit)
+    });
+    // The load phase starts where the warm-up ends, on the same connections.
+    let after_warmup = load.warmup.as_ref().map_or(Duration::ZERO, |w| w.duration);
+    let start = Instant::now() + lead + after_warmup;
+    let started_at = SystemTime::now() + lead + after_warmup;
     let end = start + load.duration;
     let hard_end = end + max_timeout + load.drain;
     let mut handles = Vec::with_capacity(threads);
@@ -221,6 +245,7 @@ pub async fn run(
             shared.clone(),
             stop.clone(),
         );
+        let (warmup, warm_shared) = (warmup.clone(), warm_shared.clone());
         let (drain, max_requests, protocol) = (load.drain, load.max_requests, load.protocol);
         let n_requests = requests.len();
         let passive = crate::checks::PassiveSet::new(&plan.checks);
@@ -231,6 +256,30 @@ pub async fn run(
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start a worker runtime: {e}"))?;
+                // The warm-up records into its own stats, with a series nobody reads and no
+                // passive checks: none of it may reach a measured figure.
+                let warm = warmup.map(|(w, warm_start, warm_limit)| {
+                    let (unread, _) = std::sync::mpsc::channel();
+                    Rc::new(ThreadCtx {
+                        requests: requests.clone(),
+                        expectations: expectations.clone(),
+                        mix: mix.clone(),
+                        mode: w.mode,
+                        open_limit: warm_limit,
+                        max_requests: None,
+                        shared: warm_shared,
+                        start: warm_start,
+                        end: warm_start + w.duration,
+                        hard_end,
+                        drain,
+                        stop: stop.clone(),
+                        stats: RefCell::new(ThreadStats::new(
+                            n_requests,
+                            SecondAccumulator::new(t, unread),
+                            crate::checks::PassiveSet::default(),
+                        )),
+                    })
+                });
                 let ctx = Rc::new(ThreadCtx {
                     requests,
                     expectations,
@@ -247,7 +296,7 @@ pub async fn run(
                     stats: RefCell::new(ThreadStats::new(n_requests, series, passive)),
                 });
                 let local = tokio::task::LocalSet::new();
-                Ok(local.block_on(&rt, thread_main(ctx, clients, worker_ids, protocol)))
+                Ok(local.block_on(&rt, thread_main(warm, ctx, clients, worker_ids, protocol)))
             })
             .map_err(|e| EngineError::Thread(e.to_string()))?;
         handles.push(handle);
@@ -294,7 +343,26 @@ pub async fn run(
     stop_task.abort();
     let finished = Instant::now();
     let stopped_at = *stop_at.lock().unwrap_or_else(|p| p.into_inner());
-    let interrupted = stopped_at.is_some() || *stop.borrow();
+    let interrupted = match stopped_at {
+        Some(t) if t < start => Some(Phase::Warmup),
+        Some(_) => Some(Phase::Load),
+        // A stop the watcher missed (sent before it started) still counts.
+        None if *stop.borrow() => Some(if load.warmup.is_some() {
+            Phase::Warmup
+        } else {
+            Phase::Load
+        }),
+        None => None,
+    };
+    let warmup_counts = load.warmup.as_ref().map(|_| {
+        let mut all = RequestStats::default();
+        for r in &results {
+            for s in r.warmup.iter().flatten() {
+                all.merge(s);
+            }
+        }
+        all
+    });
 
     let mut merged = vec![RequestStats::default(); requests.len()];
     let mut by_class: [crate::metrics::LatencyHistogram; 5] = Default::default();
@@ -334,6 +402,7 @@ pub async fn run(
         started_at,
         elapsed: finished.saturating_duration_since(start),
         interrupted,
+        warmup: warmup_counts,
         requests: merged,
         by_class,
         open_loop,
@@ -343,26 +412,31 @@ pub async fn run(
 }
 
 async fn thread_main(
+    warm: Option<Rc<ThreadCtx>>,
     ctx: Rc<ThreadCtx>,
     clients: Vec<LaneSpec>,
     worker_ids: Vec<usize>,
     protocol: Protocol,
 ) -> ThreadResult {
+    // Each worker runs the phases in order on the same lane, so the load phase inherits the
+    // connections the warm-up opened.
+    let phases: Rc<[Rc<ThreadCtx>]> = warm.iter().cloned().chain([ctx.clone()]).collect();
     let mut set = tokio::task::JoinSet::new();
     match &ctx.mode {
         LoadMode::Open(_) => {
             // One worker per lane: in open loop each connection carries one request at a time.
             for (lane, spec) in clients.into_iter().enumerate() {
                 let id = worker_ids.get(lane).copied().unwrap_or(lane);
-                let transport = spec.into_transport();
-                set.spawn_local(open_worker(
-                    ctx.clone(),
-                    Lane {
-                        transport,
-                        gate: None,
-                    },
-                    id,
-                ));
+                let lane = Lane {
+                    transport: spec.into_transport(),
+                    gate: None,
+                };
+                let phases = phases.clone();
+                set.spawn_local(async move {
+                    for phase in phases.iter() {
+                        open_worker(phase, &lane, id).await;
+                    }
+                });
             }
         }
         LoadMode::Closed { .. } => {
@@ -382,11 +456,12 @@ async fn thread_main(
                 if lanes.is_empty() {
                     break;
                 }
-                set.spawn_local(closed_user(
-                    ctx.clone(),
-                    lanes[j % lanes.len()].clone(),
-                    user,
-                ));
+                let (lane, phases) = (lanes[j % lanes.len()].clone(), phases.clone());
+                set.spawn_local(async move {
+                    for phase in phases.iter() {
+                        closed_user(phase, &lane, user).await;
+                    }
+                });
             }
         }
     }
@@ -419,13 +494,18 @@ async fn thread_main(
     ticker.abort();
 
     // Requests still in flight were abandoned: they count as cancelled, not as lost.
-    let mut stats = ctx.stats.borrow_mut();
-    let in_flight = std::mem::take(&mut stats.in_flight);
-    for (r, n) in stats.requests.iter_mut().zip(in_flight) {
-        r.errors[ErrorKind::Cancelled.index()] += n;
+    for phase in phases.iter() {
+        let mut stats = phase.stats.borrow_mut();
+        let in_flight = std::mem::take(&mut stats.in_flight);
+        for (r, n) in stats.requests.iter_mut().zip(in_flight) {
+            r.errors[ErrorKind::Cancelled.index()] += n;
+        }
     }
+    let warmup = warm.map(|w| std::mem::take(&mut w.stats.borrow_mut().requests));
+    let mut stats = ctx.stats.borrow_mut();
     stats.series.flush();
     ThreadResult {
+        warmup,
         passive: std::mem::take(&mut stats.passive),
         requests: std::mem::take(&mut stats.requests),
         by_class: std::mem::take(&mut stats.by_class),
@@ -441,7 +521,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     }
 }
 
-async fn open_worker(ctx: Rc<ThreadCtx>, lane: Lane, id: usize) {
+async fn open_worker(ctx: &ThreadCtx, lane: &Lane, id: usize) {
     let LoadMode::Open(schedule) = &ctx.mode else {
         return;
     };
@@ -477,7 +557,7 @@ async fn open_worker(ctx: Rc<ThreadCtx>, lane: Lane, id: usize) {
             }
         }
         let which = ctx.mix.pick(&mut rng);
-        execute(&ctx, &lane.transport, which, &mut rng, Some(due)).await;
+        execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
     }
 }
 
@@ -488,7 +568,7 @@ fn users_at(stages: &[UserStage], elapsed: Duration) -> (u32, Option<Duration>) 
         .map_or((0, None), |s| (s.users, Some(s.until)))
 }
 
-async fn closed_user(ctx: Rc<ThreadCtx>, lane: Rc<Lane>, user: usize) {
+async fn closed_user(ctx: &ThreadCtx, lane: &Lane, user: usize) {
     let LoadMode::Closed { stages, think_time } = &ctx.mode else {
         return;
     };
@@ -526,7 +606,7 @@ async fn closed_user(ctx: Rc<ThreadCtx>, lane: Rc<Lane>, user: usize) {
             None => None,
         };
         let which = ctx.mix.pick(&mut rng);
-        execute(&ctx, &lane.transport, which, &mut rng, None).await;
+        execute(ctx, &lane.transport, which, &mut rng, None).await;
         drop(permit);
         if let Some(think) = think_time {
             let wake = (Instant::now() + *think).min(ctx.end);

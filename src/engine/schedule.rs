@@ -128,6 +128,15 @@ impl Schedule {
         (lambda - 1e-9).ceil().max(0.0) as u64
     }
 
+    /// The rate a warm-up runs at: the highest rate of the first stage. A load that ramps up
+    /// from zero is warmed at the rate its first stage reaches, not at zero.
+    pub fn warmup_rate(&self) -> f64 {
+        self.segments
+            .iter()
+            .find(|s| s.rate_from > 0.0 || s.rate_to > 0.0)
+            .map_or(0.0, |s| s.rate_from.max(s.rate_to))
+    }
+
     /// Total requests the schedule produces, or `None` if open-ended.
     pub fn total(&self) -> Option<u64> {
         self.length
@@ -151,6 +160,19 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warmup_rate_is_the_first_stage_peak() {
+        assert_eq!(Schedule::constant(80.0, None).warmup_rate(), 80.0);
+        assert_eq!(
+            Schedule::ramped(0.0, &[(10.0, 50.0), (10.0, 200.0)]).warmup_rate(),
+            50.0
+        );
+        assert_eq!(
+            Schedule::ramped(0.0, &[(5.0, 0.0), (10.0, 30.0)]).warmup_rate(),
+            30.0
+        );
+    }
 
     fn secs(d: Duration) -> f64 {
         d.as_secs_f64()

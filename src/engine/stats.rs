@@ -114,7 +114,11 @@ pub struct Observed {
     pub started_at: SystemTime,
     /// Wall time of the load phase, from the first due time to the last completion.
     pub elapsed: Duration,
-    pub interrupted: bool,
+    /// Where a stop arrived, if one did (`Warmup` or `Load`; the pipeline adds later phases).
+    pub interrupted: Option<crate::signals::Phase>,
+    /// The warm-up's counts merged over requests (`None` without a warm-up). Nothing from it
+    /// is in `requests`, `by_class`, `series` or `passive`.
+    pub warmup: Option<RequestStats>,
     /// Aligned with `RunPlan::requests`.
     pub requests: Vec<RequestStats>,
     pub by_class: [LatencyHistogram; 5],

@@ -200,8 +200,21 @@ impl Report {
             outcome,
             outcome_reason,
             exit_code: outcome.exit_code(),
-            interrupted: observed.interrupted,
+            interrupted: observed.interrupted.is_some(),
+            interrupted_phase: observed.interrupted,
             load: load_info(plan),
+            warmup: plan
+                .load
+                .warmup
+                .as_ref()
+                .zip(observed.warmup.as_ref())
+                .map(|(w, s)| WarmupReport {
+                    duration_s: w.duration.as_secs_f64(),
+                    requests: s.sent,
+                    responses: s.responses,
+                    request_errors: s.error_total(),
+                    errors_by_kind: errors_by_kind(s),
+                }),
             totals: Totals {
                 requests: overall.sent,
                 responses: overall.responses,
@@ -244,13 +257,23 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         self.exit_code
     }
+
+    /// A stop that arrived while this report was being written: the figures are complete, but
+    /// the run was still interrupted, and the report (rewritten) says so.
+    pub fn mark_interrupted_while_writing(&mut self) {
+        self.interrupted = true;
+        self.interrupted_phase = Some(Phase::Report);
+        self.outcome = Outcome::Interrupted;
+        self.outcome_reason = Some(interruption_reason(Phase::Report).into());
+        self.exit_code = self.outcome.exit_code();
+    }
 }
 
 /// The run's verdict and, unless it is a pass, one line saying why. The order is the exit-code
 /// contract: an interruption outranks findings, a definite finding (a failed check, a breached
 /// threshold) outranks an unproven pass, and only a run that showed what it claims passes.
 pub fn decide_outcome(
-    interrupted: bool,
+    interrupted: Option<Phase>,
     checks: &[CheckResult],
     thresholds: &[ThresholdResult],
     fail_on_warn: bool,
@@ -264,10 +287,10 @@ pub fn decide_outcome(
             .collect();
         (!ids.is_empty()).then(|| ids.join(", "))
     };
-    if interrupted {
+    if let Some(phase) = interrupted {
         return (
             Outcome::Interrupted,
-            Some("stopped by a signal; the report holds what was measured until then".into()),
+            Some(interruption_reason(phase).into()),
         );
     }
     let failing =
@@ -304,6 +327,22 @@ pub fn decide_outcome(
         );
     }
     (Outcome::Pass, None)
+}
+
+fn interruption_reason(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Warmup => "stopped by a signal during the warm-up: nothing was measured",
+        Phase::Load => {
+            "stopped by a signal during the load phase; the report holds what was measured until then"
+        }
+        Phase::Checks => {
+            "stopped by a signal during the checks; the load phase is complete, and the checks \
+             that did not finish are skipped"
+        }
+        Phase::Report => {
+            "a signal arrived while the reports were being written; everything measured is in them"
+        }
+    }
 }
 
 /// `reset ×3, timeout ×1`: request errors by kind, for one-line messages.
@@ -484,16 +523,16 @@ mod tests {
     fn only_a_run_that_showed_what_it_claims_passes() {
         let pass = [check("RL-01", CheckStatus::Pass)];
         assert_eq!(
-            decide_outcome(false, &pass, &[threshold(true)], false, (10, 10)),
+            decide_outcome(None, &pass, &[threshold(true)], false, (10, 10)),
             (Outcome::Pass, None)
         );
         // Every request failed: nothing was measured, so nothing passed.
-        let (o, why) = decide_outcome(false, &[], &[], false, (20, 0));
+        let (o, why) = decide_outcome(None, &[], &[], false, (20, 0));
         assert_eq!(o, Outcome::Inconclusive);
         assert!(why.unwrap().contains("none of 20 requests"));
         // A check that could not gather its evidence leaves the verdict open.
         let (o, why) = decide_outcome(
-            false,
+            None,
             &[check("PAGE-01", CheckStatus::Error)],
             &[],
             false,
@@ -504,7 +543,7 @@ mod tests {
         // Skips are not evidence of anything, and not a problem either.
         let skip = [check("IDEM-01", CheckStatus::Skip)];
         assert_eq!(
-            decide_outcome(false, &skip, &[], false, (5, 5)).0,
+            decide_outcome(None, &skip, &[], false, (5, 5)).0,
             Outcome::Pass
         );
     }
@@ -516,23 +555,30 @@ mod tests {
             check("RL-03", CheckStatus::Fail),
             check("RL-08", CheckStatus::Warn),
         ];
-        let (o, why) = decide_outcome(false, &mixed, &[threshold(false)], false, (10, 0));
+        let (o, why) = decide_outcome(None, &mixed, &[threshold(false)], false, (10, 0));
         assert_eq!(
             (o, why.unwrap().as_str()),
             (Outcome::CheckFailed, "failed: RL-03")
         );
-        let (o, why) = decide_outcome(false, &mixed, &[], true, (10, 10));
+        let (o, why) = decide_outcome(None, &mixed, &[], true, (10, 10));
         assert_eq!(
             (o, why.unwrap().as_str()),
             (Outcome::CheckFailed, "failed: RL-03, RL-08")
         );
-        let (o, why) = decide_outcome(false, &mixed[..1], &[threshold(false)], false, (10, 0));
+        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 0));
         assert_eq!(
             (o, why.unwrap().as_str()),
             (Outcome::ThresholdBreached, "breached: p99 of create")
         );
         assert_eq!(
-            decide_outcome(true, &mixed, &[threshold(false)], false, (10, 0)).0,
+            decide_outcome(
+                Some(Phase::Load),
+                &mixed,
+                &[threshold(false)],
+                false,
+                (10, 0)
+            )
+            .0,
             Outcome::Interrupted
         );
     }

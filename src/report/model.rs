@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::stats::OpenLoopCounts;
 use crate::metrics::LatencySummary;
 use crate::metrics::series::SeriesPoint;
+pub use crate::signals::Phase;
 
 pub const SCHEMA_VERSION: &str = "1.1.0";
 
@@ -28,7 +29,12 @@ pub struct Report {
     pub outcome_reason: Option<String>,
     pub exit_code: i32,
     pub interrupted: bool,
+    /// The phase a stop arrived in: `warmup`, `load`, `checks` or `report`. Added in 1.1.0.
+    pub interrupted_phase: Option<Phase>,
     pub load: LoadInfo,
+    /// What the warm-up sent (counts only: nothing from it is in any other figure). Added in
+    /// 1.1.0.
+    pub warmup: Option<WarmupReport>,
     pub totals: Totals,
     pub latency_ms: LatencySummary,
     /// Present for open-loop runs only (LOAD-01).
@@ -105,6 +111,16 @@ pub struct LoadInfo {
     /// Closed loop: the largest user count.
     pub users: Option<u32>,
     pub timeout_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarmupReport {
+    /// The planned length of the warm-up.
+    pub duration_s: f64,
+    pub requests: u64,
+    pub responses: u64,
+    pub request_errors: u64,
+    pub errors_by_kind: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

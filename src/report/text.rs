@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{CheckStatus, Report};
+use super::model::{CheckStatus, Phase, Report};
 
 pub fn render(report: &Report) -> String {
     let mut o = String::new();
@@ -35,11 +35,18 @@ pub fn render(report: &Report) -> String {
         l.threads,
         if l.threads == 1 { "" } else { "s" }
     );
-    if report.interrupted {
-        let _ = writeln!(
-            o,
-            "INTERRUPTED: the figures below cover the run up to the interruption"
-        );
+    match report.interrupted_phase {
+        Some(Phase::Warmup) => {
+            let _ = writeln!(o, "INTERRUPTED during the warm-up: nothing was measured");
+        }
+        Some(Phase::Load) | Some(Phase::Checks) => {
+            let _ = writeln!(
+                o,
+                "INTERRUPTED: the figures below cover the run up to the interruption"
+            );
+        }
+        // Stopped while writing: the figures are complete; the outcome line says the rest.
+        Some(Phase::Report) | None => {}
     }
     o.push('\n');
     let _ = writeln!(
@@ -52,6 +59,13 @@ pub fn render(report: &Report) -> String {
         t.rps,
         t.elapsed_s
     );
+    if let Some(w) = &report.warmup {
+        let _ = writeln!(
+            o,
+            "Warm-up    {:.1}s before the load, not measured: {} sent · {} responses · {} errors",
+            w.duration_s, w.requests, w.responses, w.request_errors
+        );
+    }
     if let Some(ol) = &report.open_loop {
         let c = &ol.counts;
         let _ = writeln!(

@@ -167,6 +167,8 @@ pub struct LoadSpec {
     pub protocol: Protocol,
     /// Default per-request timeout for the load phase.
     pub timeout: Option<Duration>,
+    /// `warmup = "5s"`: traffic before the load phase whose results are not measured.
+    pub warmup: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -112,6 +112,7 @@ requests = 1000
 connections = 8
 protocol = "h2c"
 timeout = "2s"
+warmup = "3s"
 
 [[thresholds]]
 metric = "p99.9"
@@ -214,7 +215,7 @@ const FULL_JSON: &str = r#"{
   ],
   "load": {
     "users": 5, "think_time": "100ms", "duration": "1m30s", "requests": 1000,
-    "connections": 8, "protocol": "h2c", "timeout": "2s"
+    "connections": 8, "protocol": "h2c", "timeout": "2s", "warmup": "3s"
   },
   "thresholds": [
     { "metric": "p99.9", "max": "250ms" },
@@ -344,6 +345,7 @@ fn full_scenario_toml_and_json_are_equal() {
             connections: Some(8),
             protocol: Protocol::H2c,
             timeout: Some(Duration::from_secs(2)),
+            warmup: Some(Duration::from_secs(3)),
         }
     );
     assert_eq!(a.thresholds[0].metric, Metric::Percentile(99.9));

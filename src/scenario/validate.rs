@@ -1569,6 +1569,7 @@ impl<'a> Cx<'a> {
             "connections",
             "protocol",
             "timeout",
+            "warmup",
         ];
         self.check_keys(t, KEYS, "[load]");
         let header = e.value.span.clone();
@@ -1623,6 +1624,7 @@ impl<'a> Cx<'a> {
             None => Some(Protocol::Http1),
         };
         let timeout = get(t, "timeout").and_then(|d| self.duration(d, true));
+        let warmup = get(t, "warmup").and_then(|d| self.duration(d, true));
 
         let stages_e = get(t, "stages");
         let mut stages: Vec<StageIn<'_>> = Vec::new();
@@ -1862,6 +1864,7 @@ impl<'a> Cx<'a> {
             connections,
             protocol: protocol?,
             timeout,
+            warmup,
         })
     }
 

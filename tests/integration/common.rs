@@ -188,3 +188,12 @@ pub fn quickstart_against(
 ) -> ScenarioRun {
     run_scenario_against(config, Path::new("scenarios/quickstart.toml"), name)
 }
+
+/// Send `sig` (`-INT`, `-TERM`) to a child this test started, by its PID.
+pub fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(ok.success(), "kill {sig} {}", child.id());
+}

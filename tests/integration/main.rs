@@ -10,5 +10,7 @@ mod checks_rate_limit;
 mod cli;
 mod fuzz;
 mod hostile;
+mod interrupt;
 mod omission;
+mod output;
 mod runs;
