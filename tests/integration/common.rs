@@ -197,3 +197,36 @@ pub fn signal(child: &Child, sig: &str) {
         .expect("run kill");
     assert!(ok.success(), "kill {sig} {}", child.id());
 }
+
+/// A `kB` field of a running child's `/proc/<pid>/status` (`VmRSS`, `VmHWM`); `None` once it
+/// has exited, or off Linux.
+pub fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// [`run`], also sampling the child's peak resident memory (`VmHWM`, in kB) until it exits.
+/// The high-water mark only rises, so the last sample before exit holds the run's peak, give or
+/// take the final few milliseconds. `None` off Linux.
+pub fn run_with_peak_rss(cmd: &mut Command, limit: Duration) -> (Output, Option<u64>) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn loadproof");
+    let (pid, deadline) = (child.id(), Instant::now() + limit);
+    let mut peak = None;
+    while child.try_wait().expect("wait").is_none() {
+        if let Some(kb) = proc_status_kb(pid, "VmHWM") {
+            peak = Some(kb);
+        }
+        if Instant::now() > deadline {
+            return (wait_with_limit(child, Duration::ZERO), peak);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    (child.wait_with_output().expect("output"), peak)
+}

@@ -52,12 +52,18 @@ enum Ends {
     Unanswered,
 }
 
+/// Whatever a target does, loadproof's memory stays bounded: bodies are drained, not kept, and
+/// every record is a counter or a histogram. 100 MB is several times a normal run's peak
+/// (~10 MB) and far below the 1 GB a kept body would take.
+const PEAK_RSS_KB: u64 = 100 * 1024;
+
 /// Run an ad-hoc load (closed loop, 2 users, `requests` requests, 1 s timeout), check it ended
-/// as `ends` says, and return the schema-checked report and the wall time.
+/// as `ends` says and its memory stayed bounded, and return the schema-checked report and the
+/// wall time.
 fn run_against(url: &str, name: &str, requests: &str, ends: Ends) -> (serde_json::Value, Duration) {
     let dir = scratch(name);
     let started = Instant::now();
-    let o = run(
+    let (o, peak_kb) = run_with_peak_rss(
         bin()
             .args([
                 "run",
@@ -75,6 +81,9 @@ fn run_against(url: &str, name: &str, requests: &str, ends: Ends) -> (serde_json
             .arg(&dir),
         Duration::from_secs(60),
     );
+    if let Some(kb) = peak_kb {
+        assert!(kb < PEAK_RSS_KB, "{name}: peak RSS {kb} kB");
+    }
     let r = report(&dir);
     match ends {
         Ends::Answered => assert_eq!(code(&o), 0, "{:?}", text(&o)),
@@ -172,6 +181,19 @@ fn malformed_status_line_and_header_flood_are_protocol_errors() {
 
     let (url, task) = serve_raw(&rt, |mut s| async move {
         if read_head(&mut s).await {
+            let _ = s
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\nthis line has no colon\r\nContent-Length: 0\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-header-line", "5", Ends::Unanswered);
+    assert_eq!(errors(&r, "protocol"), 5, "{}", r["errors_by_kind"]);
+    task.abort();
+
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
             let mut head = String::from("HTTP/1.1 200 OK\r\n");
             for i in 0..10_000 {
                 head.push_str(&format!("X-Flood-{i}: {i}\r\n"));
@@ -205,6 +227,64 @@ fn endless_body_is_capped_and_reported() {
     let (r, _) = run_against(&url, "hostile-endless", "3", Ends::Answered);
     assert_eq!(r["totals"]["responses"], 3, "{}", r["errors_by_kind"]);
     assert_eq!(r["totals"]["bodies_truncated"], 3);
+    task.abort();
+
+    // A declared 1 GB body: the same cap, and (run_against checks it) no 1 GB of memory.
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")
+                .await;
+            let block = vec![b'g'; 64 * 1024];
+            // Bounded: 64 MiB at most; the client hangs up at its 16 MiB cap.
+            for _ in 0..1024 {
+                if s.write_all(&block).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-1gb", "3", Ends::Answered);
+    assert_eq!(r["totals"]["responses"], 3, "{}", r["errors_by_kind"]);
+    assert_eq!(r["totals"]["bodies_truncated"], 3);
+    task.abort();
+}
+
+/// A target that disappears mid-run: after 10 connections its listener closes, so every new
+/// connection is refused. The run goes on to its end, counting `connect` errors.
+#[test]
+fn target_going_away_mid_run_is_counted_as_connection_refused() {
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let task = rt.spawn(async move {
+        for _ in 0..10 {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                if read_head(&mut s).await {
+                    let _ = s
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+                        )
+                        .await;
+                }
+            });
+        }
+        // The listener drops here: the port refuses from now on.
+    });
+    let (r, took) = run_against(&url, "hostile-gone", "40", Ends::Answered);
+    let (responses, refused) = (
+        r["totals"]["responses"].as_u64().unwrap(),
+        errors(&r, "connect"),
+    );
+    assert!((1..=10).contains(&responses), "{}", r["totals"]);
+    assert!(refused >= 25, "{}", r["errors_by_kind"]);
+    assert_eq!(r["totals"]["requests"], 40);
+    assert!(took < Duration::from_secs(30), "took {took:?}");
     task.abort();
 }
 

@@ -334,11 +334,7 @@ query = { key = "${env.LP_TEST_TOKEN}" }
 
 /// Resident memory of a running child, from /proc (Linux).
 fn rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    proc_status_kb(pid, "VmRSS")
 }
 
 #[test]
