@@ -40,9 +40,53 @@ fn usage_errors_exit_one() {
         vec!["run", "--url", "http://127.0.0.1:9/", "-H", "no colon here"],
         vec!["run", "--url", "http://127.0.0.1:9/", "--duration", "soon"],
         vec!["serve-reference", "--fault", "no-such-fault"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--warmup", "0s"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--warmup", "2h"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--connections", "0"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--requests", "0"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--threads", "0"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "-c", "0"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--timeout", "0s"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--duration", "25h"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--rate", "NaN"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--protocol", "h3"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "-m", "BAD METHOD"],
+        vec!["run", "--url", "http://127.0.0.1:9/", "--out"],
+        vec!["run", "--url", "ftp://127.0.0.1/"],
+        vec![
+            "run",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--target",
+            "http://127.0.0.1:9/",
+        ],
+        vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "--url",
+            "http://127.0.0.1:9/",
+        ],
+        vec!["run", "scenarios/quickstart.toml", "--target", "ftp://x"],
+        vec![
+            "run",
+            "scenarios/examples/ramp-and-thresholds.toml",
+            "--duration",
+            "5s",
+        ],
+        vec!["validate"],
+        vec!["serve-reference", "--stall-every", "1s"],
+        vec!["serve-reference", "--port", "99999"],
     ] {
         let o = run(bin().args(&args), LIMIT);
         assert_eq!(code(&o), 1, "args {args:?}: {:?}", text(&o));
+        // One error line (clap may add a usage line and a tip after it), nothing on stdout.
+        let (out, err) = text(&o);
+        let error_lines = err.lines().filter(|l| l.starts_with("error:")).count();
+        if !args.is_empty() {
+            assert_eq!(error_lines, 1, "args {args:?}: {err}");
+        }
+        assert!(!err.contains("panicked"), "args {args:?}: {err}");
+        assert!(out.is_empty(), "args {args:?}: {out}");
     }
 }
 
