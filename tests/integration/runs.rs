@@ -284,24 +284,39 @@ max = "10ms"
 
 #[test]
 fn secrets_never_reach_any_output() {
-    let (rt, server) = reference(ReferenceConfig::default());
+    // HTML error pages fail ERR-01, whose evidence carries the probe's request headers and a
+    // curl line: the places a secret would leak from.
+    let (rt, server) = reference(ReferenceConfig::with_faults([
+        loadproof::reference::Fault::ErrorsHtml,
+    ]));
     let dir = scratch("secrets");
     let secret = "sk_live_very_secret_value_42";
     let scenario = write(
         &dir,
         "secret.toml",
         r#"target = "reference"
+[secrets]
+partner = "partner_secret_from_the_file_77"
 [defaults]
-headers = { Authorization = "Bearer ${env.LP_TEST_TOKEN}", "X-Api-Key" = "${env.LP_TEST_TOKEN}" }
+headers = { Authorization = "Bearer ${env.LP_TEST_TOKEN}", "X-Api-Key" = "${env.LP_TEST_TOKEN}", Cookie = "session=cookie_literal_value_31", "Proxy-Authorization" = "Basic proxy_literal_value_58", "X-Partner" = "${secrets.partner}" }
 [load]
 rate = 50
 requests = 10
 [[requests]]
 name = "needs_404"
 path = "/orders/${env.LP_TEST_TOKEN}"
-query = { key = "${env.LP_TEST_TOKEN}" }
+query = { key = "${env.LP_TEST_TOKEN}", p = "${secrets.partner}" }
+[checks.error_format]
 "#,
     );
+    // Each one must be nowhere: an env value, a [secrets] value, and literal values of headers
+    // that are secret by name.
+    let secrets = [
+        secret,
+        "partner_secret_from_the_file_77",
+        "cookie_literal_value_31",
+        "proxy_literal_value_58",
+    ];
     let out_dir = dir.join("out");
     let o = run(
         bin()
@@ -315,20 +330,60 @@ query = { key = "${env.LP_TEST_TOKEN}" }
     // The path is a 404, so the EXPECT check fails and its evidence (URL, curl) is written.
     assert_eq!(code(&o), 4, "{:?}", text(&o));
     let (out, err) = text(&o);
-    assert!(
-        !out.contains(secret) && !err.contains(secret),
-        "secret on stdout/stderr"
-    );
-    for f in std::fs::read_dir(&out_dir).unwrap() {
-        let p = f.unwrap().path();
-        let content = std::fs::read_to_string(&p).unwrap();
-        assert!(!content.contains(secret), "secret found in {}", p.display());
+    let mut files = 0;
+    for secret in secrets {
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "{secret} on stdout/stderr"
+        );
+        for f in std::fs::read_dir(&out_dir).unwrap() {
+            let p = f.unwrap().path();
+            let content = std::fs::read_to_string(&p).unwrap();
+            assert!(
+                !content.contains(secret),
+                "{secret} found in {}",
+                p.display()
+            );
+            files += 1;
+        }
     }
-    assert!(
-        std::fs::read_to_string(out_dir.join("report.json"))
+    assert_eq!(files, 4 * secrets.len(), "json, csv, junit, markdown");
+    let json = std::fs::read_to_string(out_dir.join("report.json")).unwrap();
+    assert!(json.contains("[REDACTED]"));
+    let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let evidence = |id: &str| {
+        let c = r["checks"]
+            .as_array()
             .unwrap()
-            .contains("[REDACTED]")
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"));
+        assert_eq!(c["status"], "fail", "{c}");
+        c["evidence"][0].clone()
+    };
+    // The passive ERR-01 finding shows the response (its page echoes the secret path), and
+    // the failed expectation a curl line with every header.
+    let page = evidence("ERR-01");
+    assert!(
+        page["response_body"]
+            .as_str()
+            .unwrap()
+            .contains("[REDACTED]"),
+        "{page}"
     );
+    let curl = evidence("EXPECT-needs_404")["curl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for header in [
+        "Authorization",
+        "X-Api-Key",
+        "Cookie",
+        "Proxy-Authorization",
+        "X-Partner",
+    ] {
+        assert!(curl.contains(&format!("{header}: [REDACTED]")), "{curl}");
+    }
     rt.block_on(server.shutdown());
 }
 
