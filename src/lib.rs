@@ -183,9 +183,12 @@ pub async fn serve_reference(args: ServeArgs) -> Result<i32, Error> {
         reference::ReferenceServer::start(config, std::net::SocketAddr::new(args.host, args.port))
             .await
             .map_err(|e| Error::Runtime(format!("cannot bind {}:{}: {e}", args.host, args.port)))?;
+    // Listening for Ctrl-C before announcing the address: whoever reads the line may stop the
+    // server at once.
+    let mut stop = signals::Termination::listen();
     println!("reference API listening on {}", server.base_url());
     let _ = std::io::stdout().flush();
-    signals::wait_for_termination().await;
+    stop.recv().await;
     server.shutdown().await;
     Ok(0)
 }

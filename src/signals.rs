@@ -18,39 +18,79 @@ pub enum Phase {
 /// Install the handler. The receiver turns `true` on the first signal.
 pub fn install() -> (tokio::task::JoinHandle<()>, watch::Receiver<bool>) {
     let (tx, rx) = watch::channel(false);
+    // Listen before returning, not when the task first runs: a signal in between would
+    // otherwise meet the default action and kill the process without its reports.
+    let mut signals = Termination::listen();
     let task = tokio::spawn(async move {
-        wait_for_termination().await;
+        signals.recv().await;
         // Flag first, then tell: once the message is out, every phase sees the stop.
         let _ = tx.send(true);
         eprintln!(
             "\ninterrupted: stopping, draining in-flight requests (press Ctrl-C again to exit at once)"
         );
-        wait_for_termination().await;
+        signals.recv().await;
         eprintln!("interrupted twice: exiting now");
         std::process::exit(130);
     });
     (task, rx)
 }
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-pub async fn wait_for_termination() {
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from the moment this is created.
+pub struct Termination {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Termination {
+    /// Must be called inside a Tokio runtime. A stream that cannot be set up (no signal
+    /// support) is left out, and Ctrl-C falls back to `tokio::signal::ctrl_c`.
+    pub fn listen() -> Termination {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Termination {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            Termination {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves on the next Ctrl-C or SIGTERM.
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            let int = async {
+                match &mut self.int {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            };
+            let term = async {
+                match &mut self.term {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = int => {}
+                _ = term => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -189,3 +189,32 @@ fn every_shipped_scenario_validates() {
     );
     assert_eq!(code(&o), 0, "{:?}", text(&o));
 }
+
+/// Safe by default: `serve-reference` without `--host` listens on loopback only, and stops
+/// cleanly (exit 0) on Ctrl-C.
+#[test]
+fn reference_api_binds_loopback_by_default_and_stops_on_ctrl_c() {
+    use std::io::BufRead as _;
+    let mut child = bin()
+        .args(["serve-reference", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let read = stdout.read_line(&mut first);
+    signal(&child, "-INT");
+    let o = wait_with_limit(child, Duration::from_secs(20));
+    read.unwrap();
+    assert!(
+        first.starts_with("reference API listening on http://127.0.0.1:"),
+        "{first:?}"
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert!(
+        text(&o).1.is_empty(),
+        "no warning on loopback: {:?}",
+        text(&o)
+    );
+}
