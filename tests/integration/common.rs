@@ -230,3 +230,17 @@ pub fn run_with_peak_rss(cmd: &mut Command, limit: Duration) -> (Output, Option<
     }
     (child.wait_with_output().expect("output"), peak)
 }
+
+/// Start `loadproof run ARGS --out OUT` as a child with piped output, for tests that signal it
+/// (stop it with [`signal`] and collect it with [`wait_with_limit`]).
+pub fn spawn_run(args: &[&str], out: &Path) -> Child {
+    bin()
+        .arg("run")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn loadproof")
+}

@@ -14,22 +14,17 @@ use crate::common::*;
 fn ctrl_c_still_writes_a_complete_report_marked_interrupted() {
     let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("interrupt");
-    let child = bin()
-        .args([
-            "run",
+    let child = spawn_run(
+        &[
             "--url",
             &format!("{}/health", server.base_url()),
             "--rate",
             "100",
             "--duration",
             "60s",
-            "--out",
-        ])
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(1500));
     signal(&child, "-INT");
     let o = wait_with_limit(child, Duration::from_secs(30));
@@ -57,22 +52,17 @@ fn sigterm_acts_like_ctrl_c_and_a_second_signal_exits_at_once() {
     let (rt, server) = reference(ReferenceConfig::default());
     // SIGTERM: same as Ctrl-C, a complete report marked interrupted.
     let dir = scratch("sigterm");
-    let child = bin()
-        .args([
-            "run",
+    let child = spawn_run(
+        &[
             "--url",
             &format!("{}/health", server.base_url()),
             "--rate",
             "50",
             "--duration",
             "60s",
-            "--out",
-        ])
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(1000));
     signal(&child, "-TERM");
     let o = wait_with_limit(child, Duration::from_secs(30));
@@ -81,22 +71,17 @@ fn sigterm_acts_like_ctrl_c_and_a_second_signal_exits_at_once() {
 
     // Two signals while slow requests are in flight: the second one does not wait for the drain.
     let dir = scratch("double-interrupt");
-    let child = bin()
-        .args([
-            "run",
+    let child = spawn_run(
+        &[
             "--url",
             &format!("{}/delay?ms=4000", server.base_url()),
             "-c",
             "4",
             "--duration",
             "60s",
-            "--out",
-        ])
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(1000));
     let t = std::time::Instant::now();
     signal(&child, "-INT");
@@ -117,21 +102,16 @@ fn sigterm_acts_like_ctrl_c_and_a_second_signal_exits_at_once() {
 fn ctrl_c_during_the_checks_phase_still_writes_the_report() {
     let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("interrupt-checks");
-    let child = bin()
-        .args([
-            "run",
+    let child = spawn_run(
+        &[
             "scenarios/quickstart.toml",
             "--target",
             &server.base_url(),
             "--duration",
             "1s",
-            "--out",
-        ])
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        &dir,
+    );
     // The load phase ends after ~1 s; the rate-limit drives keep the checks busy for seconds more.
     std::thread::sleep(Duration::from_millis(3000));
     signal(&child, "-INT");
@@ -239,9 +219,8 @@ fn warmup_is_not_measured_and_its_connections_carry_the_load() {
 fn ctrl_c_during_the_warmup_writes_a_report_that_says_nothing_was_measured() {
     let (rt, server) = reference(ReferenceConfig::default());
     let dir = scratch("interrupt-warmup");
-    let child = bin()
-        .args([
-            "run",
+    let child = spawn_run(
+        &[
             "--url",
             &format!("{}/health", server.base_url()),
             "--rate",
@@ -250,13 +229,9 @@ fn ctrl_c_during_the_warmup_writes_a_report_that_says_nothing_was_measured() {
             "60s",
             "--duration",
             "10s",
-            "--out",
-        ])
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(1500));
     let t = Instant::now();
     signal(&child, "-INT");
@@ -302,22 +277,17 @@ fn run_blocked_in_report_writing(
 ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     std::fs::create_dir_all(out).unwrap();
     mkfifo(&out.join(".summary.md.tmp"));
-    let mut child = bin()
-        .args([
-            "run",
+    let mut child = spawn_run(
+        &[
             "--url",
             &format!("{base_url}/health"),
             "--requests",
             "20",
             "-c",
             "2",
-            "--out",
-        ])
-        .arg(out)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+        out,
+    );
     let (tx, lines) = std::sync::mpsc::channel();
     let stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || {
