@@ -172,6 +172,8 @@ impl Exchange {
             curl: Some(curl(&self.probe, r)),
             note: Some(r.text(&note.into())),
             timeline: Some(self.timeline.clone()),
+            // A probe is not a scenario request: its curl comes from the probe itself.
+            request: None,
         }
     }
 }

@@ -32,6 +32,8 @@ const MAX_EVIDENCE: usize = 3;
 /// One response kept as evidence (only the rate-limit fields of it).
 #[derive(Debug, Clone)]
 struct Sample {
+    /// The scenario request, for load-phase responses (probes have none).
+    request: Option<String>,
     method: String,
     url: String,
     status: Option<u16>,
@@ -51,6 +53,7 @@ impl Sample {
                 .map(|(k, v)| (k.clone(), r.header_value(k, v)))
                 .collect(),
             note: Some(r.text(&self.note)),
+            request: self.request.clone(),
             ..Evidence::default()
         }
     }
@@ -143,11 +146,12 @@ impl Passive {
     }
 
     pub fn observe(&mut self, o: &Observation<'_>) {
-        self.observe_parts(o.method, o.url, Some(o.status), o.headers);
+        self.observe_parts(Some(o.request), o.method, o.url, Some(o.status), o.headers);
     }
 
     pub(crate) fn observe_exchange(&mut self, e: &Exchange) {
         self.observe_parts(
+            None,
             e.probe.method.as_str(),
             e.probe.url.as_str(),
             e.status,
@@ -155,7 +159,14 @@ impl Passive {
         );
     }
 
-    fn observe_parts(&mut self, method: &str, url: &str, status: Option<u16>, headers: &HeaderMap) {
+    fn observe_parts(
+        &mut self,
+        request: Option<&str>,
+        method: &str,
+        url: &str,
+        status: Option<u16>,
+        headers: &HeaderMap,
+    ) {
         self.responses += 1;
         let mut f = Fields::default();
         for (n, v) in headers {
@@ -172,6 +183,7 @@ impl Passive {
         self.with_fields += 1;
         let parsed = parse_fields(&f);
         let sample = |note: String| Sample {
+            request: request.map(str::to_string),
             method: method.to_string(),
             url: url.to_string(),
             status,

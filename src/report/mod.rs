@@ -123,10 +123,21 @@ impl Report {
                         status: sample.status,
                         curl: Some(curl(plan, spec, &sample.method, &sample.url)),
                         note: Some(r.text(&sample.message)),
+                        request: Some(spec.name.clone()),
                         ..Evidence::default()
                     }],
                 },
             });
+        }
+
+        // Load-phase evidence names its request; the scenario has what it takes to reproduce it.
+        for e in checks.iter_mut().flat_map(|c| c.evidence.iter_mut()) {
+            if let (None, Some(name), Some(method), Some(url)) =
+                (&e.curl, &e.request, &e.method, &e.url)
+                && let Some(spec) = plan.requests.iter().find(|q| &q.name == name)
+            {
+                e.curl = Some(curl(plan, spec, method, url));
+            }
         }
 
         // Catalog order (IDEM, RL, PAGE, ERR, then per-request expectations), IDs ascending.

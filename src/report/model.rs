@@ -226,6 +226,10 @@ pub struct Evidence {
     pub note: Option<String>,
     /// For concurrent checks: when this request was sent, got its first byte and finished.
     pub timeline: Option<Timeline>,
+    /// The scenario request that produced it, for evidence from the load phase (its `curl`
+    /// is rebuilt from the scenario). Added in 1.1.0.
+    #[serde(default)]
+    pub request: Option<String>,
 }
 
 /// Milliseconds from the check's origin (a race's release, or the check's start).

@@ -361,28 +361,27 @@ query = { key = "${env.LP_TEST_TOKEN}", p = "${secrets.partner}" }
         assert_eq!(c["status"], "fail", "{c}");
         c["evidence"][0].clone()
     };
-    // The passive ERR-01 finding shows the response (its page echoes the secret path), and
-    // the failed expectation a curl line with every header.
+    // The passive ERR-01 finding shows the response (its page echoes the secret path); it and
+    // the failed expectation reproduce the request with a curl line carrying every header.
     let page = evidence("ERR-01");
-    assert!(
-        page["response_body"]
-            .as_str()
-            .unwrap()
-            .contains("[REDACTED]"),
-        "{page}"
-    );
-    let curl = evidence("EXPECT-needs_404")["curl"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    for header in [
+    let body = page["response_body"].as_str().unwrap();
+    assert!(body.contains("[REDACTED]"), "{page}");
+    assert_eq!(page["request"], "needs_404");
+    let masked = [
         "Authorization",
         "X-Api-Key",
         "Cookie",
         "Proxy-Authorization",
         "X-Partner",
-    ] {
-        assert!(curl.contains(&format!("{header}: [REDACTED]")), "{curl}");
+    ];
+    for id in ["ERR-01", "EXPECT-needs_404"] {
+        let curl = evidence(id)["curl"].as_str().unwrap().to_string();
+        for header in masked {
+            assert!(
+                curl.contains(&format!("{header}: [REDACTED]")),
+                "{id}: {curl}"
+            );
+        }
     }
     rt.block_on(server.shutdown());
 }

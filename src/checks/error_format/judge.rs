@@ -431,6 +431,7 @@ impl Seen {
                 "seen during the load phase (request `{}`): {note}",
                 self.request
             ))),
+            request: Some(self.request.clone()),
             ..Evidence::default()
         }
     }
