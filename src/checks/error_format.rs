@@ -123,22 +123,26 @@ fn schema_for(path: &str) -> Result<Arc<jsonschema::Validator>, String> {
         .clone()
 }
 
+/// The judge's configuration for a scenario's `[checks.error_format]` (its schema compiled
+/// once). Other families judge error bodies with it too (RL-08 for a 429's body).
+pub fn config_for(spec: &ErrorFormatSpec) -> Arc<Config> {
+    let schema = match (spec.profile, &spec.schema) {
+        (ErrorProfile::Schema, Some(path)) => Some(schema_for(path)),
+        (ErrorProfile::Schema, None) => Some(Err("`profile = \"schema\"` without `schema`".into())),
+        _ => None,
+    };
+    Arc::new(Config {
+        profile: spec.profile,
+        request_id_headers: spec.request_id_headers.clone(),
+        schema,
+    })
+}
+
 impl Passive {
     pub fn new(spec: &ErrorFormatSpec) -> Passive {
-        let schema = match (spec.profile, &spec.schema) {
-            (ErrorProfile::Schema, Some(path)) => Some(schema_for(path)),
-            (ErrorProfile::Schema, None) => {
-                Some(Err("`profile = \"schema\"` without `schema`".into()))
-            }
-            _ => None,
-        };
         Passive {
             spec: spec.clone(),
-            cfg: Arc::new(Config {
-                profile: spec.profile,
-                request_id_headers: spec.request_id_headers.clone(),
-                schema,
-            }),
+            cfg: config_for(spec),
             tallies: Default::default(),
             ids: IdWindow::default(),
             titles: BTreeMap::new(),

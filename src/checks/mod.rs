@@ -72,6 +72,9 @@ pub struct CheckCtx<'a> {
     pub protocol: Protocol,
     pub insecure: bool,
     pub timeout: Duration,
+    /// The scenario's error format, when it declares one: families other than ERR-* judge
+    /// error bodies against it instead of assuming problem+json.
+    pub error_format: Option<&'a crate::scenario::ErrorFormatSpec>,
 }
 
 impl<'a> CheckCtx<'a> {
@@ -83,6 +86,7 @@ impl<'a> CheckCtx<'a> {
             protocol: plan.load.protocol,
             insecure: plan.insecure,
             timeout: plan.load.timeout,
+            error_format: plan.checks.error_format.as_ref(),
         }
     }
 

@@ -57,6 +57,17 @@ pub fn expected_media_type(profile: ErrorProfile) -> &'static str {
     }
 }
 
+/// The profile's name as a scenario writes it (`profile = "google"`).
+pub fn profile_name(profile: ErrorProfile) -> &'static str {
+    match profile {
+        ErrorProfile::ProblemJson => "problem+json",
+        ErrorProfile::Google => "google",
+        ErrorProfile::Stripe => "stripe",
+        ErrorProfile::JsonApi => "jsonapi",
+        ErrorProfile::Schema => "schema",
+    }
+}
+
 /// `type/subtype` of a `Content-Type` value, lower-cased, parameters dropped.
 pub fn essence(content_type: &str) -> String {
     content_type

@@ -39,10 +39,43 @@ pub enum BodyKind {
     Html,
     /// Something else: the content type.
     Other(String),
+    /// Judged against the scenario's declared error format (a profile other than
+    /// problem+json): its name, and the first way the body misses it (`None`: it conforms).
+    Declared {
+        profile: String,
+        miss: Option<String>,
+    },
+}
+
+/// Judge an error body against the scenario's declared error format: its media type, members
+/// and shape, as ERR-01..03 would.
+pub fn classify_declared(
+    cfg: &crate::checks::error_format::judge::Config,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> BodyKind {
+    let j = crate::checks::error_format::judge::judge(cfg, status, headers, body, false);
+    let miss = j
+        .media
+        .iter()
+        .chain(j.members.iter().flatten())
+        .chain(j.shape.iter().flatten())
+        .next()
+        .map(|i| i.message.clone());
+    BodyKind::Declared {
+        profile: crate::headers::problem::profile_name(cfg.profile).to_string(),
+        miss,
+    }
 }
 
 impl Obs {
-    pub fn from_exchange(e: &Exchange) -> Obs {
+    /// `declared`: the scenario's error format, when it is not problem+json (RL-08 then judges
+    /// the body against it).
+    pub fn from_exchange(
+        e: &Exchange,
+        declared: Option<&crate::checks::error_format::judge::Config>,
+    ) -> Obs {
         let mut f = Fields::default();
         for (n, v) in &e.headers {
             if let Ok(v) = v.to_str() {
@@ -65,10 +98,10 @@ impl Obs {
                 .map(|ra| ra.delay(date, now).as_secs_f64())
                 .map_err(|err| format!("Retry-After {v:?}: {err}"))
         });
-        let body = if e.status.is_some_and(|s| s >= 400) {
-            classify_body(e.header("content-type"), &e.body)
-        } else {
-            BodyKind::Empty
+        let body = match (e.status, declared) {
+            (Some(s), Some(cfg)) if s >= 400 => classify_declared(cfg, s, &e.headers, &e.body),
+            (Some(s), None) if s >= 400 => classify_body(e.header("content-type"), &e.body),
+            _ => BodyKind::Empty,
         };
         Obs {
             sent_ms: e.timeline.sent_ms,
@@ -394,7 +427,8 @@ pub fn recovery(obs: &[Obs], limited: usize, wait_s: f64, attempts: &[usize]) ->
     .with(last, "last attempt")
 }
 
-/// RL-08: the 429 body is problem+json (ideally `type` …quota-exceeded).
+/// RL-08: the 429 body is in the scenario's error format: problem+json by default (ideally
+/// `type` …quota-exceeded), or the profile `[checks.error_format]` declares.
 pub fn body(obs: &[Obs], limited: Option<usize>) -> Decision {
     let Some(i) = limited else {
         return Decision::new(CheckStatus::Skip, "no 429 seen, so no body to inspect");
@@ -433,6 +467,21 @@ pub fn body(obs: &[Obs], limited: Option<usize>) -> Decision {
             format!("429 body is {ct}, not application/problem+json"),
         )
         .with(i, "not problem+json"),
+        BodyKind::Declared {
+            profile,
+            miss: None,
+        } => Decision::new(
+            CheckStatus::Pass,
+            format!("429 body is in the scenario's error format ({profile})"),
+        ),
+        BodyKind::Declared {
+            profile,
+            miss: Some(why),
+        } => Decision::new(
+            CheckStatus::Warn,
+            format!("429 body is not in the scenario's error format ({profile}): {why}"),
+        )
+        .with(i, format!("not {profile}")),
     }
 }
 

@@ -35,6 +35,8 @@ struct Driver<'c, 'a> {
     origin: Instant,
     ex: Vec<Exchange>,
     obs: Vec<Obs>,
+    /// The scenario's error format when it is not problem+json (RL-08 judges 429s by it).
+    declared: Option<std::sync::Arc<crate::checks::error_format::judge::Config>>,
 }
 
 impl Driver<'_, '_> {
@@ -44,7 +46,8 @@ impl Driver<'_, '_> {
 
     fn record(&mut self, e: Exchange, passive: &mut Passive) -> usize {
         passive.observe_exchange(&e);
-        self.obs.push(Obs::from_exchange(&e));
+        self.obs
+            .push(Obs::from_exchange(&e, self.declared.as_deref()));
         self.ex.push(e);
         self.obs.len() - 1
     }
@@ -127,6 +130,10 @@ pub(super) async fn run(
         req,
         client,
         origin: Instant::now(),
+        declared: ctx
+            .error_format
+            .filter(|s| s.profile != crate::scenario::ErrorProfile::ProblemJson)
+            .map(crate::checks::error_format::config_for),
         ex: Vec::new(),
         obs: Vec::new(),
     };

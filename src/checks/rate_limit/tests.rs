@@ -485,3 +485,44 @@ fn honesty_tolerates_in_flight_requests_and_one_stray_429() {
     assert_eq!(d.status, CheckStatus::Pass);
     assert!(d.message.contains("timing noise"), "{}", d.message);
 }
+
+/// With `[checks.error_format] profile = "google"`, RL-08 wants a Google error body on a 429,
+/// not problem+json: the same body is a pass under one profile and a warning under the other.
+#[test]
+fn body_is_judged_against_the_declared_error_format() {
+    use crate::checks::error_format::judge::Config;
+    use crate::scenario::ErrorProfile;
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+    let json = |ct: &'static str| {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+        h
+    };
+    let google = Config::plain(ErrorProfile::Google, &["x-request-id"]);
+    let google_body =
+        br#"{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"RATE_LIMIT_EXCEEDED","domain":"orders.example"}]}}"#;
+    let problem_body = br#"{"type":"https://x/quota-exceeded","title":"Too many","status":429}"#;
+    let mut o = limited(0.0, None, None);
+
+    o.body = decide::classify_declared(&google, 429, &json("application/json"), google_body);
+    let d = decide::body(&[o.clone()], Some(0));
+    assert_eq!(d.status, CheckStatus::Pass, "{}", d.message);
+    assert!(d.message.contains("(google)"), "{}", d.message);
+
+    o.body = decide::classify_declared(
+        &google,
+        429,
+        &json("application/problem+json"),
+        problem_body,
+    );
+    let d = decide::body(&[o.clone()], Some(0));
+    assert_eq!(d.status, CheckStatus::Warn, "{}", d.message);
+    assert!(
+        d.message
+            .contains("not in the scenario's error format (google)")
+    );
+
+    // Without a declared format the problem+json body is the conforming one.
+    o.body = classify_body(Some("application/problem+json"), problem_body);
+    assert_eq!(decide::body(&[o], Some(0)).status, CheckStatus::Pass);
+}
