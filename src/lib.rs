@@ -18,6 +18,8 @@
 pub mod checks;
 pub mod cli;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod headers;
 pub mod metrics;
 pub mod plan;
