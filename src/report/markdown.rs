@@ -37,6 +37,13 @@ pub fn render(report: &Report) -> Vec<u8> {
     if let Some(why) = &report.outcome_reason {
         let _ = writeln!(o, "**Why**: {}\n", cell(why));
     }
+    if let Some(w) = &report.warmup {
+        let _ = writeln!(
+            o,
+            "Warm-up: {:.1}s before the load, not measured: {} sent, {} responses, {} errors.\n",
+            w.duration_s, w.requests, w.responses, w.request_errors
+        );
+    }
     if let Some(ol) = &report.open_loop {
         let c = &ol.counts;
         let _ = writeln!(

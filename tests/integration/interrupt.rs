@@ -158,6 +158,11 @@ fn warmup_is_not_measured_and_its_connections_carry_the_load() {
         let measured = r["totals"]["responses"].as_u64().unwrap();
         assert!(warm > 0 && measured > 0, "{w} {}", r["totals"]);
         assert_eq!(w["duration_s"], 1.0);
+        let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+        assert!(
+            md.contains("Warm-up: 1.0s before the load, not measured"),
+            "{md}"
+        );
         // The server saw both phases; the figures hold only the load phase.
         assert_eq!(server.stats().requests - before, warm + measured, "{name}");
         assert_eq!(r["latency_ms"]["count"].as_u64().unwrap(), measured);
