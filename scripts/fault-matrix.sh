@@ -15,7 +15,8 @@ for fault in none idempotency-race idempotency-no-replay idempotency-ignore-mism
   idempotency-error-not-stored idempotency-global-keys \
   ratelimit-lying ratelimit-no-retry-after ratelimit-malformed \
   pagination-offset pagination-loop pagination-cursor-500 \
-  errors-html errors-stack-trace errors-status-mismatch errors-no-request-id; do
+  errors-html errors-stack-trace errors-status-mismatch errors-no-request-id \
+  success-no-request-id request-id-not-echoed; do
   args=()
   [ "$fault" != none ] && args=(--fault "$fault")
   "$LP" serve-reference "${args[@]}" >"$WORK/server.log" 2>&1 &

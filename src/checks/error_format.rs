@@ -18,7 +18,7 @@ use super::{CheckCtx, Observation, PASSIVE_BODY_CAP, error};
 use crate::headers::problem::Issue;
 use crate::redact::Redactor;
 use crate::report::model::CheckResult;
-use crate::scenario::{Body, ErrorFormatSpec, ErrorProfile, RequestSpec};
+use crate::scenario::{Body, ErrorFormatSpec, ErrorProfile, RequestIdScope, RequestSpec};
 use judge::{Config, Judgement, Sample, Seen, Tally};
 
 pub const IDS: [&str; 8] = [
@@ -95,6 +95,8 @@ impl Default for Passive {
             schema: None,
             request_id_headers: vec!["X-Request-Id".into()],
             probes: vec![],
+            request_id_on: RequestIdScope::Errors,
+            echo_request_id: false,
         })
     }
 }
@@ -160,6 +162,21 @@ impl Passive {
 
     pub fn observe(&mut self, o: &Observation<'_>) {
         if o.status < 400 {
+            // Only the request id is judged on a success, and only when the scenario asks for
+            // one on every response.
+            if self.spec.request_id_on == RequestIdScope::EveryResponse {
+                let id = judge::request_id_of(&self.cfg, o.headers);
+                self.record_id(&id, &mut |_| {
+                    Sample::Seen(Box::new(Seen::new(
+                        o.request,
+                        o.method,
+                        o.url,
+                        o.status,
+                        o.headers,
+                        &[],
+                    )))
+                });
+            }
             return;
         }
         self.load_errors += 1;
@@ -195,7 +212,12 @@ impl Passive {
             self.tallies[STABLE].record(issue.as_slice(), sample);
         }
         self.tallies[LEAK].record(&j.leak, sample);
-        match &j.request_id {
+        self.record_id(&j.request_id, sample);
+    }
+
+    /// ERR-06: a response's id (or its absence), and whether an earlier response had it too.
+    fn record_id(&mut self, id: &Result<String, Issue>, sample: &mut dyn FnMut(&Issue) -> Sample) {
+        match id {
             Err(issue) => self.tallies[CORREL].record(std::slice::from_ref(issue), sample),
             Ok(id) => {
                 if self.ids.insert(IdWindow::hash(id)) {
@@ -459,7 +481,7 @@ async fn active(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Passive {
             if ex.status.is_some_and(|s| s >= 400) {
                 acc.absorb_exchange(&ex, r);
             }
-            for i in judge::decide_echo(h, &sent, ex.header(h)) {
+            for i in judge::decide_echo(h, &sent, ex.header(h), spec.echo_request_id) {
                 acc.tallies[CORREL].add(&i, &mut evidence_sample(&ex, r));
             }
         }
@@ -544,6 +566,8 @@ mod tests {
             schema: None,
             request_id_headers: vec![id_header.to_string()],
             probes: vec![],
+            request_id_on: RequestIdScope::Errors,
+            echo_request_id: false,
         }
     }
 
@@ -584,6 +608,41 @@ mod tests {
         assert_eq!(by("ERR-01").count, 3);
         assert_eq!(by("ERR-06").status, CheckStatus::Fail, "{:?}", by("ERR-06"));
         assert_eq!(by("ERR-08").status, CheckStatus::Skip);
+    }
+
+    /// `request_id_on = "every_response"`: a success without an id fails ERR-06, and only
+    /// ERR-06 (the body of a success is nobody's business here); by default it is not judged.
+    #[test]
+    fn every_response_scope_judges_the_ids_of_successes_too() {
+        let success_without_id = |p: &mut Passive| {
+            p.observe(&Observation {
+                request: "r",
+                method: "GET",
+                url: "http://127.0.0.1/ok",
+                status: 200,
+                headers: &HeaderMap::new(),
+                body: None,
+                at: std::time::Duration::ZERO,
+            })
+        };
+        let mut every = spec("X-Test-Id");
+        every.request_id_on = RequestIdScope::EveryResponse;
+        let mut p = Passive::new(&every);
+        observe(&mut p, 404, "id-1");
+        success_without_id(&mut p);
+        let v = p.verdicts(&Redactor::default());
+        let failing: Vec<&str> = v
+            .iter()
+            .filter(|c| c.status == CheckStatus::Fail)
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(failing, ["ERR-06"], "{v:#?}");
+
+        let mut p = Passive::new(&spec("X-Test-Id"));
+        observe(&mut p, 404, "id-1");
+        success_without_id(&mut p);
+        let v = p.verdicts(&Redactor::default());
+        assert!(v.iter().all(|c| c.status != CheckStatus::Fail), "{v:#?}");
     }
 
     #[test]

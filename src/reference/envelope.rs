@@ -56,7 +56,12 @@ pub(crate) async fn middleware(
     let route = route_key(req.method().as_str(), req.uri().path());
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
-    let request_id = inbound_request_id(req.headers()).unwrap_or_else(generate_request_id);
+    let inbound = if state.has(Fault::RequestIdNotEchoed) {
+        None
+    } else {
+        inbound_request_id(req.headers())
+    };
+    let request_id = inbound.unwrap_or_else(generate_request_id);
     let mut req = req;
     req.extensions_mut().insert(RequestId(request_id.clone()));
 
@@ -107,7 +112,12 @@ pub(crate) async fn middleware(
         }
     }
 
-    if !(is_error && state.has(Fault::ErrorsNoRequestId)) {
+    let omit_id = if is_error {
+        state.has(Fault::ErrorsNoRequestId)
+    } else {
+        state.has(Fault::SuccessNoRequestId)
+    };
+    if !omit_id {
         res.headers_mut().insert(REQUEST_ID, request_id);
     }
     // /_stats observes the counters; counting it would make every observation change them.

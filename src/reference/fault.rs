@@ -40,6 +40,10 @@ pub enum Fault {
     ErrorsStatusMismatch,
     /// Error responses carry no `X-Request-Id`.
     ErrorsNoRequestId,
+    /// Successful responses carry no `X-Request-Id` (error responses still do).
+    SuccessNoRequestId,
+    /// An inbound `X-Request-Id` is ignored: every response gets a fresh id.
+    RequestIdNotEchoed,
 }
 
 impl Fault {
@@ -60,6 +64,8 @@ impl Fault {
         Fault::ErrorsStackTrace,
         Fault::ErrorsStatusMismatch,
         Fault::ErrorsNoRequestId,
+        Fault::SuccessNoRequestId,
+        Fault::RequestIdNotEchoed,
     ];
 
     /// The stable kebab-case name, the inverse of [`FromStr`].
@@ -80,6 +86,8 @@ impl Fault {
             Fault::ErrorsStackTrace => "errors-stack-trace",
             Fault::ErrorsStatusMismatch => "errors-status-mismatch",
             Fault::ErrorsNoRequestId => "errors-no-request-id",
+            Fault::SuccessNoRequestId => "success-no-request-id",
+            Fault::RequestIdNotEchoed => "request-id-not-echoed",
         }
     }
 }

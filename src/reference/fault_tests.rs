@@ -293,3 +293,31 @@ async fn errors_no_request_id_on_errors_only() {
     assert!(header(&res, "x-request-id").is_some());
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn success_no_request_id_on_successes_only() {
+    let srv = start(with(Fault::SuccessNoRequestId)).await;
+    let (c, base) = (client(), srv.base_url());
+    let res = c.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(header(&res, "x-request-id").is_none());
+    let res = c.get(format!("{base}/nope")).send().await.unwrap();
+    assert!(header(&res, "x-request-id").is_some());
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn request_id_not_echoed_replaces_the_inbound_id() {
+    for (faults, echoed) in [(vec![], true), (vec![Fault::RequestIdNotEchoed], false)] {
+        let srv = start(ReferenceConfig::with_faults(faults)).await;
+        let res = client()
+            .get(format!("{}/health", srv.base_url()))
+            .header("x-request-id", "client-chosen-42")
+            .send()
+            .await
+            .unwrap();
+        let id = header(&res, "x-request-id").unwrap();
+        assert_eq!(id == "client-chosen-42", echoed, "{id}");
+        srv.shutdown().await;
+    }
+}

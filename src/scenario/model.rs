@@ -345,6 +345,21 @@ pub struct ErrorFormatSpec {
     pub request_id_headers: Vec<String>,
     /// Declared error probes.
     pub probes: Vec<ErrorProbe>,
+    /// `request_id_on`: which responses must carry a request id (ERR-06).
+    pub request_id_on: RequestIdScope,
+    /// `echo_request_id = true`: an inbound request id must come back unchanged (ERR-06 fails
+    /// otherwise; by default a different id back is only a warning).
+    pub echo_request_id: bool,
+}
+
+/// Which responses ERR-06 expects a request id on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RequestIdScope {
+    /// Error responses (4xx/5xx), where a client needs the id to report a problem.
+    #[default]
+    Errors,
+    /// Every response.
+    EveryResponse,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2399,7 +2399,14 @@ impl<'a> Cx<'a> {
         let place = "[checks.error_format]";
         self.check_keys(
             t,
-            &["profile", "schema", "request_id_headers", "probes"],
+            &[
+                "profile",
+                "schema",
+                "request_id_headers",
+                "request_id_on",
+                "echo_request_id",
+                "probes",
+            ],
             place,
         );
         let profile = match get(t, "profile") {
@@ -2515,11 +2522,24 @@ impl<'a> Cx<'a> {
                 _ => self.type_err(p, "an array of tables ([[checks.error_format.probes]])"),
             }
         }
+        let request_id_on = match get(t, "request_id_on") {
+            Some(s) => match self.choice(s, &["errors", "every_response"])?.as_str() {
+                "errors" => RequestIdScope::Errors,
+                _ => RequestIdScope::EveryResponse,
+            },
+            None => RequestIdScope::Errors,
+        };
+        let echo_request_id = match get(t, "echo_request_id") {
+            Some(b) => self.bool_of(b)?,
+            None => false,
+        };
         Some(ErrorFormatSpec {
             profile,
             schema,
             request_id_headers,
             probes,
+            request_id_on,
+            echo_request_id,
         })
     }
 }

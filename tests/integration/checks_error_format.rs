@@ -105,6 +105,20 @@ fn errors_no_request_id_fails_only_err06() {
     one_fault_one_check("err-no-id", Fault::ErrorsNoRequestId, "ERR-06");
 }
 
+/// The quickstart asks for an id on every response (`request_id_on = "every_response"`), so
+/// successes without one fail ERR-06, though every error response has its id.
+#[test]
+fn success_no_request_id_fails_only_err06() {
+    one_fault_one_check("err-success-no-id", Fault::SuccessNoRequestId, "ERR-06");
+}
+
+/// The quickstart requires the echo (`echo_request_id = true`): a fresh id in place of the
+/// client's fails ERR-06 (without the setting it is a warning).
+#[test]
+fn request_id_not_echoed_fails_only_err06() {
+    one_fault_one_check("err-not-echoed", Fault::RequestIdNotEchoed, "ERR-06");
+}
+
 /// No probes at all: the only error responses are the load phase's own, and ERR-01 counts them.
 #[test]
 fn passive_part_judges_load_phase_errors() {

@@ -147,6 +147,16 @@ pub fn leak_issues(headers: &HeaderMap, body: &[u8]) -> Vec<Issue> {
 
 /// Judge one error response (status >= 400). Responses whose media type is not JSON are not
 /// judged by ERR-02/03/04 (ERR-01 has already failed them): one fault, one failing check.
+/// ERR-06: the response's request id, or the finding that it has none.
+pub fn request_id_of(cfg: &Config, headers: &HeaderMap) -> Result<String, Issue> {
+    pd::request_id(|n| header(headers, n), &cfg.request_id_headers).ok_or_else(|| {
+        Issue::fail(
+            "missing-id",
+            format!("no request id ({})", cfg.request_id_headers.join(", ")),
+        )
+    })
+}
+
 pub fn judge(
     cfg: &Config,
     status: u16,
@@ -158,14 +168,7 @@ pub fn judge(
     let mut j = Judgement {
         media: media_issues(cfg.profile, content_type, body.len()),
         leak: leak_issues(headers, body),
-        request_id: pd::request_id(|n| header(headers, n), &cfg.request_id_headers).ok_or_else(
-            || {
-                Issue::fail(
-                    "missing-id",
-                    format!("no request id ({})", cfg.request_id_headers.join(", ")),
-                )
-            },
-        ),
+        request_id: request_id_of(cfg, headers),
         members: None,
         shape: None,
         code: None,
@@ -279,13 +282,25 @@ pub fn decide_title(code: &str, known: &str, seen: &str) -> Option<Issue> {
 }
 
 /// ERR-06: an inbound request id must come back. Absence is the missing-id finding already.
-pub fn decide_echo(header: &str, sent: &str, got: Option<&str>) -> Vec<Issue> {
+/// `required` (`echo_request_id = true`): the id must come back unchanged, and anything else
+/// fails; otherwise a different id back is a warning and no id back is left to the
+/// missing-id finding.
+pub fn decide_echo(header: &str, sent: &str, got: Option<&str>, required: bool) -> Vec<Issue> {
     match got {
-        Some(g) if g.trim() != sent => vec![Issue::warn(
+        Some(g) if g.trim() == sent => vec![],
+        Some(g) => {
+            let message = format!("sent `{header}: {sent}`, got `{g}` back");
+            vec![if required {
+                Issue::fail("not-echoed", message)
+            } else {
+                Issue::warn("not-echoed", message)
+            }]
+        }
+        None if required => vec![Issue::fail(
             "not-echoed",
-            format!("sent `{header}: {sent}`, got `{g}` back"),
+            format!("sent `{header}: {sent}`, got no `{header}` back"),
         )],
-        _ => vec![],
+        None => vec![],
     }
 }
 

@@ -184,15 +184,25 @@ fn stability_decisions() {
 
 #[test]
 fn correlation_decisions() {
-    assert!(decide_echo("X-Request-Id", "a", Some("a")).is_empty());
+    assert!(decide_echo("X-Request-Id", "a", Some("a"), false).is_empty());
     assert!(
-        decide_echo("X-Request-Id", "a", None).is_empty(),
+        decide_echo("X-Request-Id", "a", None, false).is_empty(),
         "absence is missing-id"
     );
+    let other = decide_echo("X-Request-Id", "a", Some("b"), false);
     assert_eq!(
-        keys(&decide_echo("X-Request-Id", "a", Some("b"))),
-        ["not-echoed"]
+        (keys(&other), other[0].severity),
+        (vec!["not-echoed"], Severity::Warn)
     );
+    // `echo_request_id = true`: the echo is required, so anything but the same id fails.
+    assert!(decide_echo("X-Request-Id", "a", Some("a"), true).is_empty());
+    for got in [Some("b"), None] {
+        let i = decide_echo("X-Request-Id", "a", got, true);
+        assert_eq!(
+            (keys(&i), i[0].severity),
+            (vec!["not-echoed"], Severity::Fail)
+        );
+    }
     assert!(decide_traceparent(Some(400)).is_empty());
     assert!(decide_traceparent(None).is_empty());
     assert_eq!(keys(&decide_traceparent(Some(500))), ["traceparent-5xx"]);
