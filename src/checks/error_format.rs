@@ -79,6 +79,8 @@ pub struct Passive {
     ids: IdWindow,
     titles: BTreeMap<String, String>,
     load_errors: u64,
+    /// Successful load-phase responses judged for their request id (`every_response` only).
+    load_successes: u64,
     probe_errors: u64,
     /// Why the probes could not run, if they could not.
     active_error: Option<String>,
@@ -149,6 +151,7 @@ impl Passive {
             ids: IdWindow::default(),
             titles: BTreeMap::new(),
             load_errors: 0,
+            load_successes: 0,
             probe_errors: 0,
             active_error: None,
             active_ran: false,
@@ -165,6 +168,7 @@ impl Passive {
             // Only the request id is judged on a success, and only when the scenario asks for
             // one on every response.
             if self.spec.request_id_on == RequestIdScope::EveryResponse {
+                self.load_successes += 1;
                 let id = judge::request_id_of(&self.cfg, o.headers);
                 self.record_id(&id, &mut |_| {
                     Sample::Seen(Box::new(Seen::new(
@@ -239,6 +243,7 @@ impl Passive {
             ids,
             titles,
             load_errors,
+            load_successes,
             probe_errors,
             active_error,
             active_ran,
@@ -277,6 +282,7 @@ impl Passive {
             }
         }
         self.load_errors += load_errors;
+        self.load_successes += load_successes;
         self.probe_errors += probe_errors;
         self.active_error = self.active_error.take().or(active_error);
         self.active_ran |= active_ran;
@@ -342,13 +348,21 @@ impl Passive {
             r,
         ));
         out.push(leak.verdict(IDS[LEAK], &noun, &none, "no stack traces or internals", r));
-        out.push(correl.verdict(
-            IDS[CORREL],
-            &noun,
-            &none,
-            "every error response carries a unique request id",
-            r,
-        ));
+        // With `request_id_on = "every_response"` ERR-06 judged the successes too: say so.
+        let (correl_noun, correl_pass) = match self.spec.request_id_on {
+            RequestIdScope::Errors => (
+                noun.clone(),
+                "every error response carries a unique request id",
+            ),
+            RequestIdScope::EveryResponse => (
+                format!(
+                    "responses ({sources}, and {} successful responses from the load phase)",
+                    self.load_successes
+                ),
+                "every response carries a unique request id",
+            ),
+        };
+        out.push(correl.verdict(IDS[CORREL], &correl_noun, &none, correl_pass, r));
         let probe_skip = |what: &str| match &self.active_error {
             Some(e) => format!("the probes could not run: {e}"),
             None if self.spec.probes.is_empty() => "no error probes are declared".to_string(),
@@ -643,6 +657,27 @@ mod tests {
         success_without_id(&mut p);
         let v = p.verdicts(&Redactor::default());
         assert!(v.iter().all(|c| c.status != CheckStatus::Fail), "{v:#?}");
+
+        // Conforming: the verdict says what it judged, successes included.
+        let mut p = Passive::new(&every);
+        observe(&mut p, 404, "id-1");
+        observe(&mut p, 200, "id-2");
+        let err06 = p
+            .verdicts(&Redactor::default())
+            .into_iter()
+            .find(|c| c.id == "ERR-06")
+            .unwrap();
+        assert_eq!(err06.status, CheckStatus::Pass, "{err06:?}");
+        assert!(
+            err06
+                .message
+                .starts_with("every response carries a unique request id: 2 responses")
+                && err06
+                    .message
+                    .contains("1 successful responses from the load phase"),
+            "{}",
+            err06.message
+        );
     }
 
     #[test]
