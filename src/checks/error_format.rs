@@ -356,7 +356,7 @@ impl Passive {
             ),
             RequestIdScope::EveryResponse => (
                 format!(
-                    "responses ({sources}, and {} successful responses from the load phase)",
+                    "responses (error responses: {sources}; successful responses: {} from the load phase)",
                     self.load_successes
                 ),
                 "every response carries a unique request id",
@@ -674,7 +674,7 @@ mod tests {
                 .starts_with("every response carries a unique request id: 2 responses")
                 && err06
                     .message
-                    .contains("1 successful responses from the load phase"),
+                    .contains("successful responses: 1 from the load phase"),
             "{}",
             err06.message
         );
