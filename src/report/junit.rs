@@ -91,14 +91,7 @@ pub fn render(report: &Report, fail_on_warn: bool) -> Vec<u8> {
     let mut thresholds = String::new();
     let mut breached = 0;
     for t in &report.thresholds {
-        let name = format!(
-            "{} {} {:.2} {} ({})",
-            t.metric,
-            t.op,
-            t.limit,
-            t.unit,
-            t.request.as_deref().unwrap_or("all")
-        );
+        let name = format!("{} ({})", t.bound(), t.request.as_deref().unwrap_or("all"));
         let _ = write!(
             thresholds,
             "    <testcase classname=\"loadproof.thresholds\" name=\"{}\">",
@@ -106,12 +99,7 @@ pub fn render(report: &Report, fail_on_warn: bool) -> Vec<u8> {
         );
         if !t.passed {
             breached += 1;
-            let _ = write!(
-                thresholds,
-                "<failure message=\"actual {:.2} {}\"/>",
-                t.actual,
-                esc(&t.unit)
-            );
+            let _ = write!(thresholds, "<failure message=\"{}\"/>", esc(&t.measured()));
         }
         thresholds.push_str("</testcase>\n");
     }

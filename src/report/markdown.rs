@@ -84,18 +84,14 @@ pub fn render(report: &Report) -> Vec<u8> {
         }
     }
     if !report.thresholds.is_empty() {
-        o.push_str("\n| threshold | scope | actual | verdict |\n|---|---|---:|---|\n");
+        o.push_str("\n| threshold | scope | measured | verdict |\n|---|---|---:|---|\n");
         for th in &report.thresholds {
             let _ = writeln!(
                 o,
-                "| {} {} {:.2} {} | {} | {:.2} {} | {} |",
-                th.metric,
-                th.op,
-                th.limit,
-                th.unit,
+                "| {} | {} | {} | {} |",
+                th.bound(),
                 cell(th.request.as_deref().unwrap_or("all")),
-                th.actual,
-                th.unit,
+                cell(&th.measured()),
                 if th.passed { "pass" } else { "**breached**" }
             );
         }

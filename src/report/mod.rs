@@ -313,8 +313,8 @@ pub fn decide_outcome(
         .iter()
         .filter(|t| !t.passed)
         .map(|t| match &t.request {
-            Some(r) => format!("{} of {r}", t.metric),
-            None => t.metric.clone(),
+            Some(r) => format!("{} ({r})", t.bound()),
+            None => t.bound(),
         })
         .collect();
     if !breached.is_empty() {
@@ -560,6 +560,16 @@ mod tests {
     }
 
     #[test]
+    fn a_threshold_without_data_says_why_instead_of_a_figure() {
+        let mut t = threshold(true);
+        t.actual = 21.094;
+        assert_eq!(t.bound(), "p99 <= 500.00 ms");
+        assert_eq!(t.measured(), "actual 21.09 ms");
+        t.note = Some("no responses to measure a latency on".into());
+        assert_eq!(t.measured(), "no responses to measure a latency on");
+    }
+
+    #[test]
     fn findings_outrank_open_questions_and_interruption_outranks_all() {
         let mixed = [
             check("ERR-01", CheckStatus::Error),
@@ -579,7 +589,10 @@ mod tests {
         let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 0));
         assert_eq!(
             (o, why.unwrap().as_str()),
-            (Outcome::ThresholdBreached, "breached: p99 of create")
+            (
+                Outcome::ThresholdBreached,
+                "breached: p99 <= 500.00 ms (create)"
+            )
         );
         assert_eq!(
             decide_outcome(

@@ -260,6 +260,24 @@ pub struct ThresholdResult {
     pub note: Option<String>,
 }
 
+impl ThresholdResult {
+    /// `p99 <= 500.00 ms`: the bound, as every writer shows it.
+    pub fn bound(&self) -> String {
+        format!(
+            "{} {} {:.2} {}",
+            self.metric, self.op, self.limit, self.unit
+        )
+    }
+
+    /// `actual 21.09 ms`, or why there is no figure to show (then it was not met).
+    pub fn measured(&self) -> String {
+        match &self.note {
+            Some(note) => note.clone(),
+            None => format!("actual {:.2} {}", self.actual, self.unit),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histograms {
     /// Always `hdr-v2-deflate-base64`.

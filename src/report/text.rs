@@ -166,18 +166,11 @@ pub fn render(report: &Report) -> String {
             let scope = th.request.as_deref().unwrap_or("all");
             let _ = writeln!(
                 o,
-                "  {}  {} {} {:.2} {} ({scope}): actual {:.2} {}",
+                "  {}  {} ({scope}): {}",
                 if th.passed { "pass" } else { "FAIL" },
-                th.metric,
-                th.op,
-                th.limit,
-                th.unit,
-                th.actual,
-                th.unit
+                th.bound(),
+                th.measured()
             );
-            if let Some(note) = &th.note {
-                let _ = writeln!(o, "        {note}");
-            }
         }
     }
     let _ = writeln!(
