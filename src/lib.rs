@@ -7,11 +7,17 @@
 //!   diagnostics for every problem at once;
 //! - [`plan`]: command line + scenario + defaults → one resolved [`plan::RunPlan`];
 //! - [`target`]: the system under test: a URL (checked reachable) or the in-process reference API;
-//! - [`engine`]: the load phase (open or closed loop) → [`engine::stats::Observed`];
-//! - [`metrics`]: HDR histograms and the per-second series;
+//! - [`engine`]: the load phase (open or closed loop) → [`metrics::stats::Observed`], showing
+//!   every exchange to an [`observe::Observer`];
+//! - [`checks`]: the check families ([`checks::FAMILIES`]): passive parts observe every
+//!   exchange, active parts send probes after the load;
 //! - [`report`]: the one [`report::model::Report`] value and its writers (JSON, CSV, text);
 //! - [`reference`]: the built-in reference "orders" API;
 //! - [`redact`]: what must never reach an output; [`printer`]: stdout/stderr/progress policy.
+//!
+//! Below them all, the vocabulary: [`verdict`] (what a check concludes), [`observe`] (one record
+//! of every exchange), [`metrics`] (histograms and counters). Imports point one way, down this
+//! list: `tests/integration/layering.rs` fails on a circle between top-level modules.
 //!
 //! [`run`] reads as the pipeline; the exit code is computed from the report at the end.
 
@@ -22,6 +28,7 @@ pub mod engine;
 pub mod fuzzing;
 pub mod headers;
 pub mod metrics;
+pub mod observe;
 pub mod plan;
 pub mod printer;
 pub mod redact;
@@ -30,6 +37,7 @@ pub mod report;
 pub mod scenario;
 pub mod signals;
 pub mod target;
+pub mod verdict;
 
 use std::io::Write as _;
 
@@ -71,8 +79,13 @@ pub async fn run(cli: Cli) -> Result<i32, Error> {
     }
 }
 
-/// `loadproof run`: the main pipeline.
+/// `loadproof run`: the main pipeline, with every check family of the catalog.
 pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
+    run_load_with(args, checks::FAMILIES).await
+}
+
+/// The main pipeline with the given check families (the catalog's, or more in tests).
+pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> Result<i32, Error> {
     let scenario = args.scenario.as_deref().map(scenario::load).transpose()?;
     let plan = RunPlan::resolve(args, scenario).map_err(|e| Error::Usage(e.0))?;
     // The handler lives for the rest of the process: a second Ctrl-C, even while the reports
@@ -81,20 +94,32 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
     let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);
-    let observed = engine::run(&plan, target.base_url(), interrupted.clone(), &progress).await;
+    let load_observer = || checks::PassiveSet::for_load(families, &plan.checks);
+    let observed = engine::run(
+        &plan,
+        target.base_url(),
+        interrupted.clone(),
+        &progress,
+        load_observer,
+    )
+    .await;
     progress.finish();
-    let mut observed = match observed {
+    let (mut observed, passive) = match observed {
         Ok(o) => o,
         Err(e) => {
             target.shutdown().await;
             return Err(Error::Runtime(e.to_string()));
         }
     };
-    let mut passive = std::mem::take(&mut observed.passive);
-    let mut checks =
-        checks::run_active(&plan, target.base_url(), interrupted.clone(), &mut passive).await;
+    let checks = checks::run(
+        families,
+        &plan,
+        target.base_url(),
+        interrupted.clone(),
+        passive,
+    )
+    .await;
     target.shutdown().await;
-    checks.extend(passive.verdicts(&plan.redactor));
     // A stop during the checks phase interrupts the run just as one during the load does.
     if observed.interrupted.is_none() && *interrupted.borrow() {
         observed.interrupted = Some(signals::Phase::Checks);

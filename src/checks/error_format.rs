@@ -1,10 +1,11 @@
 //! Error-format checks ERR-01..08 (RFC 9457 problem details, Google AIP-193, Stripe, JSON:API).
 //!
-//! Two sources of error responses feed the same tallies: every 4xx/5xx of the load phase (the
-//! [`Passive`] part, one per worker thread, merged) and the declared probes, sent after the load
-//! phase by [`run`], which merges its tallies into the run's `Passive` (the framework hands it
-//! over; with passive checks off it is a fresh one). `Passive::verdicts` then emits exactly one
-//! verdict per ID over both sources.
+//! The [`Passive`] part judges every 4xx/5xx loadproof receives: the load phase's (one part per
+//! worker thread, merged) and every probe of every family, the declared error probes of [`run`]
+//! among them. What only the active part can judge (ERR-08's declared statuses, ERR-04's repeated
+//! probes, ERR-07's bad field, ERR-06's echo) it hands to the same part
+//! ([`CheckCtx::contribute`]), so `Passive::verdicts` emits exactly one verdict per ID over all
+//! sources.
 
 pub mod judge;
 
@@ -13,12 +14,17 @@ use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::future::LocalBoxFuture;
+
 use super::probe::{Exchange, Probe, send};
-use super::{CheckCtx, Observation, PASSIVE_BODY_CAP, error};
+use super::{CheckCtx, Family, Observation, PassivePart, error};
 use crate::headers::problem::Issue;
+use crate::observe::Source;
 use crate::redact::Redactor;
-use crate::report::model::CheckResult;
-use crate::scenario::{Body, ErrorFormatSpec, ErrorProfile, RequestIdScope, RequestSpec};
+use crate::scenario::{
+    Body, ChecksSpec, ErrorFormatSpec, ErrorProfile, RequestIdScope, RequestSpec,
+};
+use crate::verdict::CheckResult;
 use judge::{Config, Judgement, Sample, Seen, Tally};
 
 pub const IDS: [&str; 8] = [
@@ -79,8 +85,9 @@ pub struct Passive {
     ids: IdWindow,
     titles: BTreeMap<String, String>,
     load_errors: u64,
-    /// Successful load-phase responses judged for their request id (`every_response` only).
+    /// Successful responses judged for their request id (`every_response` only).
     load_successes: u64,
+    probe_successes: u64,
     probe_errors: u64,
     /// Why the probes could not run, if they could not.
     active_error: Option<String>,
@@ -152,6 +159,7 @@ impl Passive {
             titles: BTreeMap::new(),
             load_errors: 0,
             load_successes: 0,
+            probe_successes: 0,
             probe_errors: 0,
             active_error: None,
             active_ran: false,
@@ -159,43 +167,8 @@ impl Passive {
         }
     }
 
-    pub fn wants_body(&self, status: u16) -> bool {
-        status >= 400
-    }
-
-    pub fn observe(&mut self, o: &Observation<'_>) {
-        if o.status < 400 {
-            // Only the request id is judged on a success, and only when the scenario asks for
-            // one on every response.
-            if self.spec.request_id_on == RequestIdScope::EveryResponse {
-                self.load_successes += 1;
-                let id = judge::request_id_of(&self.cfg, o.headers);
-                self.record_id(&id, &mut |_| {
-                    Sample::Seen(Box::new(Seen::new(
-                        o.request,
-                        o.method,
-                        o.url,
-                        o.status,
-                        o.headers,
-                        &[],
-                    )))
-                });
-            }
-            return;
-        }
-        self.load_errors += 1;
-        let body = o.body.unwrap_or(&[]);
-        let truncated = body.len() >= PASSIVE_BODY_CAP;
-        let j = judge::judge(&self.cfg, o.status, o.headers, body, truncated);
-        self.absorb(j, &mut |_| {
-            Sample::Seen(Box::new(Seen::new(
-                o.request, o.method, o.url, o.status, o.headers, body,
-            )))
-        });
-    }
-
     /// Fold one judged error response into the tallies.
-    fn absorb(&mut self, j: Judgement, sample: &mut dyn FnMut(&Issue) -> Sample) {
+    fn absorb(&mut self, j: Judgement, replayed: bool, sample: &mut dyn FnMut(&Issue) -> Sample) {
         self.tallies[MEDIA].record(&j.media, sample);
         if let Some(m) = &j.members {
             self.tallies[MEMBERS].record(m, sample);
@@ -216,13 +189,21 @@ impl Passive {
             self.tallies[STABLE].record(issue.as_slice(), sample);
         }
         self.tallies[LEAK].record(&j.leak, sample);
-        self.record_id(&j.request_id, sample);
+        self.record_id(&j.request_id, replayed, sample);
     }
 
     /// ERR-06: a response's id (or its absence), and whether an earlier response had it too.
-    fn record_id(&mut self, id: &Result<String, Issue>, sample: &mut dyn FnMut(&Issue) -> Sample) {
+    /// A replay (`Idempotent-Replayed: true`) repeats a stored response, its id included, so it is
+    /// only asked to carry one.
+    fn record_id(
+        &mut self,
+        id: &Result<String, Issue>,
+        replayed: bool,
+        sample: &mut dyn FnMut(&Issue) -> Sample,
+    ) {
         match id {
             Err(issue) => self.tallies[CORREL].record(std::slice::from_ref(issue), sample),
+            Ok(_) if replayed => self.tallies[CORREL].record(&[], sample),
             Ok(id) => {
                 if self.ids.insert(IdWindow::hash(id)) {
                     self.tallies[CORREL].record(&[], sample);
@@ -236,14 +217,57 @@ impl Passive {
             }
         }
     }
+}
 
-    pub fn merge(&mut self, other: Passive) {
+/// Is this a replay of a stored response (draft-ietf-httpapi-idempotency-key-header, Stripe)?
+fn is_replay(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get("idempotent-replayed")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+impl PassivePart for Passive {
+    fn wants_body(&self, _source: Source, status: u16) -> bool {
+        status >= 400
+    }
+
+    fn observe(&mut self, o: &Observation<'_>) {
+        let probe = o.source.is_probe();
+        let replayed = is_replay(o.headers);
+        let body = o.body.unwrap_or(&[]);
+        let mut sample = |_: &Issue| Sample::Seen(Box::new(Seen::of(o)));
+        if o.status < 400 {
+            // Only the request id is judged on a success, and only when the scenario asks for
+            // one on every response.
+            if self.spec.request_id_on == RequestIdScope::EveryResponse {
+                if probe {
+                    self.probe_successes += 1;
+                } else {
+                    self.load_successes += 1;
+                }
+                let id = judge::request_id_of(&self.cfg, o.headers);
+                self.record_id(&id, replayed, &mut sample);
+            }
+            return;
+        }
+        if probe {
+            self.probe_errors += 1;
+        } else {
+            self.load_errors += 1;
+        }
+        let j = judge::judge(&self.cfg, o.status, o.headers, body, o.body_truncated);
+        self.absorb(j, replayed, &mut sample);
+    }
+
+    fn merge(&mut self, other: Passive) {
         let Passive {
             tallies,
             ids,
             titles,
             load_errors,
             load_successes,
+            probe_successes,
             probe_errors,
             active_error,
             active_ran,
@@ -283,6 +307,7 @@ impl Passive {
         }
         self.load_errors += load_errors;
         self.load_successes += load_successes;
+        self.probe_successes += probe_successes;
         self.probe_errors += probe_errors;
         self.active_error = self.active_error.take().or(active_error);
         self.active_ran |= active_ran;
@@ -291,7 +316,7 @@ impl Passive {
 
     /// One verdict per ERR ID over every error response seen: the load phase's and the probes'
     /// (which `run` merges into the same collector).
-    pub fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
+    fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
         let seen = self.load_errors + self.probe_errors;
         let sources = format!(
             "{} from probes, {} from the load phase",
@@ -356,8 +381,8 @@ impl Passive {
             ),
             RequestIdScope::EveryResponse => (
                 format!(
-                    "responses (error responses: {sources}; successful responses: {} from the load phase)",
-                    self.load_successes
+                    "responses (error responses: {sources}; successful responses: {} from probes, {} from the load phase)",
+                    self.probe_successes, self.load_successes
                 ),
                 "every response carries a unique request id",
             ),
@@ -389,6 +414,36 @@ impl Passive {
             r,
         ));
         out
+    }
+}
+
+/// The error-format family: ERR-01..06 passive (and over every probe), ERR-04/06/07/08 probes.
+pub struct ErrorFormat;
+
+impl Family for ErrorFormat {
+    fn key(&self) -> &'static str {
+        "error_format"
+    }
+    fn prefix(&self) -> &'static str {
+        "ERR"
+    }
+    fn ids(&self) -> &'static [&'static str] {
+        &IDS
+    }
+    fn enabled(&self, checks: &ChecksSpec) -> bool {
+        checks.error_format.is_some()
+    }
+    fn passive(&self, checks: &ChecksSpec) -> Option<Box<dyn super::BoxedPart>> {
+        let spec = checks.error_format.as_ref()?;
+        Some(Box::new(Passive::new(spec)))
+    }
+    fn active<'a>(&'a self, ctx: &'a CheckCtx<'_>) -> LocalBoxFuture<'a, Vec<CheckResult>> {
+        Box::pin(async move {
+            if let Some(spec) = &ctx.checks.error_format {
+                ctx.contribute(active(ctx, spec).await);
+            }
+            Vec::new()
+        })
     }
 }
 
@@ -451,8 +506,9 @@ async fn active(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Passive {
                 judge::decide_status(&declared.status, status, ex.headers.contains_key("allow"));
             acc.tallies[STATUS].record(&issues, &mut evidence_sample(&ex, r));
             if status >= 400 {
-                let j = acc.absorb_exchange(&ex, r);
-                codes.push(j);
+                // The probe client showed the response to the passive part already; ERR-04
+                // only needs its code here.
+                codes.push(acc.code_of(&ex));
             }
             exchanges.push(ex);
         }
@@ -492,9 +548,6 @@ async fn active(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Passive {
         {
             let sent = format!("loadproof-{}", uuid::Uuid::new_v4().simple());
             let ex = send(&client, &p.with_header(h, &sent), origin, 0).await;
-            if ex.status.is_some_and(|s| s >= 400) {
-                acc.absorb_exchange(&ex, r);
-            }
             for i in judge::decide_echo(h, &sent, ex.header(h), spec.echo_request_id) {
                 acc.tallies[CORREL].add(&i, &mut evidence_sample(&ex, r));
             }
@@ -507,9 +560,6 @@ async fn active(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Passive {
                 0,
             )
             .await;
-            if ex.status.is_some_and(|s| s >= 400) {
-                acc.absorb_exchange(&ex, r);
-            }
             for i in judge::decide_traceparent(ex.status) {
                 acc.tallies[CORREL].add(&i, &mut evidence_sample(&ex, r));
             }
@@ -519,19 +569,16 @@ async fn active(ctx: &CheckCtx<'_>, spec: &ErrorFormatSpec) -> Passive {
 }
 
 impl Passive {
-    /// Judge a probe's error response like a load-phase one; returns its ERR-04 code.
-    fn absorb_exchange(&mut self, ex: &Exchange, r: &Redactor) -> Option<String> {
-        self.probe_errors += 1;
-        let j = judge::judge(
+    /// The ERR-04 code of a probe's error response.
+    fn code_of(&self, ex: &Exchange) -> Option<String> {
+        judge::judge(
             &self.cfg,
             ex.status.unwrap_or(0),
             &ex.headers,
             &ex.body,
-            ex.body.len() >= super::probe::BODY_CAP,
-        );
-        let code = j.code.clone();
-        self.absorb(j, &mut evidence_sample(ex, r));
-        code
+            ex.body_truncated,
+        )
+        .code
     }
 }
 
@@ -556,22 +603,10 @@ fn bad_field(ctx: &CheckCtx<'_>, req: &RequestSpec, probe: &Probe) -> Option<Str
         })
 }
 
-/// Send the declared probes and merge what they saw into `passive`, the run's collector: every
-/// ERR ID is judged over the probes and the load phase together and reported once, by
-/// `Passive::verdicts`.
-pub async fn run(
-    ctx: &CheckCtx<'_>,
-    spec: &ErrorFormatSpec,
-    passive: &mut Passive,
-) -> Vec<CheckResult> {
-    passive.merge(active(ctx, spec).await);
-    vec![]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::CheckStatus;
+    use crate::verdict::CheckStatus;
     use reqwest::header::{HeaderMap, HeaderValue};
 
     fn spec(id_header: &str) -> ErrorFormatSpec {
@@ -594,12 +629,15 @@ mod tests {
         h.insert("x-test-id", HeaderValue::from_str(rid).unwrap());
         let body = format!(r#"{{"type":"https://x/p/a","title":"A","status":{status}}}"#);
         p.observe(&Observation {
-            request: "r",
+            source: Source::Load,
+            request: Some("r"),
             method: "GET",
             url: "http://127.0.0.1/x",
+            sent: None,
             status,
             headers: &h,
             body: Some(body.as_bytes()),
+            body_truncated: false,
             at: std::time::Duration::ZERO,
         });
     }
@@ -630,12 +668,15 @@ mod tests {
     fn every_response_scope_judges_the_ids_of_successes_too() {
         let success_without_id = |p: &mut Passive| {
             p.observe(&Observation {
-                request: "r",
+                source: Source::Load,
+                request: Some("r"),
                 method: "GET",
                 url: "http://127.0.0.1/ok",
+                sent: None,
                 status: 200,
                 headers: &HeaderMap::new(),
                 body: None,
+                body_truncated: false,
                 at: std::time::Duration::ZERO,
             })
         };
@@ -674,7 +715,7 @@ mod tests {
                 .starts_with("every response carries a unique request id: 2 responses")
                 && err06
                     .message
-                    .contains("successful responses: 1 from the load phase"),
+                    .contains("successful responses: 0 from probes, 1 from the load phase"),
             "{}",
             err06.message
         );

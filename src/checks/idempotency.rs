@@ -12,10 +12,12 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::probe::{self, Exchange, Probe};
-use super::{CheckCtx, error, skip};
-use crate::report::model::CheckResult;
-use crate::scenario::{IdemProfile, IdempotencySpec, Oracle, Part, RequestSpec};
+use futures::future::LocalBoxFuture;
+
+use super::probe::{self, Exchange, Probe, ProbeClient};
+use super::{CheckCtx, Family, error, skip};
+use crate::scenario::{ChecksSpec, IdemProfile, IdempotencySpec, Oracle, Part, RequestSpec};
+use crate::verdict::CheckResult;
 use judge::{DeleteRun, Effect, Judge, PutRun};
 
 pub const IDS: [&str; 8] = [
@@ -31,6 +33,32 @@ pub const IDS: [&str; 8] = [
 const RACE_ROUNDS: usize = 8;
 /// How many identical PUTs IDEM-08 sends.
 const PUTS: usize = 3;
+
+/// The idempotency family: IDEM-01..08, active only.
+pub struct Idempotency;
+
+impl Family for Idempotency {
+    fn key(&self) -> &'static str {
+        "idempotency"
+    }
+    fn prefix(&self) -> &'static str {
+        "IDEM"
+    }
+    fn ids(&self) -> &'static [&'static str] {
+        &IDS
+    }
+    fn enabled(&self, checks: &ChecksSpec) -> bool {
+        checks.idempotency.is_some()
+    }
+    fn active<'a>(&'a self, ctx: &'a CheckCtx<'_>) -> LocalBoxFuture<'a, Vec<CheckResult>> {
+        Box::pin(async move {
+            match &ctx.checks.idempotency {
+                Some(spec) => run(ctx, spec).await,
+                None => Vec::new(),
+            }
+        })
+    }
+}
 
 pub async fn run(ctx: &CheckCtx<'_>, spec: &IdempotencySpec) -> Vec<CheckResult> {
     let Some(request) = ctx.request(&spec.request) else {
@@ -128,7 +156,7 @@ struct Env<'a> {
     ctx: &'a CheckCtx<'a>,
     spec: &'a IdempotencySpec,
     request: &'a RequestSpec,
-    client: reqwest::Client,
+    client: ProbeClient,
     judge: Judge<'a>,
 }
 
@@ -420,7 +448,7 @@ impl Env<'_> {
             let p = self.create(Some(&fresh_key(self.spec.profile)))?;
             let (racers, eff) = self.measured(probe::race(self.ctx, vec![p; n])).await;
             let mut verdict = judge::judge_race(&self.judge, &racers?, &eff);
-            if verdict.status != crate::report::model::CheckStatus::Pass {
+            if verdict.status != crate::verdict::CheckStatus::Pass {
                 verdict
                     .message
                     .push_str(&format!(" (race {round} of {RACE_ROUNDS})"));

@@ -23,10 +23,12 @@ use std::time::Instant;
 use futures::future::join_all;
 use rand::Rng;
 
-use super::probe::{Exchange, Probe};
-use super::{CheckCtx, error, skip, verdict};
-use crate::report::model::{CheckResult, CheckStatus, Evidence};
-use crate::scenario::PaginationSpec;
+use super::probe::{Exchange, Probe, ProbeClient};
+use futures::future::LocalBoxFuture;
+
+use super::{CheckCtx, Family, error, skip, verdict};
+use crate::scenario::{ChecksSpec, PaginationSpec};
+use crate::verdict::{CheckResult, CheckStatus, Evidence};
 use judge::{Cite, End, Judgement, LimitProbe, Listing, Snapshot, TokenProbe, WalkRec, Writes};
 use net::{Env, Mode, Stepper, Style};
 
@@ -42,6 +44,32 @@ const FREE_WRITER_BUDGET: usize = 12;
 const IDS: [&str; 6] = [
     "PAGE-01", "PAGE-02", "PAGE-03", "PAGE-04", "PAGE-05", "PAGE-06",
 ];
+
+/// The pagination family: PAGE-01..06, active only.
+pub struct Pagination;
+
+impl Family for Pagination {
+    fn key(&self) -> &'static str {
+        "pagination"
+    }
+    fn prefix(&self) -> &'static str {
+        "PAGE"
+    }
+    fn ids(&self) -> &'static [&'static str] {
+        &IDS
+    }
+    fn enabled(&self, checks: &ChecksSpec) -> bool {
+        checks.pagination.is_some()
+    }
+    fn active<'a>(&'a self, ctx: &'a CheckCtx<'_>) -> LocalBoxFuture<'a, Vec<CheckResult>> {
+        Box::pin(async move {
+            match &ctx.checks.pagination {
+                Some(spec) => run(ctx, spec).await,
+                None => Vec::new(),
+            }
+        })
+    }
+}
 
 fn all(status: CheckStatus, why: &str) -> Vec<CheckResult> {
     IDS.iter()
@@ -295,7 +323,7 @@ fn snapshot(s: &Stepper, ids: &[String]) -> Snapshot {
 /// `offset=` and `page=`.
 async fn detect(
     env: &Env<'_>,
-    client: &reqwest::Client,
+    client: &ProbeClient,
     page_size: usize,
 ) -> Result<Style, (String, Option<Exchange>)> {
     let url = env.first_url(&page_size.to_string());
@@ -347,7 +375,7 @@ async fn detect(
 /// PAGE-05: invalid cursors built from a real one.
 async fn token_hygiene(
     env: &Env<'_>,
-    client: &reqwest::Client,
+    client: &ProbeClient,
     style: &Style,
     q: &Stepper,
 ) -> (Judgement, Vec<Exchange>) {
@@ -676,7 +704,7 @@ async fn stability(
 }
 
 /// Delete what the checks created, a few at a time.
-async fn cleanup(env: &Env<'_>, client: &reqwest::Client, ids: &[String]) {
+async fn cleanup(env: &Env<'_>, client: &ProbeClient, ids: &[String]) {
     if env.spec.delete_request.is_none() {
         return;
     }

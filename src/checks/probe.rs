@@ -1,5 +1,6 @@
-//! Probes: concrete requests the active checks send, the exchanges they produce, and how an
-//! exchange becomes evidence (redacted, bodies truncated, with a `curl` line and a timeline).
+//! Probes: concrete requests the active checks send, the client that sends them and shows every
+//! exchange to the passive parts, and how an observation becomes evidence (redacted, bodies
+//! truncated, with a `curl` line and, for probes, a timeline).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,11 +9,13 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::CheckCtx;
+use super::{CheckCtx, Hub};
+use crate::engine::body::{self, BodySink};
 use crate::engine::request::{PreparedRequest, RenderCtx, RenderShared};
+use crate::observe::{Observation, Observer as _, Sent, Source};
 use crate::redact::Redactor;
-use crate::report::model::{Evidence, Timeline};
 use crate::scenario::{RequestSpec, Template};
+use crate::verdict::{Evidence, Timeline};
 
 /// Bodies kept in an exchange (and so available to decision functions).
 pub const BODY_CAP: usize = 256 * 1024;
@@ -131,7 +134,10 @@ pub struct Exchange {
     /// `None` when the request failed (see `error`).
     pub status: Option<u16>,
     pub headers: HeaderMap,
+    /// The body, up to [`BODY_CAP`].
     pub body: Vec<u8>,
+    /// Whether the body was longer than [`BODY_CAP`].
+    pub body_truncated: bool,
     pub error: Option<String>,
     pub timeline: Timeline,
 }
@@ -149,32 +155,96 @@ impl Exchange {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }
 
+    /// The exchange as the passive parts see it (`None` when no response came back).
+    pub fn observation(&self, source: Source) -> Option<Observation<'_>> {
+        Some(Observation {
+            source,
+            request: None,
+            method: self.probe.method.as_str(),
+            url: self.probe.url.as_str(),
+            sent: Some(Sent {
+                headers: &self.probe.headers,
+                body: self.probe.body.as_deref(),
+            }),
+            status: self.status?,
+            headers: &self.headers,
+            body: Some(&self.body),
+            body_truncated: self.body_truncated,
+            at: Duration::from_secs_f64(self.timeline.sent_ms.max(0.0) / 1000.0),
+        })
+    }
+
     /// Evidence for a report: secrets redacted, bodies truncated, a `curl` reproduction.
     pub fn evidence(&self, r: &Redactor, note: impl Into<String>) -> Evidence {
-        let headers = |h: &HeaderMap| {
-            h.iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        r.header_value(k.as_str(), &String::from_utf8_lossy(v.as_bytes())),
-                    )
-                })
-                .collect()
+        let sent = Sent {
+            headers: &self.probe.headers,
+            body: self.probe.body.as_deref(),
         };
-        Evidence {
-            method: Some(self.probe.method.to_string()),
-            url: Some(r.text(self.probe.url.as_str())),
-            status: self.status,
-            request_headers: headers(&self.probe.headers),
-            request_body: self.probe.body.as_deref().map(|b| r.text(&truncate(b))),
-            response_headers: headers(&self.headers),
-            response_body: (!self.body.is_empty()).then(|| r.text(&truncate(&self.body))),
-            curl: Some(curl(&self.probe, r)),
-            note: Some(r.text(&note.into())),
-            timeline: Some(self.timeline.clone()),
-            // A probe is not a scenario request: its curl comes from the probe itself.
-            request: None,
-        }
+        let mut e = evidence_of(
+            self.probe.method.as_str(),
+            self.probe.url.as_str(),
+            Some(sent),
+            self.status,
+            &self.headers,
+            &self.body,
+            r,
+            &note.into(),
+        );
+        e.timeline = Some(self.timeline.clone());
+        e
+    }
+}
+
+/// Evidence from an observation that carries what was sent (a probe's, seen by a passive part).
+pub fn evidence_of_observation(o: &Observation<'_>, r: &Redactor, note: &str) -> Evidence {
+    evidence_of(
+        o.method,
+        o.url,
+        o.sent,
+        Some(o.status),
+        o.headers,
+        o.body.unwrap_or(&[]),
+        r,
+        note,
+    )
+}
+
+/// The one evidence builder for a request whose bytes are known.
+#[allow(clippy::too_many_arguments)]
+fn evidence_of(
+    method: &str,
+    url: &str,
+    sent: Option<Sent<'_>>,
+    status: Option<u16>,
+    headers: &HeaderMap,
+    body: &[u8],
+    r: &Redactor,
+    note: &str,
+) -> Evidence {
+    let shown = |h: &HeaderMap| {
+        h.iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    r.header_value(k.as_str(), &String::from_utf8_lossy(v.as_bytes())),
+                )
+            })
+            .collect()
+    };
+    let sent_body = sent.and_then(|s| s.body);
+    Evidence {
+        method: Some(method.to_string()),
+        url: Some(r.text(url)),
+        status,
+        request_headers: sent.map(|s| shown(s.headers)).unwrap_or_default(),
+        request_body: sent_body.map(|b| r.text(&truncate(b))),
+        response_headers: shown(headers),
+        response_body: (!body.is_empty()).then(|| r.text(&truncate(body))),
+        curl: sent.map(|s| curl_of(method, url, s, r)),
+        note: Some(r.text(note)),
+        timeline: None,
+        // A probe is not a scenario request: its curl comes from the probe itself.
+        request: None,
     }
 }
 
@@ -187,26 +257,71 @@ fn truncate(b: &[u8]) -> String {
     }
 }
 
-/// A shell-safe `curl` command for the probe, secrets redacted.
-pub fn curl(p: &Probe, r: &Redactor) -> String {
-    let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut cmd = format!("curl -sS -i -X {} {}", p.method, q(&r.text(p.url.as_str())));
-    for (k, v) in &p.headers {
-        let value = r.header_value(k.as_str(), &String::from_utf8_lossy(v.as_bytes()));
-        cmd.push_str(&format!(" -H {}", q(&format!("{k}: {value}"))));
-    }
-    if let Some(b) = &p.body {
-        cmd.push_str(&format!(
-            " --data-binary {}",
-            q(&r.text(&String::from_utf8_lossy(b)))
-        ));
-    }
-    cmd
+fn curl_of(method: &str, url: &str, sent: Sent<'_>, r: &Redactor) -> String {
+    crate::verdict::curl(
+        method,
+        url,
+        sent.headers.iter().map(|(k, v)| {
+            (
+                k.as_str(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        }),
+        sent.body.map(String::from_utf8_lossy).as_deref(),
+        r,
+    )
 }
 
-/// Send one probe on `client`. `origin` is the instant the timeline is measured from (the start
-/// of the check, or the release of a race); `connection` labels the client in the timeline.
+/// A shell-safe `curl` command for the probe, secrets redacted.
+pub fn curl(p: &Probe, r: &Redactor) -> String {
+    let sent = Sent {
+        headers: &p.headers,
+        body: p.body.as_deref(),
+    };
+    curl_of(p.method.as_str(), p.url.as_str(), sent, r)
+}
+
+/// The HTTP client of the active checks: every exchange it makes is shown to every passive part
+/// (through the checks phase's hub), tagged with the family that sent it.
+#[derive(Clone)]
+pub struct ProbeClient {
+    http: reqwest::Client,
+    hub: Hub,
+    source: Source,
+}
+
+impl ProbeClient {
+    pub(super) fn new(http: reqwest::Client, hub: Hub, source: Source) -> ProbeClient {
+        ProbeClient { http, hub, source }
+    }
+
+    fn record(&self, ex: &Exchange) {
+        if let Some(o) = ex.observation(self.source) {
+            self.hub
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .observe(&o);
+        }
+    }
+}
+
+/// Send one probe on `client` and show the exchange to the passive parts. `origin` is the
+/// instant the timeline is measured from (the start of the check, or the release of a race);
+/// `connection` labels the client in the timeline.
 pub async fn send(
+    client: &ProbeClient,
+    probe: &Probe,
+    origin: Instant,
+    connection: usize,
+) -> Exchange {
+    let ex = send_unobserved(&client.http, probe, origin, connection).await;
+    client.record(&ex);
+    ex
+}
+
+/// Send one probe without showing it to anyone: only for requests that are not part of a check
+/// (opening a connection before a race).
+async fn send_unobserved(
     client: &reqwest::Client,
     probe: &Probe,
     origin: Instant,
@@ -235,6 +350,7 @@ pub async fn send(
                 status: None,
                 headers: HeaderMap::new(),
                 body: Vec::new(),
+                body_truncated: false,
                 error: Some(crate::engine::client::chain_text(&e)),
                 timeline,
             }
@@ -243,30 +359,20 @@ pub async fn send(
             timeline.first_byte_ms = Some(ms(Instant::now()));
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            let mut body = Vec::new();
-            let mut error = None;
-            loop {
-                match resp.chunk().await {
-                    Ok(Some(c)) => {
-                        let room = BODY_CAP.saturating_sub(body.len());
-                        body.extend_from_slice(&c[..c.len().min(room)]);
-                        if room == 0 {
-                            break;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        error = Some(crate::engine::client::chain_text(&e));
-                        break;
-                    }
-                }
-            }
+            // Read no further than what is kept: a probe's judge needs the start of a body.
+            let mut sink = BodySink::new(Some(BODY_CAP), BODY_CAP as u64);
+            let error = body::read_reqwest(&mut resp, &mut sink)
+                .await
+                .err()
+                .map(|e| crate::engine::client::chain_text(&e));
+            let body_truncated = sink.truncated;
             timeline.done_ms = ms(Instant::now());
             Exchange {
                 probe: probe.clone(),
                 status: Some(status),
                 headers,
-                body,
+                body: sink.into_kept().unwrap_or_default(),
+                body_truncated,
                 error,
                 timeline,
             }
@@ -284,7 +390,7 @@ pub async fn race(ctx: &CheckCtx<'_>, probes: Vec<Probe>) -> Result<Vec<Exchange
         // Open the connection before the release: a GET on the base URL (any status will do), so
         // connect time does not stagger the racers.
         let warm = Probe::get(ctx, "/")?;
-        let _ = send(&c, &warm, Instant::now(), 0).await;
+        let _ = send_unobserved(&c.http, &warm, Instant::now(), 0).await;
         clients.push(c);
     }
     let barrier = Arc::new(tokio::sync::Barrier::new(n));

@@ -1,8 +1,8 @@
 //! Rate-limit checks RL-01..09 (RFC 6585, RFC 9110 Retry-After, draft-ietf-httpapi-ratelimit-headers).
 //!
-//! - RL-01 (parse) and RL-02 (reset unit) are passive: [`Passive`] sees every response of the
-//!   load phase, and the active part feeds its own responses into the same collector (the
-//!   framework hands [`run`] the run's merged `Passive`), so each is one verdict in total.
+//! - RL-01 (parse) and RL-02 (reset unit) are passive: [`Passive`] sees every response loadproof
+//!   receives (the load phase's and every family's probes, the drive's included), so each is one
+//!   verdict in total.
 //! - RL-03..09 are active ([`run`]): they drive `spec.request` past its limit and judge the
 //!   exchanges with the pure functions in [`decide`].
 
@@ -14,15 +14,15 @@ mod tests;
 use std::mem::Discriminant;
 use std::time::SystemTime;
 
+use futures::future::LocalBoxFuture;
 use reqwest::header::HeaderMap;
 
-use super::{CheckCtx, Observation, fail, pass, skip};
-use crate::checks::probe::Exchange;
+use super::{CheckCtx, Family, Observation, PassivePart, fail, pass, skip};
 use crate::headers::ratelimit::{Fields, Generation, ResetUnit, RlError, parse_fields};
 use crate::headers::retry_after;
 use crate::redact::Redactor;
-use crate::report::model::{CheckResult, Evidence};
-use crate::scenario::RateLimitSpec;
+use crate::scenario::{ChecksSpec, RateLimitSpec};
+use crate::verdict::{CheckResult, Evidence};
 
 /// Distinct findings kept per check; further distinct ones are only counted.
 const MAX_GROUPS: usize = 8;
@@ -145,20 +145,6 @@ impl Passive {
         }
     }
 
-    pub fn observe(&mut self, o: &Observation<'_>) {
-        self.observe_parts(Some(o.request), o.method, o.url, Some(o.status), o.headers);
-    }
-
-    pub(crate) fn observe_exchange(&mut self, e: &Exchange) {
-        self.observe_parts(
-            None,
-            e.probe.method.as_str(),
-            e.probe.url.as_str(),
-            e.status,
-            &e.headers,
-        );
-    }
-
     fn observe_parts(
         &mut self,
         request: Option<&str>,
@@ -233,24 +219,6 @@ impl Passive {
                 });
             }
         }
-    }
-
-    pub fn merge(&mut self, other: Passive) {
-        if self.request.is_empty() {
-            self.request = other.request;
-        }
-        self.responses += other.responses;
-        self.with_fields += other.with_fields;
-        self.generations |= other.generations;
-        self.parse.merge(other.parse);
-        self.units.merge(other.units);
-        self.past_epoch.merge(other.past_epoch);
-    }
-
-    /// RL-01 and RL-02 over everything observed: the load phase's responses and the active
-    /// part's own (which `run` feeds into the same collector).
-    pub fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
-        vec![self.rl01(r), self.rl02(r)]
     }
 
     fn generation_labels(&self) -> String {
@@ -386,15 +354,69 @@ impl Passive {
     }
 }
 
-/// The active checks RL-03..09. Every response they get is also fed to `passive`, the run's
-/// RL-01/02 collector, so those two IDs judge the load phase and the probes together and are
-/// reported once (by `Passive::verdicts`).
-pub async fn run(
-    ctx: &CheckCtx<'_>,
-    spec: &RateLimitSpec,
-    passive: &mut Passive,
-) -> Vec<CheckResult> {
-    let mut out = drive::run(ctx, spec, passive).await;
+impl PassivePart for Passive {
+    fn observe(&mut self, o: &Observation<'_>) {
+        self.observe_parts(o.request, o.method, o.url, Some(o.status), o.headers);
+    }
+
+    fn merge(&mut self, other: Passive) {
+        if self.request.is_empty() {
+            self.request = other.request;
+        }
+        self.responses += other.responses;
+        self.with_fields += other.with_fields;
+        self.generations |= other.generations;
+        self.parse.merge(other.parse);
+        self.units.merge(other.units);
+        self.past_epoch.merge(other.past_epoch);
+    }
+
+    /// RL-01 and RL-02 over everything observed: the load phase's responses and the active
+    /// part's own (which `run` feeds into the same collector).
+    fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
+        vec![self.rl01(r), self.rl02(r)]
+    }
+}
+
+/// The rate-limit family: RL-01/02 passive, RL-03..09 active.
+pub struct RateLimit;
+
+impl Family for RateLimit {
+    fn key(&self) -> &'static str {
+        "rate_limit"
+    }
+    fn prefix(&self) -> &'static str {
+        "RL"
+    }
+    fn ids(&self) -> &'static [&'static str] {
+        &IDS
+    }
+    fn enabled(&self, checks: &ChecksSpec) -> bool {
+        checks.rate_limit.is_some()
+    }
+    fn passive(&self, checks: &ChecksSpec) -> Option<Box<dyn super::BoxedPart>> {
+        let spec = checks.rate_limit.as_ref()?;
+        Some(Box::new(Passive::new(spec)))
+    }
+    fn active<'a>(&'a self, ctx: &'a CheckCtx<'_>) -> LocalBoxFuture<'a, Vec<CheckResult>> {
+        Box::pin(async move {
+            match &ctx.checks.rate_limit {
+                Some(spec) => run(ctx, spec).await,
+                None => Vec::new(),
+            }
+        })
+    }
+}
+
+pub const IDS: [&str; 9] = [
+    "RL-01", "RL-02", "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09",
+];
+
+/// The active checks RL-03..09. Every response they get reaches the run's RL-01/02 collector
+/// through the probe client, so those two IDs judge the load phase and the probes together and
+/// are reported once (by the passive part).
+pub async fn run(ctx: &CheckCtx<'_>, spec: &RateLimitSpec) -> Vec<CheckResult> {
+    let mut out = drive::run(ctx, spec).await;
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }

@@ -8,62 +8,7 @@ use std::time::Duration;
 
 use crate::scenario::Protocol;
 
-/// Why a request produced no usable response. Counted per kind in the report; never aborts a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ErrorKind {
-    /// TCP connect failed (refused, unreachable, DNS).
-    Connect,
-    /// TLS handshake or certificate problem.
-    Tls,
-    /// No complete response within the request timeout.
-    Timeout,
-    /// The connection was reset or closed before the response was complete.
-    Reset,
-    /// The response could not be parsed as HTTP.
-    Protocol,
-    /// The body failed while being read.
-    BodyRead,
-    /// A request that could not be built (a template rendered to an invalid header, say).
-    Request,
-    /// In flight when the run was interrupted and not finished within the drain time.
-    Cancelled,
-    Other,
-}
-
-impl ErrorKind {
-    pub const ALL: [ErrorKind; 9] = [
-        ErrorKind::Connect,
-        ErrorKind::Tls,
-        ErrorKind::Timeout,
-        ErrorKind::Reset,
-        ErrorKind::Protocol,
-        ErrorKind::BodyRead,
-        ErrorKind::Request,
-        ErrorKind::Cancelled,
-        ErrorKind::Other,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::Connect => "connect",
-            ErrorKind::Tls => "tls",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Reset => "reset",
-            ErrorKind::Protocol => "protocol",
-            ErrorKind::BodyRead => "body_read",
-            ErrorKind::Request => "request",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::Other => "other",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        ErrorKind::ALL
-            .iter()
-            .position(|k| *k == self)
-            .unwrap_or(ErrorKind::ALL.len() - 1)
-    }
-}
+pub use crate::metrics::ErrorKind;
 
 /// Build one lane's client.
 pub fn build(

@@ -12,11 +12,11 @@
 //! the load phase ends are counted as not sent. Closed loop: each user sends, waits, thinks,
 //! repeats, and latency is measured from the actual send.
 
+pub mod body;
 pub mod client;
 pub mod expect;
 pub mod h1;
 pub mod request;
-pub mod schedule;
 pub mod stats;
 
 use std::borrow::Cow;
@@ -31,23 +31,27 @@ use rand::rngs::SmallRng;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
+use crate::metrics::OpenLoopCounts;
 use crate::metrics::series::{SecondAccumulator, SeriesAggregator};
+use crate::observe::{Observation, Observer, Source};
 use crate::plan::{LoadMode, RunPlan, UserStage};
 use crate::printer::Progress;
 use crate::scenario::Protocol;
 use crate::signals::Phase;
+use body::BodySink;
 use client::ErrorKind;
 use expect::CompiledExpectations;
 use request::{Mix, PreparedRequest, RenderCtx, RenderShared};
-use stats::{
-    LATE_AFTER, Observed, OpenLoopCounts, RequestStats, Sample, ThreadStats, status_class,
-};
+use stats::{LATE_AFTER, Observed, RequestStats, Sample, ThreadStats, status_class};
 
 /// Bodies are read (so keep-alive connections stay usable) up to this many bytes; past it the
 /// response is dropped, which closes the connection, and the truncation is counted.
 pub const BODY_DRAIN_CAP: u64 = 16 * 1024 * 1024;
 /// Bodies needed by expectations are kept up to this size.
 pub const BODY_KEEP_CAP: usize = 1024 * 1024;
+/// Bodies an observer asked for are kept up to this size (judging an error body needs its
+/// start, not megabytes of it).
+pub const OBSERVED_BODY_CAP: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -80,9 +84,10 @@ struct Shared {
 }
 
 /// What one thread needs for one phase; built once per thread and phase, shared by its workers
-/// through an `Rc`. The warm-up and the load phase each have their own, so nothing the warm-up
-/// records can reach the load phase's figures.
-struct ThreadCtx {
+/// through an `Rc`. The warm-up and the load phase each have their own stats, so nothing the
+/// warm-up records can reach the load phase's figures; they share the thread's observer, which
+/// tells their exchanges apart by [`Source`].
+struct ThreadCtx<O> {
     requests: Arc<Vec<PreparedRequest>>,
     expectations: Arc<Vec<CompiledExpectations>>,
     mix: Mix,
@@ -97,6 +102,9 @@ struct ThreadCtx {
     drain: Duration,
     stop: watch::Receiver<bool>,
     stats: RefCell<ThreadStats>,
+    source: Source,
+    /// The thread's observer (`None` only once the thread has handed it back).
+    observer: Rc<RefCell<Option<O>>>,
 }
 
 struct Lane {
@@ -130,23 +138,30 @@ impl LaneSpec {
 }
 
 /// What each thread hands back.
-struct ThreadResult {
+struct ThreadResult<O> {
     /// The warm-up's per-request counts (no latency is kept from it).
     warmup: Option<Vec<RequestStats>>,
-    passive: crate::checks::PassiveSet,
+    observer: Option<O>,
     requests: Vec<RequestStats>,
     by_class: [crate::metrics::LatencyHistogram; 5],
     sent_on_time: u64,
     sent_late: u64,
 }
 
-/// Run the load phase against `base_url`.
-pub async fn run(
+/// Run the load phase against `base_url`. Each worker thread gets its own observer from
+/// `observer` and shows it every response of the warm-up and of the load; the threads' observers
+/// are merged into the one returned beside the measurements.
+pub async fn run<O, F>(
     plan: &RunPlan,
     base_url: &str,
     stop: watch::Receiver<bool>,
     progress: &Progress,
-) -> Result<Observed, EngineError> {
+    observer: F,
+) -> Result<(Observed, O), EngineError>
+where
+    O: Observer + Send + 'static,
+    F: Fn() -> O,
+{
     let load = &plan.load;
     let requests: Vec<PreparedRequest> = plan
         .requests
@@ -248,16 +263,18 @@ pub async fn run(
         let (warmup, warm_shared) = (warmup.clone(), warm_shared.clone());
         let (drain, max_requests, protocol) = (load.drain, load.max_requests, load.protocol);
         let n_requests = requests.len();
-        let passive = crate::checks::PassiveSet::new(&plan.checks);
+        let observer = observer();
         let handle = std::thread::Builder::new()
             .name(format!("loadproof-worker-{t}"))
-            .spawn(move || -> Result<ThreadResult, String> {
+            .spawn(move || -> Result<ThreadResult<O>, String> {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start a worker runtime: {e}"))?;
-                // The warm-up records into its own stats, with a series nobody reads and no
-                // passive checks: none of it may reach a measured figure.
+                // The warm-up records into its own stats, with a series nobody reads: none of
+                // it may reach a measured figure. Its exchanges reach the observer marked as
+                // warm-up, and the observer decides what they are worth.
+                let observer = Rc::new(RefCell::new(Some(observer)));
                 let warm = warmup.map(|(w, warm_start, warm_limit)| {
                     let (unread, _) = std::sync::mpsc::channel();
                     Rc::new(ThreadCtx {
@@ -276,8 +293,9 @@ pub async fn run(
                         stats: RefCell::new(ThreadStats::new(
                             n_requests,
                             SecondAccumulator::new(t, unread),
-                            crate::checks::PassiveSet::default(),
                         )),
+                        source: Source::Warmup,
+                        observer: observer.clone(),
                     })
                 });
                 let ctx = Rc::new(ThreadCtx {
@@ -293,7 +311,9 @@ pub async fn run(
                     hard_end,
                     drain,
                     stop,
-                    stats: RefCell::new(ThreadStats::new(n_requests, series, passive)),
+                    stats: RefCell::new(ThreadStats::new(n_requests, series)),
+                    source: Source::Load,
+                    observer,
                 });
                 let local = tokio::task::LocalSet::new();
                 Ok(local.block_on(&rt, thread_main(warm, ctx, clients, worker_ids, protocol)))
@@ -367,9 +387,10 @@ pub async fn run(
     let mut merged = vec![RequestStats::default(); requests.len()];
     let mut by_class: [crate::metrics::LatencyHistogram; 5] = Default::default();
     let (mut on_time, mut late) = (0, 0);
-    let mut passive = crate::checks::PassiveSet::default();
-    for r in results.iter_mut() {
-        passive.merge(std::mem::take(&mut r.passive));
+    let mut observers = results.iter_mut().map(|r| r.observer.take());
+    let mut observer = observers.next().flatten().unwrap_or_else(&observer);
+    for o in observers.flatten() {
+        observer.merge(o);
     }
     for r in &results {
         for (m, s) in merged.iter_mut().zip(&r.requests) {
@@ -397,7 +418,7 @@ pub async fn run(
         }
         LoadMode::Closed { .. } => None,
     };
-    Ok(Observed {
+    let observed = Observed {
         base_url: base_url.to_string(),
         started_at,
         elapsed: finished.saturating_duration_since(start),
@@ -407,20 +428,20 @@ pub async fn run(
         by_class,
         open_loop,
         series: aggregator.finish_all(),
-        passive,
-    })
+    };
+    Ok((observed, observer))
 }
 
-async fn thread_main(
-    warm: Option<Rc<ThreadCtx>>,
-    ctx: Rc<ThreadCtx>,
+async fn thread_main<O: Observer + 'static>(
+    warm: Option<Rc<ThreadCtx<O>>>,
+    ctx: Rc<ThreadCtx<O>>,
     clients: Vec<LaneSpec>,
     worker_ids: Vec<usize>,
     protocol: Protocol,
-) -> ThreadResult {
+) -> ThreadResult<O> {
     // Each worker runs the phases in order on the same lane, so the load phase inherits the
     // connections the warm-up opened.
-    let phases: Rc<[Rc<ThreadCtx>]> = warm.iter().cloned().chain([ctx.clone()]).collect();
+    let phases: Rc<[Rc<ThreadCtx<O>>]> = warm.iter().cloned().chain([ctx.clone()]).collect();
     let mut set = tokio::task::JoinSet::new();
     match &ctx.mode {
         LoadMode::Open(_) => {
@@ -504,9 +525,10 @@ async fn thread_main(
     let warmup = warm.map(|w| std::mem::take(&mut w.stats.borrow_mut().requests));
     let mut stats = ctx.stats.borrow_mut();
     stats.series.flush();
+    let observer = ctx.observer.borrow_mut().take();
     ThreadResult {
         warmup,
-        passive: std::mem::take(&mut stats.passive),
+        observer,
         requests: std::mem::take(&mut stats.requests),
         by_class: std::mem::take(&mut stats.by_class),
         sent_on_time: stats.sent_on_time,
@@ -521,7 +543,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     }
 }
 
-async fn open_worker(ctx: &ThreadCtx, lane: &Lane, id: usize) {
+async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
     let LoadMode::Open(schedule) = &ctx.mode else {
         return;
     };
@@ -568,7 +590,7 @@ fn users_at(stages: &[UserStage], elapsed: Duration) -> (u32, Option<Duration>) 
         .map_or((0, None), |s| (s.users, Some(s.until)))
 }
 
-async fn closed_user(ctx: &ThreadCtx, lane: &Lane, user: usize) {
+async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) {
     let LoadMode::Closed { stages, think_time } = &ctx.mode else {
         return;
     };
@@ -629,8 +651,8 @@ enum Outcome {
 }
 
 /// Send one request and record it. Latency runs from `due` (open loop) or from the send.
-async fn execute(
-    ctx: &ThreadCtx,
+async fn execute<O: Observer>(
+    ctx: &ThreadCtx<O>,
     transport: &Transport,
     which: usize,
     rng: &mut SmallRng,
@@ -732,7 +754,7 @@ async fn execute(
 }
 
 /// Count a request as sent and in flight; returns the send instant.
-fn begin(ctx: &ThreadCtx, which: usize) -> Instant {
+fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
     let sent_at = Instant::now();
     let mut s = ctx.stats.borrow_mut();
     s.in_flight[which] += 1;
@@ -741,48 +763,60 @@ fn begin(ctx: &ThreadCtx, which: usize) -> Instant {
 }
 
 /// Whether the body must be kept (and up to how much) for this response.
-fn body_keep(ctx: &ThreadCtx, expect: &CompiledExpectations, status: u16) -> Option<usize> {
+fn body_keep<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    expect: &CompiledExpectations,
+    status: u16,
+) -> Option<usize> {
     if expect.needs_body() {
         Some(BODY_KEEP_CAP)
-    } else if ctx.stats.borrow().passive.wants_body(status) {
-        Some(crate::checks::PASSIVE_BODY_CAP)
+    } else if ctx
+        .observer
+        .borrow()
+        .as_ref()
+        .is_some_and(|o| o.wants_body(ctx.source, status))
+    {
+        Some(OBSERVED_BODY_CAP)
     } else {
         None
     }
 }
 
-/// Judge a complete response and show it to the passive checks.
+/// Judge a complete response and show it to the observer.
 #[allow(clippy::too_many_arguments)]
-fn conclude(
-    ctx: &ThreadCtx,
+fn conclude<O: Observer>(
+    ctx: &ThreadCtx<O>,
     which: usize,
     status: u16,
     headers: &reqwest::header::HeaderMap,
-    kept: Option<&[u8]>,
+    body: &BodySink,
     method: &str,
     url: &str,
     sent_at: Instant,
 ) -> Result<(), String> {
+    let kept = body.kept();
     let verdict = ctx.expectations[which].evaluate(status, headers, kept);
-    let mut stats = ctx.stats.borrow_mut();
-    if !stats.passive.is_empty() {
-        stats.passive.observe(&crate::checks::Observation {
-            request: &ctx.requests[which].name,
+    if let Some(observer) = ctx.observer.borrow_mut().as_mut() {
+        observer.observe(&Observation {
+            source: ctx.source,
+            request: Some(&ctx.requests[which].name),
             method,
             url,
+            sent: None,
             status,
             headers,
             body: kept,
+            body_truncated: body.kept_truncated(),
             at: sent_at.saturating_duration_since(ctx.start),
         });
     }
     verdict
 }
 
-/// One exchange on the lean HTTP/1.1 path: send, read the body frame by frame under the
-/// request's timeout, with the same caps and error kinds as [`send_and_read`].
-async fn h1_exchange(
-    ctx: &ThreadCtx,
+/// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
+/// the same caps and error kinds as [`send_and_read`].
+async fn h1_exchange<O: Observer>(
+    ctx: &ThreadCtx<O>,
     which: usize,
     lane: &h1::Lane,
     req: hyper::Request<h1::Body>,
@@ -798,41 +832,21 @@ async fn h1_exchange(
         };
         let (head, mut body) = resp.into_parts();
         let status = head.status.as_u16();
-        let keep_cap = body_keep(ctx, &ctx.expectations[which], status);
-        let mut kept: Option<Vec<u8>> = keep_cap.map(|_| Vec::new());
-        let (mut bytes, mut truncated) = (0u64, false);
-        loop {
-            match http_body_util::BodyExt::frame(&mut body).await {
-                Some(Ok(frame)) => {
-                    let Ok(chunk) = frame.into_data() else {
-                        continue; // trailers
-                    };
-                    bytes += chunk.len() as u64;
-                    if let Some(k) = kept.as_mut() {
-                        let room = keep_cap.unwrap_or(0).saturating_sub(k.len());
-                        k.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    }
-                    if bytes > BODY_DRAIN_CAP {
-                        truncated = true;
-                        break;
-                    }
-                }
-                None => break,
-                Some(Err(e)) => {
-                    let kind = match h1::classify(&e) {
-                        k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
-                        _ => ErrorKind::BodyRead,
-                    };
-                    return Err(Outcome::Failed(kind, client::chain_text(&e)));
-                }
-            }
+        let keep = body_keep(ctx, &ctx.expectations[which], status);
+        let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
+        if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
+            let kind = match h1::classify(&e) {
+                k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
+                _ => ErrorKind::BodyRead,
+            };
+            return Err(Outcome::Failed(kind, client::chain_text(&e)));
         }
         drop(body);
         // A truncated body leaves the connection mid-response: dropping it closes it.
-        if !truncated {
+        if !sink.truncated {
             lane.put_back(conn);
         }
-        Ok((status, head.headers, kept, bytes, truncated))
+        Ok((status, head.headers, sink))
     };
     match tokio::time::timeout(timeout, exchange).await {
         Err(_) => Outcome::Failed(
@@ -840,89 +854,53 @@ async fn h1_exchange(
             format!("no complete response within {timeout:?}"),
         ),
         Ok(Err(failed)) => failed,
-        Ok(Ok((status, headers, kept, bytes, truncated))) => {
-            let verdict = conclude(
-                ctx,
-                which,
-                status,
-                &headers,
-                kept.as_deref(),
-                method,
-                url,
-                sent_at,
-            );
-            Outcome::Response {
-                status,
-                bytes,
-                truncated,
-                verdict,
-            }
-        }
+        Ok(Ok((status, headers, sink))) => Outcome::Response {
+            status,
+            verdict: conclude(ctx, which, status, &headers, &sink, method, url, sent_at),
+            bytes: sink.bytes,
+            truncated: sink.truncated,
+        },
     }
 }
 
-async fn send_and_read(
-    ctx: &ThreadCtx,
+async fn send_and_read<O: Observer>(
+    ctx: &ThreadCtx<O>,
     which: usize,
     rb: reqwest::RequestBuilder,
     method: &str,
     url: &str,
     sent_at: Instant,
 ) -> Outcome {
-    let expect = &ctx.expectations[which];
     let mut resp = match rb.send().await {
         Ok(r) => r,
         Err(e) => return Outcome::Failed(client::classify(&e), client::chain_text(&e)),
     };
     let status = resp.status().as_u16();
-    // Bodies are kept only when an expectation or a passive check needs them.
-    let passive_body = ctx.stats.borrow().passive.wants_body(status);
-    let keep_cap = if expect.needs_body() {
-        BODY_KEEP_CAP
-    } else {
-        crate::checks::PASSIVE_BODY_CAP
-    };
-    let mut kept: Option<Vec<u8>> = (expect.needs_body() || passive_body).then(Vec::new);
-    let (mut bytes, mut truncated) = (0u64, false);
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                bytes += chunk.len() as u64;
-                if let Some(k) = kept.as_mut() {
-                    let room = keep_cap.saturating_sub(k.len());
-                    k.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                }
-                if bytes > BODY_DRAIN_CAP {
-                    truncated = true;
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                // Failing mid-body: a timeout or a reset keeps its kind; anything else is a
-                // body-read error (the status line and headers were fine).
-                let kind = match client::classify(&e) {
-                    k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
-                    _ => ErrorKind::BodyRead,
-                };
-                return Outcome::Failed(kind, client::chain_text(&e));
-            }
-        }
+    let keep = body_keep(ctx, &ctx.expectations[which], status);
+    let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
+    if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {
+        // Failing mid-body: a timeout or a reset keeps its kind; anything else is a body-read
+        // error (the status line and headers were fine).
+        let kind = match client::classify(&e) {
+            k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
+            _ => ErrorKind::BodyRead,
+        };
+        return Outcome::Failed(kind, client::chain_text(&e));
     }
     let verdict = conclude(
         ctx,
         which,
         status,
         resp.headers(),
-        kept.as_deref(),
+        &sink,
         method,
         url,
         sent_at,
     );
     Outcome::Response {
         status,
-        bytes,
-        truncated,
+        bytes: sink.bytes,
+        truncated: sink.truncated,
         verdict,
     }
 }

@@ -6,6 +6,9 @@
 //! reports written on different machines can later be merged exactly.
 
 pub mod series;
+pub mod stats;
+
+pub use stats::{ErrorKind, OpenLoopCounts};
 
 use std::time::Duration;
 

@@ -13,15 +13,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::engine::client::ErrorKind;
-use crate::engine::stats::{LATE_AFTER, Observed, RequestStats};
 use crate::metrics::LatencySummary;
+use crate::metrics::stats::{ErrorKind, LATE_AFTER, Observed, RequestStats};
 use crate::plan::{LoadMode, RunPlan};
-use crate::scenario::Protocol;
+use crate::scenario::{Body, JsonTemplate, Part, Protocol, RequestSpec, Template};
 use model::*;
 
 impl Report {
-    /// Assemble the report. `checks` are the verdicts of the conformance checks (if any ran).
+    /// Assemble the report. `checks` are the verdicts of the conformance checks (if any ran), in
+    /// catalog order.
     pub fn build(plan: &RunPlan, observed: &Observed, mut checks: Vec<CheckResult>) -> Report {
         let r = &plan.redactor;
         let overall = observed.overall();
@@ -63,7 +63,9 @@ impl Report {
             }
         }
 
-        // Per-request expectations are checks too: a miss is a finding with evidence.
+        // Per-request expectations are checks too: a miss is a finding with evidence. They go
+        // after the families' checks, by ID.
+        let families_end = checks.len();
         for (spec, s) in plan.requests.iter().zip(&observed.requests) {
             // A request that accepts any response (ad-hoc mode) asserts nothing: no check.
             if s.sent == 0 || spec.expect.accepts_anything() {
@@ -140,15 +142,7 @@ impl Report {
             }
         }
 
-        // Catalog order (IDEM, RL, PAGE, ERR, then per-request expectations), IDs ascending.
-        let family = |id: &str| {
-            ["IDEM-", "RL-", "PAGE-", "ERR-"]
-                .iter()
-                .position(|p| id.starts_with(p))
-                .unwrap_or(4)
-        };
-        checks.sort_by(|a, b| (family(&a.id), &a.id).cmp(&(family(&b.id), &b.id)));
-
+        checks[families_end..].sort_by(|a, b| a.id.cmp(&b.id));
         let latency = LatencySummary::from(&overall.hist);
         let mut threshold_results = Vec::new();
         for t in &plan.thresholds {
@@ -414,32 +408,51 @@ fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
-/// A `curl` command that reproduces a request: method, URL and the scenario's literal headers,
-/// with every secret redacted.
-fn curl(plan: &RunPlan, spec: &crate::scenario::RequestSpec, method: &str, url: &str) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut cmd = format!("curl -sS -X {method} {}", quote(&plan.redactor.text(url)));
-    for (name, value) in &spec.headers {
-        let mut text = String::new();
-        for p in &value.parts {
-            match p {
-                crate::scenario::Part::Lit(s) => text.push_str(s),
-                crate::scenario::Part::Secret(_) => text.push_str(crate::redact::MASK),
-                other => text.push_str(&format!("<{}>", placeholder_name(other))),
-            }
-        }
-        let shown = plan.redactor.header_value(name, &text);
-        cmd.push_str(&format!(" -H {}", quote(&format!("{name}: {shown}"))));
-    }
-    cmd
+/// A `curl` command that reproduces a load-phase request from the scenario: method, URL, the
+/// scenario's headers and body, with secrets masked and per-request placeholders shown as
+/// `<uuid>`, `<seq>`, `<rand.int>` (their values were not kept: that would cost the hot path).
+fn curl(plan: &RunPlan, spec: &RequestSpec, method: &str, url: &str) -> String {
+    let headers = spec
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), shown_template(value)));
+    let body = match &spec.body {
+        Body::None => None,
+        Body::Raw(t) => Some(shown_template(t)),
+        Body::Json(j) => Some(shown_json(j).to_string()),
+    };
+    crate::verdict::curl(method, url, headers, body.as_deref(), &plan.redactor)
 }
 
-fn placeholder_name(p: &crate::scenario::Part) -> &'static str {
-    match p {
-        crate::scenario::Part::Uuid => "uuid",
-        crate::scenario::Part::Seq => "seq",
-        crate::scenario::Part::RandInt { .. } => "rand.int",
-        _ => "value",
+/// A template as evidence shows it: literals as they are, secrets masked, placeholders named.
+fn shown_template(t: &Template) -> String {
+    let mut text = String::new();
+    for p in &t.parts {
+        match p {
+            Part::Lit(s) => text.push_str(s),
+            Part::Secret(_) => text.push_str(crate::redact::MASK),
+            Part::Uuid => text.push_str("<uuid>"),
+            Part::Seq => text.push_str("<seq>"),
+            Part::RandInt { .. } => text.push_str("<rand.int>"),
+        }
+    }
+    text
+}
+
+fn shown_json(j: &JsonTemplate) -> serde_json::Value {
+    use serde_json::Value;
+    match j {
+        JsonTemplate::Null => Value::Null,
+        JsonTemplate::Bool(b) => Value::Bool(*b),
+        JsonTemplate::Number(n) => Value::Number(n.clone()),
+        JsonTemplate::String(t) => Value::String(shown_template(t)),
+        JsonTemplate::Array(items) => Value::Array(items.iter().map(shown_json).collect()),
+        JsonTemplate::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), shown_json(v)))
+                .collect(),
+        ),
     }
 }
 

@@ -9,10 +9,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::stats::OpenLoopCounts;
 use crate::metrics::LatencySummary;
+pub use crate::metrics::OpenLoopCounts;
 use crate::metrics::series::SeriesPoint;
 pub use crate::signals::Phase;
+// The verdict vocabulary lives below both checks and report (see `crate::verdict`).
+pub use crate::verdict::{CheckResult, CheckStatus, Evidence, Timeline};
 
 pub const SCHEMA_VERSION: &str = "1.1.0";
 
@@ -176,70 +178,6 @@ pub struct RequestReport {
     pub latency_ms: LatencySummary,
     pub status_codes: BTreeMap<String, u64>,
     pub errors_by_kind: BTreeMap<String, u64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckStatus {
-    Pass,
-    Warn,
-    Fail,
-    Skip,
-    /// The check could not gather its evidence (the reason is in the message).
-    Error,
-}
-
-impl CheckStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckStatus::Pass => "pass",
-            CheckStatus::Warn => "warn",
-            CheckStatus::Fail => "fail",
-            CheckStatus::Skip => "skip",
-            CheckStatus::Error => "error",
-        }
-    }
-}
-
-/// One check verdict. Identical findings are grouped: `count` says how many times it was seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckResult {
-    pub id: String,
-    pub status: CheckStatus,
-    /// One line: what was expected and what was seen.
-    pub message: String,
-    pub count: u64,
-    pub evidence: Vec<Evidence>,
-}
-
-/// A request/response pair (bodies truncated, secrets redacted) and how to reproduce it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Evidence {
-    pub method: Option<String>,
-    pub url: Option<String>,
-    pub status: Option<u16>,
-    pub request_headers: BTreeMap<String, String>,
-    pub request_body: Option<String>,
-    pub response_headers: BTreeMap<String, String>,
-    pub response_body: Option<String>,
-    pub curl: Option<String>,
-    pub note: Option<String>,
-    /// For concurrent checks: when this request was sent, got its first byte and finished.
-    pub timeline: Option<Timeline>,
-    /// The scenario request that produced it, for evidence from the load phase (its `curl`
-    /// is rebuilt from the scenario). Added in 1.1.0.
-    #[serde(default)]
-    pub request: Option<String>,
-}
-
-/// Milliseconds from the check's origin (a race's release, or the check's start).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Timeline {
-    pub sent_ms: f64,
-    pub first_byte_ms: Option<f64>,
-    pub done_ms: f64,
-    /// Which connection (client) carried the request.
-    pub connection: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

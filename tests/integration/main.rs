@@ -11,6 +11,8 @@ mod cli;
 mod fuzz;
 mod hostile;
 mod interrupt;
+mod layering;
+mod observation;
 mod omission;
 mod output;
 mod runs;

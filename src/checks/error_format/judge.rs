@@ -2,6 +2,7 @@
 //! (ERR-04 stability, ERR-06 echo and traceparent, ERR-07 locality, ERR-08 status), and the
 //! tallies that group identical findings with a count and keep one sample per kind.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
@@ -12,8 +13,8 @@ use crate::headers::problem::{
     self as pd, Issue, MediaClass, Severity, classify_media, essence, expected_media_type,
 };
 use crate::redact::Redactor;
-use crate::report::model::{CheckResult, CheckStatus, Evidence};
 use crate::scenario::ErrorProfile;
+use crate::verdict::{CheckResult, CheckStatus, Evidence};
 
 /// Distinct finding kinds kept per check (more are counted, not described).
 pub const MAX_KINDS: usize = 8;
@@ -387,43 +388,62 @@ pub fn field_from_name(name: &str, probe: &Value) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // Tallies
 
-/// A load-phase response kept as a sample (raw; redacted when it becomes evidence).
+/// An observed response kept as a sample (raw; redacted when it becomes evidence).
 #[derive(Debug, Clone)]
 pub struct Seen {
-    pub request: String,
+    /// The scenario request, for a load-phase response.
+    pub request: Option<String>,
+    /// Which family's probe, for a probe's response.
+    pub probe_of: Option<&'static str>,
     pub method: String,
     pub url: String,
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub body_len: usize,
+    /// What a probe sent: a load-phase request is rebuilt from the scenario.
+    pub sent: Option<SentSample>,
+}
+
+/// A probe's request, raw.
+#[derive(Debug, Clone)]
+pub struct SentSample {
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 impl Seen {
-    pub fn new(
-        request: &str,
-        method: &str,
-        url: &str,
-        status: u16,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Seen {
+    /// Keep what evidence needs of one observed response (raw: redacted when shown).
+    pub fn of(o: &crate::observe::Observation<'_>) -> Seen {
+        let body = o.body.unwrap_or(&[]);
         Seen {
-            request: request.to_string(),
-            method: method.to_string(),
-            url: url.to_string(),
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            request: o.request.map(str::to_string),
+            probe_of: match o.source {
+                crate::observe::Source::Probe(family) => Some(family),
+                _ => None,
+            },
+            method: o.method.to_string(),
+            url: o.url.to_string(),
+            status: o.status,
+            headers: header_list(o.headers),
             body: String::from_utf8_lossy(&body[..body.len().min(SAMPLE_BODY_CAP)]).into_owned(),
             body_len: body.len(),
+            sent: o.sent.map(|s| SentSample {
+                headers: header_list(s.headers),
+                body: s.body.map(|b| String::from_utf8_lossy(b).into_owned()),
+            }),
         }
     }
 
@@ -432,21 +452,43 @@ impl Seen {
         if self.body_len > SAMPLE_BODY_CAP {
             body.push_str(&format!("… ({} bytes in all)", self.body_len));
         }
+        let shown = |h: &[(String, String)]| -> BTreeMap<String, String> {
+            h.iter()
+                .map(|(k, v)| (k.clone(), r.header_value(k, v)))
+                .collect()
+        };
+        let place = match (self.probe_of, &self.request) {
+            (Some(family), _) => format!("seen by a {family} probe"),
+            (None, Some(req)) => format!("seen during the load phase (request `{req}`)"),
+            (None, None) => "seen during the load phase".to_string(),
+        };
         Evidence {
             method: Some(self.method.clone()),
             url: Some(r.text(&self.url)),
             status: Some(self.status),
-            response_headers: self
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), r.header_value(k, v)))
-                .collect(),
+            request_headers: self
+                .sent
+                .as_ref()
+                .map(|s| shown(&s.headers))
+                .unwrap_or_default(),
+            request_body: self
+                .sent
+                .as_ref()
+                .and_then(|s| s.body.as_deref())
+                .map(|b| r.text(b)),
+            response_headers: shown(&self.headers),
             response_body: (!self.body.is_empty()).then_some(body),
-            note: Some(r.text(&format!(
-                "seen during the load phase (request `{}`): {note}",
-                self.request
-            ))),
-            request: Some(self.request.clone()),
+            curl: self.sent.as_ref().map(|s| {
+                crate::verdict::curl(
+                    &self.method,
+                    &self.url,
+                    s.headers.iter().map(|(k, v)| (k.as_str(), v.clone())),
+                    s.body.as_deref(),
+                    r,
+                )
+            }),
+            note: Some(r.text(&format!("{place}: {note}"))),
+            request: self.request.clone(),
             ..Evidence::default()
         }
     }

@@ -2,7 +2,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::json;
 
 use super::*;
-use crate::report::model::CheckStatus;
+use crate::verdict::CheckStatus;
 
 fn headers(h: &[(&str, &str)]) -> HeaderMap {
     let mut m = HeaderMap::new();

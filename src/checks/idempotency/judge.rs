@@ -7,8 +7,8 @@ use serde_json::Value;
 use crate::checks::probe::Exchange;
 use crate::checks::verdict;
 use crate::redact::Redactor;
-use crate::report::model::{CheckResult, CheckStatus, Evidence};
 use crate::scenario::IdemProfile;
+use crate::verdict::{CheckResult, CheckStatus, Evidence};
 
 /// What the judge needs besides the exchanges.
 pub struct Judge<'a> {
@@ -261,11 +261,11 @@ fn require_evidence(
     id_pointer: &str,
 ) -> CheckResult {
     let measured = matches!(effect, Effect::Count(_) | Effect::Changed(_));
-    if r.status != crate::report::model::CheckStatus::Pass || have_ids || measured {
+    if r.status != crate::verdict::CheckStatus::Pass || have_ids || measured {
         return r;
     }
     CheckResult {
-        status: crate::report::model::CheckStatus::Skip,
+        status: crate::verdict::CheckStatus::Skip,
         message: format!(
             "cannot tell how many resources were created: no id at {id_pointer} or in Location, and \
              the oracle measured nothing; set `id_pointer`, or an oracle of kind \"count\" or \"probe\""

@@ -9,8 +9,8 @@ use super::judge::*;
 use super::{effect, fresh_key, with_id};
 use crate::checks::probe::{Exchange, Probe};
 use crate::redact::Redactor;
-use crate::report::model::{CheckStatus, Timeline};
 use crate::scenario::IdemProfile;
+use crate::verdict::{CheckStatus, Timeline};
 
 fn redactor() -> &'static Redactor {
     static R: std::sync::OnceLock<Redactor> = std::sync::OnceLock::new();
@@ -66,6 +66,7 @@ fn ex(p: Probe, status: u16, body: Value, headers: &[(&str, &str)]) -> Exchange 
         } else {
             body.to_string().into_bytes()
         },
+        body_truncated: false,
         error: None,
         timeline: Timeline::default(),
     }

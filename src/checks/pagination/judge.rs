@@ -9,7 +9,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
-use crate::report::model::CheckStatus;
+use crate::verdict::CheckStatus;
 
 /// What one page told the walker.
 #[derive(Debug, Clone, Default, PartialEq)]

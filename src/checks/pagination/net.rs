@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::judge::{self, End, PageRec, WalkRec};
 use crate::checks::CheckCtx;
-use crate::checks::probe::{Exchange, Probe, send};
+use crate::checks::probe::{Exchange, Probe, ProbeClient, send};
 use crate::headers::link;
 use crate::scenario::{PageStyle, PaginationSpec};
 
@@ -355,7 +355,7 @@ impl Env<'_> {
         p
     }
 
-    pub async fn get(&self, client: &reqwest::Client, url: Url, conn: usize) -> Exchange {
+    pub async fn get(&self, client: &ProbeClient, url: Url, conn: usize) -> Exchange {
         send(client, &self.probe(url), self.origin, conn).await
     }
 }
@@ -369,11 +369,11 @@ pub struct Stepper {
     limit: usize,
     cap: usize,
     conn: usize,
-    client: reqwest::Client,
+    client: ProbeClient,
 }
 
 impl Stepper {
-    pub fn new(first: Url, limit: usize, cap: u32, client: reqwest::Client, conn: usize) -> Self {
+    pub fn new(first: Url, limit: usize, cap: u32, client: ProbeClient, conn: usize) -> Self {
         Stepper {
             rec: WalkRec {
                 pages: vec![],
@@ -449,7 +449,7 @@ impl Stepper {
 }
 
 /// Walk a whole listing with no interleaved work.
-pub async fn walk(env: &Env<'_>, style: &Style, limit: usize, client: reqwest::Client) -> Stepper {
+pub async fn walk(env: &Env<'_>, style: &Style, limit: usize, client: ProbeClient) -> Stepper {
     let mut s = Stepper::new(
         env.first_url(&limit.to_string()),
         limit,
@@ -464,7 +464,7 @@ pub async fn walk(env: &Env<'_>, style: &Style, limit: usize, client: reqwest::C
 /// Create one item with the insert request; its id.
 pub async fn insert(
     env: &Env<'_>,
-    client: &reqwest::Client,
+    client: &ProbeClient,
     conn: usize,
 ) -> Result<(String, Exchange), String> {
     let name = env
@@ -528,7 +528,7 @@ pub fn delete_url(url: &Url, id: &str) -> Option<Url> {
 /// Delete one item; `Ok(true)` on 2xx, `Ok(false)` on 404/410.
 pub async fn delete(
     env: &Env<'_>,
-    client: &reqwest::Client,
+    client: &ProbeClient,
     id: &str,
     conn: usize,
 ) -> Result<bool, String> {

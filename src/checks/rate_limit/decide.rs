@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use crate::checks::probe::Exchange;
 use crate::headers::ratelimit::{Fields, Snapshot, parse_fields};
 use crate::headers::retry_after;
-use crate::report::model::CheckStatus;
+use crate::verdict::CheckStatus;
 
 /// What a decision function needs from one exchange.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -6,12 +6,11 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use super::Passive;
 use super::decide::{self, Decision, Obs, Phase};
-use crate::checks::probe::{Exchange, Probe, send};
+use crate::checks::probe::{Exchange, Probe, ProbeClient, send};
 use crate::checks::{CheckCtx, skip, verdict};
-use crate::report::model::{CheckResult, CheckStatus};
 use crate::scenario::{RateLimitSpec, RequestSpec};
+use crate::verdict::{CheckResult, CheckStatus};
 
 /// Quotas above this are not driven past (too many requests for a conformance check).
 const MAX_DRIVE: u64 = 400;
@@ -31,7 +30,7 @@ const PHASES: [(f64, u32); 3] = [(0.5, 1), (1.0, 1), (2.0, 2)];
 struct Driver<'c, 'a> {
     ctx: &'c CheckCtx<'a>,
     req: &'a RequestSpec,
-    client: reqwest::Client,
+    client: ProbeClient,
     origin: Instant,
     ex: Vec<Exchange>,
     obs: Vec<Obs>,
@@ -44,25 +43,24 @@ impl Driver<'_, '_> {
         Probe::from_spec(self.ctx, self.req)
     }
 
-    fn record(&mut self, e: Exchange, passive: &mut Passive) -> usize {
-        passive.observe_exchange(&e);
+    fn record(&mut self, e: Exchange) -> usize {
         self.obs
             .push(Obs::from_exchange(&e, self.declared.as_deref()));
         self.ex.push(e);
         self.obs.len() - 1
     }
 
-    async fn send(&mut self, probe: &Probe, passive: &mut Passive) -> usize {
+    async fn send(&mut self, probe: &Probe) -> usize {
         let e = send(&self.client, probe, self.origin, 0).await;
-        self.record(e, passive)
+        self.record(e)
     }
 
     /// Send sequentially until a 429 (or `cap` requests); returns the indices.
-    async fn drain(&mut self, cap: usize, passive: &mut Passive) -> Result<Vec<usize>, String> {
+    async fn drain(&mut self, cap: usize) -> Result<Vec<usize>, String> {
         let mut seq = Vec::new();
         while seq.len() < cap {
             let p = self.probe()?;
-            let i = self.send(&p, passive).await;
+            let i = self.send(&p).await;
             seq.push(i);
             if self.obs[i].throttled() || self.obs[i].status.is_none() {
                 break;
@@ -110,11 +108,7 @@ const ACTIVE: [&str; 7] = [
     "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09",
 ];
 
-pub(super) async fn run(
-    ctx: &CheckCtx<'_>,
-    spec: &RateLimitSpec,
-    passive: &mut Passive,
-) -> Vec<CheckResult> {
+pub(super) async fn run(ctx: &CheckCtx<'_>, spec: &RateLimitSpec) -> Vec<CheckResult> {
     let Some(req) = ctx.request(&spec.request) else {
         return skip_ids(
             &ACTIVE,
@@ -137,23 +131,19 @@ pub(super) async fn run(
         ex: Vec::new(),
         obs: Vec::new(),
     };
-    match run_all(&mut d, spec, passive).await {
+    match run_all(&mut d, spec).await {
         Ok(v) => v,
         Err(e) => skip_ids(&ACTIVE, &format!("could not send `{}`: {e}", spec.request)),
     }
 }
 
-async fn run_all(
-    d: &mut Driver<'_, '_>,
-    spec: &RateLimitSpec,
-    passive: &mut Passive,
-) -> Result<Vec<CheckResult>, String> {
+async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<CheckResult>, String> {
     let name = &spec.request;
     let mut out = Vec::new();
 
     // 1. Drive past the limit, sequentially.
     let first_probe = d.probe()?;
-    let first = d.send(&first_probe, passive).await;
+    let first = d.send(&first_probe).await;
     if d.obs[first].status.is_none() {
         let e = d.ex[first].error.clone().unwrap_or_default();
         return Err(e);
@@ -176,7 +166,7 @@ async fn run_all(
     };
     let mut drive = vec![first];
     if !d.obs[first].throttled() {
-        drive.extend(d.drain(cap - 1, passive).await?);
+        drive.extend(d.drain(cap - 1).await?);
     }
     let advertised = drive.iter().any(|&i| d.obs[i].snap.is_some());
     let limited = drive.iter().copied().find(|&i| d.obs[i].throttled());
@@ -218,7 +208,7 @@ async fn run_all(
                 let mut attempts = Vec::new();
                 loop {
                     let p = d.probe()?;
-                    let i = d.send(&p, passive).await;
+                    let i = d.send(&p).await;
                     attempts.push(i);
                     if d.obs[i].accepted() || Instant::now() >= give_up || attempts.len() >= 20 {
                         break;
@@ -244,7 +234,7 @@ async fn run_all(
         Some((header, template)) => {
             let mut dec = None;
             for _ in 0..2 {
-                let seq = d.drain(cap, passive).await?;
+                let seq = d.drain(cap).await?;
                 let a_last = *seq.last().unwrap_or(&first);
                 sequences.push(seq);
                 let value = {
@@ -259,9 +249,9 @@ async fn run_all(
                     out
                 };
                 let pb = d.probe()?.with_header(header, &value);
-                let b = d.send(&pb, passive).await;
+                let b = d.send(&pb).await;
                 let pa = d.probe()?;
-                let a_after = d.send(&pa, passive).await;
+                let a_after = d.send(&pa).await;
                 let this = decide::partition(&d.obs, a_last, b, a_after, header);
                 let retry = this.status == CheckStatus::Skip && d.obs[a_last].throttled();
                 dec = Some(this);
@@ -276,7 +266,7 @@ async fn run_all(
     }
 
     // 4. RL-06: open loop at 0.5×, 1×, 2× the advertised quota.
-    let honesty = honesty(d, spec, quota, window, cap, passive).await?;
+    let honesty = honesty(d, spec, quota, window, cap).await?;
     out.push(honesty);
 
     // Judged over everything sent.
@@ -294,7 +284,6 @@ async fn honesty(
     quota: Option<u64>,
     window: Option<u64>,
     cap: usize,
-    passive: &mut Passive,
 ) -> Result<CheckResult, String> {
     if !spec.honesty {
         return Ok(skip("RL-06", "disabled (`honesty = false`)"));
@@ -323,13 +312,13 @@ async fn honesty(
         ));
     }
     // Align to a window boundary: drain, then poll until served again.
-    let seq = d.drain(cap, passive).await?;
+    let seq = d.drain(cap).await?;
     if seq.last().is_some_and(|&i| d.obs[i].throttled()) {
         let deadline = Instant::now() + Duration::from_secs(2 * w + 1);
         while Instant::now() < deadline {
             tokio::time::sleep(POLL).await;
             let p = d.probe()?;
-            let i = d.send(&p, passive).await;
+            let i = d.send(&p).await;
             if !d.obs[i].throttled() {
                 break;
             }
@@ -370,7 +359,7 @@ async fn honesty(
         let e = t
             .await
             .map_err(|e| format!("an open-loop request failed to run: {e}"))?;
-        let i = d.record(e, passive);
+        let i = d.record(e);
         phases[k].idx.push(i);
     }
     Ok(d.result(

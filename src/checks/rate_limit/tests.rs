@@ -6,11 +6,11 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::Passive;
 use super::decide::{self, BodyKind, Obs, Phase, classify_body};
-use crate::checks::Observation;
+use crate::checks::{Observation, PassivePart as _, Source};
 use crate::headers::ratelimit::{Generation, Reset, Snapshot};
 use crate::redact::Redactor;
-use crate::report::model::CheckStatus;
 use crate::scenario::RateLimitSpec;
+use crate::verdict::CheckStatus;
 
 fn spec(name: &str) -> RateLimitSpec {
     RateLimitSpec {
@@ -35,12 +35,15 @@ fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
 fn observe(p: &mut Passive, status: u16, pairs: &[(&str, &str)]) {
     let h = headers(pairs);
     p.observe(&Observation {
-        request: "r",
+        source: Source::Load,
+        request: Some("r"),
         method: "GET",
         url: "http://x/limited",
+        sent: None,
         status,
         headers: &h,
         body: None,
+        body_truncated: false,
         at: Duration::ZERO,
     });
 }

@@ -5,13 +5,15 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+pub mod schedule;
+
 use crate::cli::{ProtocolArg, RunArgs};
-use crate::engine::schedule::Schedule;
 use crate::redact::Redactor;
 use crate::scenario::{
     Body, ChecksSpec, Defaults, Expectations, LoadModel, LoadSpec, Part, Protocol, RequestSpec,
     Scenario, Target, Template, Threshold,
 };
+use schedule::Schedule;
 
 /// Used when neither a duration nor a request count bounds the run.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);

@@ -1,0 +1,164 @@
+//! The verdict vocabulary: what a check concludes and the evidence it shows.
+//!
+//! This module sits below everything that speaks of verdicts: the check families produce these
+//! values, the report carries them into every writer, and future readers of reports (merge,
+//! compare, an HTML writer) read them without pulling in the engine or the checks. It depends on
+//! nothing of loadproof's but [`crate::redact`], for the one `curl` builder every evidence uses.
+//!
+//! The serialized shape is part of `report.json` (schema in `schema/report.schema.json`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::redact::Redactor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+    /// The check could not gather its evidence (the reason is in the message).
+    Error,
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Skip => "skip",
+            CheckStatus::Error => "error",
+        }
+    }
+}
+
+/// One check verdict. Identical findings are grouped: `count` says how many times it was seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub status: CheckStatus,
+    /// One line: what was expected and what was seen.
+    pub message: String,
+    pub count: u64,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A request/response pair (bodies truncated, secrets redacted) and how to reproduce it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Evidence {
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub status: Option<u16>,
+    pub request_headers: BTreeMap<String, String>,
+    pub request_body: Option<String>,
+    pub response_headers: BTreeMap<String, String>,
+    pub response_body: Option<String>,
+    pub curl: Option<String>,
+    pub note: Option<String>,
+    /// For concurrent checks: when this request was sent, got its first byte and finished.
+    pub timeline: Option<Timeline>,
+    /// The scenario request that produced it, for evidence from the load phase (its `curl`
+    /// is rebuilt from the scenario). Added in 1.1.0.
+    #[serde(default)]
+    pub request: Option<String>,
+}
+
+/// Milliseconds from the check's origin (a race's release, or the check's start).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Timeline {
+    pub sent_ms: f64,
+    pub first_byte_ms: Option<f64>,
+    pub done_ms: f64,
+    /// Which connection (client) carried the request.
+    pub connection: usize,
+}
+
+pub fn verdict(
+    id: &str,
+    status: CheckStatus,
+    message: impl Into<String>,
+    evidence: Vec<Evidence>,
+) -> CheckResult {
+    CheckResult {
+        id: id.to_string(),
+        status,
+        message: message.into(),
+        count: 1,
+        evidence,
+    }
+}
+
+pub fn pass(id: &str, message: impl Into<String>) -> CheckResult {
+    verdict(id, CheckStatus::Pass, message, vec![])
+}
+
+pub fn fail(id: &str, message: impl Into<String>, evidence: Vec<Evidence>) -> CheckResult {
+    verdict(id, CheckStatus::Fail, message, evidence)
+}
+
+pub fn warn(id: &str, message: impl Into<String>, evidence: Vec<Evidence>) -> CheckResult {
+    verdict(id, CheckStatus::Warn, message, evidence)
+}
+
+pub fn skip(id: &str, reason: impl Into<String>) -> CheckResult {
+    verdict(id, CheckStatus::Skip, reason, vec![])
+}
+
+pub fn error(id: &str, reason: impl Into<String>) -> CheckResult {
+    verdict(id, CheckStatus::Error, reason, vec![])
+}
+
+/// A shell-safe `curl` command that reproduces a request, secrets redacted: the one builder
+/// behind every evidence's `curl` line, whether the request was a probe (its exact headers and
+/// body) or a load-phase request rebuilt from the scenario (placeholders shown as `<uuid>`).
+/// `-i` shows the response head, which is where most findings are.
+pub fn curl<'h>(
+    method: &str,
+    url: &str,
+    headers: impl IntoIterator<Item = (&'h str, String)>,
+    body: Option<&str>,
+    r: &Redactor,
+) -> String {
+    let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut cmd = format!("curl -sS -i -X {method} {}", q(&r.text(url)));
+    for (name, value) in headers {
+        let shown = r.header_value(name, &value);
+        cmd.push_str(&format!(" -H {}", q(&format!("{name}: {shown}"))));
+    }
+    if let Some(b) = body {
+        cmd.push_str(&format!(" --data-binary {}", q(&r.text(b))));
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curl_quotes_and_redacts_every_part() {
+        let r = Redactor::new(vec!["s3cret".into()]);
+        let cmd = curl(
+            "POST",
+            "http://127.0.0.1:1/x?token=s3cret",
+            [
+                ("authorization", "Bearer abc".to_string()),
+                ("x-note", "it's".to_string()),
+            ],
+            Some(r#"{"k":"s3cret"}"#),
+            &r,
+        );
+        assert!(!cmd.contains("s3cret"), "{cmd}");
+        assert!(!cmd.contains("Bearer abc"), "{cmd}");
+        assert!(
+            cmd.starts_with("curl -sS -i -X POST 'http://127.0.0.1:1/x?token="),
+            "{cmd}"
+        );
+        assert!(cmd.contains(r"-H 'x-note: it'\''s'"), "{cmd}");
+        assert!(cmd.contains("--data-binary '{\"k\":"), "{cmd}");
+    }
+}
