@@ -3,8 +3,7 @@
 
 use std::ops::Range;
 
-use super::Cx;
-use super::cx::suggest;
+use super::{Cx, suggest};
 use crate::scenario::model::*;
 use crate::scenario::template::{self, Piece};
 use crate::scenario::tree::{Entry, Kind, Node};
