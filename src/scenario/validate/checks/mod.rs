@@ -13,21 +13,20 @@ use super::templates::TplScope;
 use crate::scenario::model::*;
 use crate::scenario::tree::{Entry, get};
 
+/// `[checks]` settings that are not a check family.
+const SETTINGS: &[&str] = &["fail_on", "passive"];
+
+/// The check families: one `[checks.<family>]` table each, parsed by `checks/<family>.rs`
+/// and dispatched in [`Cx::checks`] below. The one list of family keys: `[checks]` accepts
+/// exactly these (after [`SETTINGS`], in this order in "unknown key" hints). Adding a family
+/// is its parser file, an entry here and its line in the dispatch.
+const FAMILY_SECTIONS: &[&str] = &["idempotency", "rate_limit", "pagination", "error_format"];
+
 impl Cx<'_> {
     pub(super) fn checks(&mut self, e: &Entry, requests: &[RequestSpec]) -> Option<ChecksSpec> {
         let t = self.table_of(e)?;
-        self.check_keys(
-            t,
-            &[
-                "fail_on",
-                "passive",
-                "idempotency",
-                "rate_limit",
-                "pagination",
-                "error_format",
-            ],
-            "[checks]",
-        );
+        let known: Vec<&str> = SETTINGS.iter().chain(FAMILY_SECTIONS).copied().collect();
+        self.check_keys(t, &known, "[checks]");
         let before = self.diags.len();
         let fail_on_warn = get(t, "fail_on")
             .and_then(|f| self.choice(f, &["fail", "warn"]))
