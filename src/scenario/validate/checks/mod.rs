@@ -118,3 +118,24 @@ impl Cx<'_> {
         Some((header?, value?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FAMILY_SECTIONS;
+    use crate::scenario::{Format, load_str};
+
+    /// Every key of FAMILY_SECTIONS reaches its parser: only the family's parser reports an
+    /// unknown key with the family's own place.
+    #[test]
+    fn every_family_section_is_dispatched() {
+        for family in FAMILY_SECTIONS {
+            let src = format!(
+                "target = \"reference\"\n[[requests]]\nname = \"a\"\npath = \"/a\"\n\
+                 [load]\nrate = 1\nduration = \"1s\"\n[checks.{family}]\nbogus_key = 1\n"
+            );
+            let d = load_str(&src, "t.toml", Format::Toml, &|_| None).unwrap_err();
+            let want = format!("unknown key `bogus_key` in [checks.{family}]");
+            assert!(d.items.iter().any(|i| i.message == want), "{family}:\n{d}");
+        }
+    }
+}
