@@ -1,0 +1,246 @@
+//! Walks the span tree against the scenario schema, collecting every problem.
+//!
+//! [`Cx`] is the validator context: the source (to locate diagnostics), the environment, what
+//! has been learnt so far (variables, secrets, request names) and every diagnostic. Its methods
+//! are spread over one file per section of the scenario file, each an `impl Cx` block:
+//!
+//! - this file: the top level (`name`, `description`, `target`) and [`Cx::scenario`], which walks
+//!   the sections in dependency order;
+//! - `cx`: the context, its reporting (`err`, `err_hint`, `check_keys`, ...) and the typed getters
+//!   shared by every section (`str_of`, `int_in`, `choice`, `duration`, `pointer`, `request_ref`,
+//!   `status_list`, ...), plus [`suggest`] for "did you mean" hints;
+//! - `templates`: `${...}` placeholders and template compiling, `[vars]` and `[secrets]`, JSON
+//!   body templates;
+//! - `requests`: `[defaults]`, `[[requests]]` and their `expect` tables (status, header rules,
+//!   json expectations);
+//! - `load`: `[load]` and `[[load.stages]]`;
+//! - `thresholds`: `[[thresholds]]`;
+//! - `checks`: the `[checks]` table, with one file per check family (`idempotency`,
+//!   `rate_limit`, `pagination`, `error_format`).
+
+mod checks;
+mod cx;
+mod load;
+mod requests;
+mod templates;
+mod thresholds;
+
+use super::diag::Diagnostic;
+use super::model::*;
+use super::tree::{Entry, Node, get};
+
+pub(crate) use cx::{Cx, suggest};
+use templates::TplScope;
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "target",
+    "vars",
+    "secrets",
+    "defaults",
+    "requests",
+    "load",
+    "thresholds",
+    "checks",
+];
+
+impl Cx<'_> {
+    pub(in crate::scenario) fn scenario(
+        mut self,
+        root: &Node,
+    ) -> Result<Scenario, Vec<Diagnostic>> {
+        let Some(top) = root.table() else {
+            self.err(
+                root.span.clone(),
+                format!(
+                    "a scenario must be a table/object, found {}",
+                    root.describe()
+                ),
+            );
+            return Err(self.diags);
+        };
+        self.check_keys(top, TOP_KEYS, "the top level");
+        let root_span = root.span.clone();
+
+        let name = match get(top, "name") {
+            Some(e) => match self.str_of(e) {
+                Some(s) if s.trim().is_empty() => {
+                    self.err(e.value.span.clone(), "`name` must not be empty");
+                    None
+                }
+                other => other,
+            },
+            None => Some(
+                std::path::Path::new(self.origin)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "scenario".to_string()),
+            ),
+        };
+        let description = get(top, "description").and_then(|e| self.str_of(e));
+        let target = match get(top, "target") {
+            Some(e) => self.target(e),
+            None => {
+                self.missing(
+                    root_span.clone(),
+                    "target",
+                    "the top level",
+                    "add `target = \"https://api.example.com\"` (or `target = \"reference\"` for the built-in API)",
+                );
+                None
+            }
+        };
+
+        if let Some(e) = get(top, "vars") {
+            self.variables(e, TplScope::Vars);
+        }
+        if let Some(e) = get(top, "secrets") {
+            self.variables(e, TplScope::Secrets);
+        }
+        let defaults = match get(top, "defaults") {
+            Some(e) => self.defaults(e),
+            None => Some(Defaults::default()),
+        };
+
+        // Requests: collect names first so that every reference can be checked.
+        let request_nodes = match get(top, "requests") {
+            Some(e) => self.request_nodes(e),
+            None => {
+                self.missing(
+                    root_span.clone(),
+                    "requests",
+                    "the top level",
+                    "add at least one [[requests]] table with a `name` and a `path`",
+                );
+                None
+            }
+        };
+        let mut requests = Vec::new();
+        let mut requests_ok = request_nodes.is_some();
+        let mut weights = Vec::new();
+        if let Some(nodes) = request_nodes {
+            self.collect_request_names(nodes);
+            for node in nodes.iter() {
+                let parsed = self.request(node);
+                weights.push((parsed.weight, parsed.weight_entry.clone()));
+                match parsed.spec {
+                    Some(spec) => requests.push(spec),
+                    None => requests_ok = false,
+                }
+            }
+            // Cross check: something must be sent.
+            if !nodes.is_empty() && weights.iter().all(|(w, _)| *w == Some(0)) {
+                let span = weights
+                    .iter()
+                    .find_map(|(_, s)| s.clone())
+                    .unwrap_or_else(|| nodes[0].span.clone());
+                self.err_hint(
+                    span,
+                    "all requests have weight 0: nothing to send",
+                    "give at least one request a positive `weight` (the default is 1)",
+                );
+            }
+        }
+
+        let load = match get(top, "load") {
+            Some(e) => self.load(e),
+            None => {
+                self.missing(
+                    root_span.clone(),
+                    "load",
+                    "the top level",
+                    "add a [load] table, e.g. `rate = 50` and `duration = \"30s\"`",
+                );
+                None
+            }
+        };
+
+        let thresholds = match get(top, "thresholds") {
+            Some(e) => self.thresholds(e),
+            None => Some(Vec::new()),
+        };
+        let checks = match get(top, "checks") {
+            Some(e) => self.checks(e, &requests),
+            None => Some(ChecksSpec {
+                fail_on_warn: false,
+                passive: true,
+                ..ChecksSpec::default()
+            }),
+        };
+
+        if !self.diags.is_empty() || !requests_ok {
+            return Err(self.diags);
+        }
+        match (name, target, defaults, load, thresholds, checks) {
+            (
+                Some(name),
+                Some(target),
+                Some(defaults),
+                Some(load),
+                Some(thresholds),
+                Some(checks),
+            ) => {
+                let scenario = Scenario {
+                    name,
+                    description,
+                    target,
+                    defaults,
+                    requests,
+                    load,
+                    thresholds,
+                    checks,
+                    secrets: self.secrets,
+                };
+                Ok(scenario)
+            }
+            _ => {
+                // Every `None` above comes with a diagnostic; this is a safety net.
+                self.err(root_span, "the scenario is invalid");
+                Err(self.diags)
+            }
+        }
+    }
+
+    fn target(&mut self, e: &Entry) -> Option<Target> {
+        let s = self.str_of(e)?;
+        if s == "reference" {
+            return Some(Target::Reference);
+        }
+        let hint = "use \"reference\" for the built-in reference API, or a base URL such as \"https://api.example.com\" or \"http://127.0.0.1:8080/v1\"";
+        let lower = s.to_ascii_lowercase();
+        let rest = lower
+            .strip_prefix("http://")
+            .or_else(|| lower.strip_prefix("https://"));
+        let problem = match rest {
+            None if s.contains("${") => {
+                Some("placeholders are not allowed in `target`".to_string())
+            }
+            None => Some("it must start with http:// or https://".to_string()),
+            Some(rest) => {
+                let host = rest.split(['/']).next().unwrap_or("");
+                if host.is_empty() {
+                    Some("the URL has no host".to_string())
+                } else if s.chars().any(|c| c.is_whitespace()) {
+                    Some("the URL contains whitespace".to_string())
+                } else if s.contains('?') || s.contains('#') {
+                    Some("a base URL cannot have a query or fragment (put query parameters in each request's `query`)".to_string())
+                } else {
+                    None
+                }
+            }
+        };
+        match problem {
+            None => Some(Target::Url(s)),
+            Some(p) => {
+                self.err_hint(
+                    e.value.span.clone(),
+                    format!("invalid target {s:?}: {p}"),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! `[defaults]` and `[[requests]]`: request names, methods, paths, bodies, weights and the
+//! `expect` table (status, header rules, json expectations).
+
+use std::ops::Range;
+
+use super::Cx;
+use super::cx::is_token;
+use super::templates::TplScope;
+use crate::scenario::diag;
+use crate::scenario::model::*;
+use crate::scenario::tree::{Entry, Kind, Node, get};
+
+fn is_request_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// One `[[requests]]` entry: its spec when valid, and its weight (with where it was written)
+/// for the top level's all-weights-zero check.
+pub(super) struct ParsedRequest {
+    pub(super) spec: Option<RequestSpec>,
+    pub(super) weight_entry: Option<Range<usize>>,
+    pub(super) weight: Option<u32>,
+}
+
+impl Cx<'_> {
+    pub(super) fn defaults(&mut self, e: &Entry) -> Option<Defaults> {
+        let t = self.table_of(e)?;
+        self.check_keys(t, &["headers", "timeout"], "[defaults]");
+        let headers = get(t, "headers")
+            .map(|h| self.template_table(h, true, false))
+            .unwrap_or_default();
+        let timeout = get(t, "timeout").and_then(|d| self.duration(d, true));
+        Some(Defaults { headers, timeout })
+    }
+
+    pub(super) fn request_nodes<'t>(&mut self, e: &'t Entry) -> Option<&'t [Node]> {
+        match &e.value.kind {
+            Kind::Array(items) if items.is_empty() => {
+                self.err_hint(
+                    e.value.span.clone(),
+                    "`requests` is empty: a scenario needs at least one request",
+                    "add a [[requests]] table with at least `name` and `path`",
+                );
+                None
+            }
+            Kind::Array(items) => Some(items),
+            Kind::Table(_) => {
+                self.err_hint(
+                    e.value.span.clone(),
+                    "`requests` must be an array of tables, found a single table",
+                    "write each request under its own [[requests]] header (two brackets)",
+                );
+                None
+            }
+            _ => {
+                self.type_err(e, "an array of tables ([[requests]])");
+                None
+            }
+        }
+    }
+
+    pub(super) fn collect_request_names(&mut self, nodes: &[Node]) {
+        for node in nodes {
+            let Some(t) = node.table() else {
+                continue;
+            };
+            let Some(e) = get(t, "name") else {
+                continue;
+            };
+            let Kind::String(name) = &e.value.kind else {
+                continue;
+            };
+            if let Some((_, first)) = self.request_names.iter().find(|(n, _)| n == name) {
+                let (line, _) = diag::line_col(self.src, first.start);
+                self.err_hint(
+                    e.value.span.clone(),
+                    format!("duplicate request name `{name}` (first defined on line {line})"),
+                    "request names must be unique; rename one of them",
+                );
+            } else {
+                self.request_names
+                    .push((name.clone(), e.value.span.clone()));
+            }
+        }
+    }
+
+    pub(super) fn request(&mut self, node: &Node) -> ParsedRequest {
+        let mut out = ParsedRequest {
+            spec: None,
+            weight_entry: None,
+            weight: None,
+        };
+        let Some(t) = node.table() else {
+            self.err(
+                node.span.clone(),
+                format!(
+                    "each entry of `requests` must be a table, found {}",
+                    node.describe()
+                ),
+            );
+            return out;
+        };
+        const KEYS: &[&str] = &[
+            "name", "method", "path", "query", "headers", "json", "body", "weight", "timeout",
+            "expect",
+        ];
+        let name = match get(t, "name") {
+            Some(e) => self.str_of(e).and_then(|n| {
+                if is_request_name(&n) {
+                    Some(n)
+                } else {
+                    self.err_hint(
+                        e.value.span.clone(),
+                        format!("invalid request name {n:?}"),
+                        "request names use letters, digits, `_`, `.` and `-`, e.g. \"create_order\"",
+                    );
+                    None
+                }
+            }),
+            None => {
+                self.missing(
+                    node.span.clone(),
+                    "name",
+                    "[[requests]]",
+                    "give the request a unique name, e.g. `name = \"list_orders\"`",
+                );
+                None
+            }
+        };
+        let place = match &name {
+            Some(n) => format!("request `{n}`"),
+            None => "[[requests]]".to_string(),
+        };
+        self.check_keys(t, KEYS, &place);
+
+        let method = match get(t, "method") {
+            Some(e) => self.str_of(e).and_then(|m| {
+                let upper = m.to_ascii_uppercase();
+                if is_token(&upper) {
+                    Some(upper)
+                } else {
+                    self.err_hint(
+                        e.value.span.clone(),
+                        format!("invalid HTTP method {m:?}"),
+                        "use a method such as \"GET\", \"POST\", \"PUT\", \"PATCH\" or \"DELETE\"",
+                    );
+                    None
+                }
+            }),
+            None => Some("GET".to_string()),
+        };
+        let path = match get(t, "path") {
+            Some(e) => {
+                self.template_of(e, TplScope::Request)
+                    .and_then(|tpl| match tpl.parts.first() {
+                        Some(Part::Lit(s)) if s.starts_with('/') => Some(tpl),
+                        _ => {
+                            let shown = match &e.value.kind {
+                                Kind::String(s) => s.clone(),
+                                _ => String::new(),
+                            };
+                            self.err_hint(
+                                e.value.span.clone(),
+                                format!("`path` must start with `/`, found {shown:?}"),
+                                "the path is appended to `target`; write e.g. \"/orders\"",
+                            );
+                            None
+                        }
+                    })
+            }
+            None => {
+                self.missing(
+                    node.span.clone(),
+                    "path",
+                    &place,
+                    "add the request path, e.g. `path = \"/orders\"`",
+                );
+                None
+            }
+        };
+        let query = get(t, "query")
+            .map(|e| self.template_table(e, false, true))
+            .unwrap_or_default();
+        let headers = get(t, "headers")
+            .map(|e| self.template_table(e, true, false))
+            .unwrap_or_default();
+        let json = get(t, "json");
+        let raw = get(t, "body");
+        let mut body_ok = true;
+        let body = match (json, raw) {
+            (Some(j), Some(b)) => {
+                let (second, first) = if b.key_span.start > j.key_span.start {
+                    (b, j)
+                } else {
+                    (j, b)
+                };
+                self.err_hint(
+                    second.key_span.clone(),
+                    format!("`json` and `body` cannot both be set ({place})"),
+                    format!(
+                        "use `json` for a JSON body or `body` for raw text; remove `{}` or `{}`",
+                        first.key, second.key
+                    ),
+                );
+                body_ok = false;
+                Body::None
+            }
+            (Some(j), None) => match self.json_template(&j.value) {
+                Some(v) => Body::Json(v),
+                None => {
+                    body_ok = false;
+                    Body::None
+                }
+            },
+            (None, Some(b)) => match self.template_of(b, TplScope::Request) {
+                Some(v) => Body::Raw(v),
+                None => {
+                    body_ok = false;
+                    Body::None
+                }
+            },
+            (None, None) => Body::None,
+        };
+        let weight = match get(t, "weight") {
+            Some(e) => {
+                out.weight_entry = Some(e.key_span.start..e.value.span.end);
+                self.u32_in(e, 0, u32::MAX)
+            }
+            None => Some(1),
+        };
+        out.weight = weight;
+        let timeout = get(t, "timeout").map(|e| self.duration(e, true));
+        let expect = match get(t, "expect") {
+            Some(e) => self.expect(e, &place),
+            None => Some(Expectations::default()),
+        };
+
+        if let (Some(name), Some(method), Some(path), true, Some(weight), Some(expect)) =
+            (name, method, path, body_ok, weight, expect)
+        {
+            let timeout = match timeout {
+                Some(None) => return out,
+                Some(Some(d)) => Some(d),
+                None => None,
+            };
+            out.spec = Some(RequestSpec {
+                name,
+                method,
+                path,
+                query,
+                headers,
+                body,
+                weight,
+                timeout,
+                expect,
+            });
+        }
+        out
+    }
+
+    fn expect(&mut self, e: &Entry, place: &str) -> Option<Expectations> {
+        let t = self.table_of(e)?;
+        let place = format!("the `expect` table of {place}");
+        self.check_keys(t, &["status", "headers", "json"], &place);
+        let mut ok = true;
+        let mut out = Expectations::default();
+        if let Some(s) = get(t, "status") {
+            match self.status_list(s) {
+                Some(v) => out.status = v,
+                None => ok = false,
+            }
+        }
+        if let Some(h) = get(t, "headers") {
+            match self.table_of(h) {
+                Some(items) => {
+                    for item in items {
+                        match self.header_rule(item) {
+                            Some(rule) => out.headers.push(HeaderExpectation {
+                                name: item.key.clone(),
+                                rule,
+                            }),
+                            None => ok = false,
+                        }
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        if let Some(j) = get(t, "json") {
+            match &j.value.kind {
+                Kind::Array(items) => {
+                    for node in items {
+                        match self.json_expectation(node) {
+                            Some(x) => out.json.push(x),
+                            None => ok = false,
+                        }
+                    }
+                }
+                _ => {
+                    self.type_err(
+                        j,
+                        "an array of tables like [{ pointer = \"/id\", exists = true }]",
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn header_rule(&mut self, item: &Entry) -> Option<HeaderRule> {
+        if !self.header_name(&item.key, item.key_span.clone()) {
+            return None;
+        }
+        let example = "write e.g. `Location = { present = true }`, `{ absent = true }`, `{ equals = \"v\" }` or `{ matches = \"^v\" }`";
+        let Kind::Table(t) = &item.value.kind else {
+            let message = format!(
+                "wrong type for header expectation `{}`: expected an inline table, found {}",
+                item.key,
+                item.value.describe()
+            );
+            let hint = match &item.value.kind {
+                Kind::String(s) => {
+                    format!("to require this exact value write `{{ equals = {s:?} }}`")
+                }
+                _ => example.to_string(),
+            };
+            self.err_hint(item.value.span.clone(), message, hint);
+            return None;
+        };
+        const KEYS: &[&str] = &["present", "absent", "equals", "matches"];
+        let place = format!("the expectation for header `{}`", item.key);
+        self.check_keys(t, KEYS, &place);
+        let given: Vec<&Entry> = t
+            .iter()
+            .filter(|e| KEYS.contains(&e.key.as_str()))
+            .collect();
+        match given.as_slice() {
+            [] => {
+                self.err_hint(
+                    item.value.span.clone(),
+                    format!("header expectation `{}` needs one of `present`, `absent`, `equals`, `matches`", item.key),
+                    example,
+                );
+                None
+            }
+            [one] => match one.key.as_str() {
+                "present" | "absent" => match self.bool_of(one)? {
+                    true if one.key == "present" => Some(HeaderRule::Present),
+                    true => Some(HeaderRule::Absent),
+                    false => {
+                        let other = if one.key == "present" {
+                            "absent"
+                        } else {
+                            "present"
+                        };
+                        self.err_hint(
+                            one.value.span.clone(),
+                            format!("`{} = false` is not supported", one.key),
+                            format!("write `{other} = true` instead"),
+                        );
+                        None
+                    }
+                },
+                "equals" => self.str_of(one).map(HeaderRule::Equals),
+                _ => {
+                    let re = self.str_of(one)?;
+                    match regex::Regex::new(&re) {
+                        Ok(_) => Some(HeaderRule::Matches(re)),
+                        Err(err) => {
+                            let detail = err.to_string();
+                            let detail = detail.lines().last().unwrap_or("").trim();
+                            let detail =
+                                detail.strip_prefix("error: ").unwrap_or(detail).to_string();
+                            self.err_hint(
+                                one.value.span.clone(),
+                                format!("invalid regular expression for header `{}`: {detail}", item.key),
+                                "the syntax is that of the Rust `regex` crate; escape special characters with `\\\\` in TOML basic strings",
+                            );
+                            None
+                        }
+                    }
+                }
+            },
+            [_, second, ..] => {
+                self.err_hint(
+                    second.key_span.clone(),
+                    format!("header expectation `{}` has more than one rule", item.key),
+                    "use exactly one of `present`, `absent`, `equals`, `matches` per header",
+                );
+                None
+            }
+        }
+    }
+
+    fn json_expectation(&mut self, node: &Node) -> Option<JsonExpectation> {
+        let Some(t) = node.table() else {
+            self.err_hint(
+                node.span.clone(),
+                format!("expected a table like {{ pointer = \"/id\", exists = true }}, found {}", node.describe()),
+                "each json expectation has a `pointer` and either `exists = true` or `equals = <value>`",
+            );
+            return None;
+        };
+        self.check_keys(t, &["pointer", "exists", "equals"], "a json expectation");
+        let pointer = match get(t, "pointer") {
+            Some(e) => self.pointer(e),
+            None => {
+                self.missing(
+                    node.span.clone(),
+                    "pointer",
+                    "a json expectation",
+                    "add e.g. `pointer = \"/id\"`",
+                );
+                None
+            }
+        };
+        let rule = match (get(t, "exists"), get(t, "equals")) {
+            (Some(x), Some(q)) => {
+                let second = if x.key_span.start > q.key_span.start {
+                    x
+                } else {
+                    q
+                };
+                self.err(
+                    second.key_span.clone(),
+                    "a json expectation takes `exists` or `equals`, not both",
+                );
+                None
+            }
+            (Some(x), None) => match self.bool_of(x)? {
+                true => Some(JsonRule::Exists),
+                false => {
+                    self.err(
+                        x.value.span.clone(),
+                        "`exists = false` is not supported; use `exists = true`",
+                    );
+                    None
+                }
+            },
+            (None, Some(q)) => self.json_value(&q.value).map(JsonRule::Equals),
+            (None, None) => {
+                self.err_hint(
+                    node.span.clone(),
+                    "a json expectation needs `exists = true` or `equals = <value>`",
+                    "e.g. { pointer = \"/status\", equals = \"pending\" }",
+                );
+                None
+            }
+        };
+        Some(JsonExpectation {
+            pointer: pointer?,
+            rule: rule?,
+        })
+    }
+}
