@@ -18,6 +18,7 @@
 pub mod checks;
 pub mod cli;
 pub mod engine;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headers;
