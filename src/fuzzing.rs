@@ -5,7 +5,9 @@
 //! coverage-guided under cargo-fuzz (`fuzz/fuzz_targets/*.rs` are one-line wrappers, see
 //! `scripts/fuzz.sh`) and on stable in CI, where `tests/integration/fuzz.rs` replays the committed
 //! corpus (`fuzz/corpus/<target>/`) through them and mutates it for a bounded time. The module is
-//! public only for those two callers; it is `#[doc(hidden)]` and no part of the CLI's API.
+//! public only for those two callers; it is `#[doc(hidden)]`, no part of the CLI's API, and
+//! compiled only with the `fuzzing` cargo feature (off by default): `fuzz/Cargo.toml` turns it on,
+//! and so does the package's dev-dependency on itself, for every `cargo test`.
 //!
 //! What is asserted is what each parser documents, nothing more:
 //! - scenario loader: never panics; every rejection is a non-empty list of diagnostics, each

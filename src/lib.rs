@@ -24,6 +24,7 @@
 pub mod checks;
 pub mod cli;
 pub mod engine;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headers;

@@ -9,6 +9,9 @@ pub mod model;
 pub mod text;
 pub mod thresholds;
 
+#[cfg(test)]
+mod golden_tests;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

@@ -1,7 +1,9 @@
 //! Fuzzing that runs in CI on stable, bounded in cases and in wall time. The invariants are not
 //! here: they are `loadproof::fuzzing::*`, the same functions the cargo-fuzz targets in `fuzz/`
 //! call (the scenario loader never panics and every rejection is located; the header and
-//! problem-details parsers never panic and what they accept round-trips). This file feeds them:
+//! problem-details parsers never panic and what they accept round-trips). They exist only under
+//! loadproof's `fuzzing` feature, which the dev-dependency of the package on itself turns on for
+//! every `cargo test`, with no flag. This file feeds them:
 //! - every file of the committed corpus, `fuzz/corpus/<target>/` (the seeds, the inputs
 //!   coverage-guided fuzzing found interesting, and any crash kept as a regression seed);
 //! - that corpus mutated byte by byte and spliced, from a fixed seed, for each target;
