@@ -19,8 +19,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::engine::stats::OpenLoopCounts;
 use crate::metrics::LatencySummary;
+use crate::metrics::OpenLoopCounts;
 use crate::report::model::{
     CheckResult, CheckStatus, ErrorSample, Evidence, Histograms, LoadInfo, OpenLoop, Outcome,
     Phase, Report, RequestReport, SCHEMA_VERSION, ScenarioInfo, StatusClass, ThresholdResult,
