@@ -2,7 +2,8 @@
 """Parse one benchmark run (a tool's output plus GNU time's line) into a row, or print the summary.
 
     parse.py TOOL LABEL OUTFILE   # reads OUTFILE, OUTFILE.time (and OUTFILE.d/report.json for loadproof)
-    parse.py --summary            # medians per tool and paired ratios to wrk from the same repetition
+    parse.py --summary            # medians per tool and paired ratios to wrk (or to the same
+                                  # build's passive-off) from the same repetition
 
 Rows accumulate in $BENCH_STATE (JSON lines) so the summary can pair them.
 """
@@ -72,7 +73,9 @@ def main():
             rs = [r for r in rows if r["tool"] == t]
             med = lambda k: statistics.median([r[k] for r in rs if r.get(k) is not None] or [None]) \
                 if any(r.get(k) is not None for r in rs) else None
-            base = wrk if wrk else {r["label"]: r for r in rows if r["tool"] == "passive-off"}
+            # passive-on pairs with passive-off, before-passive-on with before-passive-off.
+            off = t.rsplit("passive-", 1)[0] + "passive-off"
+            base = wrk if wrk else {r["label"]: r for r in rows if r["tool"] == off}
             ratios = [r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
                       if r["label"] in base and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")]
             ratio = statistics.median(ratios) if ratios else None

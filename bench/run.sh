@@ -4,6 +4,9 @@
 #   bench/run.sh throughput [REPS] [SECONDS]   # closed loop, 50 connections, nginx on 127.0.0.1
 #   bench/run.sh omission                      # 500 req/s, 1 s stall every 5 s, 15 s
 #   bench/run.sh passive [REPS]                # the CPU cost of the passive checks (on vs off)
+#   BEFORE=path/to/loadproof bench/run.sh passive [REPS]
+#                                              # the same, for this build and an earlier one,
+#                                              # interleaved (rows `before-passive-*`)
 #
 # It installs what is missing (nginx, wrk, GNU time from Debian; oha from crates.io into
 # bench/.tools), talks only to 127.0.0.1, bounds every run in time, and stops only the processes
@@ -30,14 +33,17 @@ need_apt() { # command package
   echo "# installing $2 (apt)" >&2
   (apt-get update -qq && apt-get install -y -qq "$2") >/dev/null
 }
-need_apt nginx nginx
-need_apt wrk wrk
 [ -x /usr/bin/time ] || need_apt /usr/bin/time time
-if [ ! -x "$TOOLS/bin/oha" ]; then
-  echo "# installing oha (cargo install, a few minutes)" >&2
-  cargo install --quiet --locked oha --root "$TOOLS" >&2
-fi
 OHA="$TOOLS/bin/oha"
+# The passive mode measures loadproof against its own reference server: no peer tool needed.
+if [ "$MODE" != passive ]; then
+  need_apt nginx nginx
+  need_apt wrk wrk
+  if [ ! -x "$OHA" ]; then
+    echo "# installing oha (cargo install, a few minutes)" >&2
+    cargo install --quiet --locked oha --root "$TOOLS" >&2
+  fi
+fi
 cargo build --release --quiet
 LP="$ROOT/target/release/loadproof"
 
@@ -52,7 +58,11 @@ time_run() {
 
 echo "# loadproof benchmark · $(date -u +%Y-%m-%dT%H:%M:%SZ) · $(nproc) CPUs · $(uname -r)"
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') · $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "# loadproof $($LP --version | cut -d' ' -f2) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2) · $($OHA --version)"
+if [ "$MODE" = passive ]; then
+  echo "# loadproof $($LP --version | cut -d' ' -f2) ($(git rev-parse --short HEAD))${BEFORE:+ · before: $BEFORE}"
+else
+  echo "# loadproof $($LP --version | cut -d' ' -f2) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2) · $($OHA --version)"
+fi
 
 case "$MODE" in
 throughput)
@@ -104,18 +114,23 @@ omission)
 passive)
   # The cost of the passive checks: the same load with them on and off, interleaved. A fresh
   # reference server per run, so no run inherits another's rate-limit window.
-  echo "# target: loadproof serve-reference (fresh per run) · closed loop, 50 users, 8 s · $REPS repetitions, order alternated"
+  # With BEFORE set, each repetition runs both builds, on and off (4 runs, order rotated); the
+  # server is always this build's reference API, so only the client differs.
+  echo "# target: loadproof serve-reference (fresh per run) · closed loop, 50 users, 8 s · $REPS repetitions, order rotated"
+  RUNS=("passive-on $LP" "passive-off $LP")
+  [ -n "${BEFORE:-}" ] && RUNS+=("before-passive-on $BEFORE" "before-passive-off $BEFORE")
   for rep in $(seq 1 "$REPS"); do
-    for i in 0 1; do
-      mode=$([ $(( (i + rep) % 2 )) -eq 0 ] && echo on || echo off)
+    n=${#RUNS[@]}
+    for i in $(seq 0 $((n - 1))); do
+      read -r name bin <<<"${RUNS[$(( (i + rep) % n ))]}"
       "$LP" serve-reference >"$WORK/ref.log" 2>&1 &
       RPID=$!
       PIDS+=($RPID)
       sleep 1
       URL="$(grep -o 'http://[0-9.:]*' "$WORK/ref.log")"
-      out="$WORK/$rep-passive-$mode"
-      time_run "$out" "$LP" run "bench/scenarios/passive-$mode.toml" --target "$URL" --quiet --out "$out.d"
-      python3 bench/parse.py loadproof "$rep" "$out" "passive-$mode"
+      out="$WORK/$rep-$name"
+      time_run "$out" "$bin" run "bench/scenarios/${name#before-}.toml" --target "$URL" --quiet --out "$out.d"
+      python3 bench/parse.py loadproof "$rep" "$out" "$name"
       kill "$RPID"
       wait "$RPID" 2>/dev/null || true
     done

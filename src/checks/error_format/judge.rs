@@ -651,5 +651,5 @@ impl Tally {
 }
 
 #[cfg(test)]
-#[path = "judge_tests.rs"]
+#[path = "tests.rs"]
 mod tests;

@@ -6,7 +6,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
 use super::judge::*;
-use super::{effect, fresh_key, with_id};
+use super::net::{effect, fresh_key, with_id};
 use crate::checks::probe::{Exchange, Probe};
 use crate::redact::Redactor;
 use crate::scenario::IdemProfile;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::Passive;
-use super::decide::{self, BodyKind, Obs, Phase, classify_body};
+use super::judge::{self, BodyKind, Obs, Phase, classify_body};
 use crate::checks::{Observation, PassivePart as _, Source};
 use crate::headers::ratelimit::{Generation, Reset, Snapshot};
 use crate::redact::Redactor;
@@ -215,21 +215,18 @@ fn shape_decisions() {
         ok(2.0, 2, 0, 1),
         limited(4.0, Some((0, 1)), Some(Ok(1.0))),
     ];
-    assert_eq!(decide::shape(&good, Some(2), 3).status, CheckStatus::Pass);
+    assert_eq!(judge::shape(&good, Some(2), 3).status, CheckStatus::Pass);
     // Remaining 0 alone is enough.
     let fields_only = vec![limited(4.0, Some((0, 1)), None)];
     assert_eq!(
-        decide::shape(&fields_only, Some(2), 3).status,
+        judge::shape(&fields_only, Some(2), 3).status,
         CheckStatus::Pass
     );
     // Retry-After alone is enough.
     let ra_only = vec![limited(4.0, None, Some(Ok(1.0)))];
-    assert_eq!(
-        decide::shape(&ra_only, Some(2), 3).status,
-        CheckStatus::Pass
-    );
+    assert_eq!(judge::shape(&ra_only, Some(2), 3).status, CheckStatus::Pass);
     let bare = vec![ok(0.0, 2, 0, 1), limited(4.0, None, None)];
-    let d = decide::shape(&bare, Some(2), 2);
+    let d = judge::shape(&bare, Some(2), 2);
     assert_eq!(d.status, CheckStatus::Fail);
     assert_eq!(d.evidence[0].0, 1);
     let bad_ra = vec![limited(
@@ -237,49 +234,46 @@ fn shape_decisions() {
         Some((0, 1)),
         Some(Err("Retry-After \"soon\"".into())),
     )];
-    assert_eq!(decide::shape(&bad_ra, Some(2), 1).status, CheckStatus::Fail);
+    assert_eq!(judge::shape(&bad_ra, Some(2), 1).status, CheckStatus::Fail);
     let never = vec![ok(0.0, 2, 1, 1), ok(1.0, 2, 0, 1), ok(2.0, 2, 0, 1)];
-    assert_eq!(decide::shape(&never, Some(2), 3).status, CheckStatus::Warn);
-    assert_eq!(decide::shape(&never, None, 3).status, CheckStatus::Skip);
+    assert_eq!(judge::shape(&never, Some(2), 3).status, CheckStatus::Warn);
+    assert_eq!(judge::shape(&never, None, 3).status, CheckStatus::Skip);
 }
 
 #[test]
 fn retry_vs_reset_decisions() {
     let good = vec![limited(0.0, Some((0, 5)), Some(Ok(5.0)))];
-    assert_eq!(decide::retry_vs_reset(&good).status, CheckStatus::Pass);
+    assert_eq!(judge::retry_vs_reset(&good).status, CheckStatus::Pass);
     let rounding = vec![limited(0.0, Some((0, 5)), Some(Ok(4.0)))];
-    assert_eq!(decide::retry_vs_reset(&rounding).status, CheckStatus::Pass);
+    assert_eq!(judge::retry_vs_reset(&rounding).status, CheckStatus::Pass);
     let early = vec![limited(0.0, Some((0, 30)), Some(Ok(1.0)))];
-    assert_eq!(decide::retry_vs_reset(&early).status, CheckStatus::Fail);
+    assert_eq!(judge::retry_vs_reset(&early).status, CheckStatus::Fail);
     // No fields on the 429: the latest served response's reset, less the time since.
     let from_prior = vec![ok(0.0, 5, 0, 30), limited(1000.0, None, Some(Ok(2.0)))];
-    assert_eq!(
-        decide::retry_vs_reset(&from_prior).status,
-        CheckStatus::Fail
-    );
+    assert_eq!(judge::retry_vs_reset(&from_prior).status, CheckStatus::Fail);
     let none = vec![limited(0.0, None, None)];
-    assert_eq!(decide::retry_vs_reset(&none).status, CheckStatus::Skip);
+    assert_eq!(judge::retry_vs_reset(&none).status, CheckStatus::Skip);
 }
 
 #[test]
 fn monotone_decisions() {
     let obs = vec![ok(0.0, 5, 4, 3), ok(10.0, 5, 3, 3), ok(20.0, 5, 2, 3)];
     assert_eq!(
-        decide::monotone(&obs, &[vec![0, 1, 2]]).status,
+        judge::monotone(&obs, &[vec![0, 1, 2]]).status,
         CheckStatus::Pass
     );
     let rise = vec![ok(0.0, 5, 4, 3), ok(10.0, 5, 2, 3), ok(20.0, 5, 3, 3)];
-    let d = decide::monotone(&rise, &[vec![0, 1, 2]]);
+    let d = judge::monotone(&rise, &[vec![0, 1, 2]]);
     assert_eq!(d.status, CheckStatus::Warn);
     assert_eq!(d.evidence[0].0, 2);
     // A rise after the advertised reset is a new window.
     let reset = vec![ok(0.0, 5, 0, 1), ok(1200.0, 5, 4, 1)];
     assert_eq!(
-        decide::monotone(&reset, &[vec![0, 1]]).status,
+        judge::monotone(&reset, &[vec![0, 1]]).status,
         CheckStatus::Pass
     );
     assert_eq!(
-        decide::monotone(&reset, &[vec![0]]).status,
+        judge::monotone(&reset, &[vec![0]]).status,
         CheckStatus::Skip
     );
 }
@@ -291,7 +285,7 @@ fn recovery_decisions() {
         ok(1150.0, 20, 19, 1),
     ];
     assert_eq!(
-        decide::recovery(&obs, 0, 1.0, &[1]).status,
+        judge::recovery(&obs, 0, 1.0, &[1]).status,
         CheckStatus::Pass
     );
     let stuck = vec![
@@ -300,16 +294,16 @@ fn recovery_decisions() {
         limited(2150.0, Some((0, 1)), Some(Ok(1.0))),
     ];
     assert_eq!(
-        decide::recovery(&stuck, 0, 1.0, &[1, 2]).status,
+        judge::recovery(&stuck, 0, 1.0, &[1, 2]).status,
         CheckStatus::Fail
     );
     // Not yet 2× the wait: inconclusive, never a failure.
     assert_eq!(
-        decide::recovery(&stuck, 0, 1.0, &[1]).status,
+        judge::recovery(&stuck, 0, 1.0, &[1]).status,
         CheckStatus::Skip
     );
     assert_eq!(
-        decide::recovery(&stuck, 0, 1.0, &[]).status,
+        judge::recovery(&stuck, 0, 1.0, &[]).status,
         CheckStatus::Skip
     );
 }
@@ -317,10 +311,7 @@ fn recovery_decisions() {
 #[test]
 fn body_decisions() {
     let mut o = limited(0.0, None, None);
-    assert_eq!(
-        decide::body(&[o.clone()], Some(0)).status,
-        CheckStatus::Pass
-    );
+    assert_eq!(judge::body(&[o.clone()], Some(0)).status, CheckStatus::Pass);
     for (ct, body, kind) in [
         (Some("text/html"), &b"<html>Too many</html>"[..], "html"),
         (None, b"", "empty"),
@@ -333,7 +324,7 @@ fn body_decisions() {
         (Some("application/problem+json"), b"nope", "bad"),
     ] {
         o.body = classify_body(ct, body);
-        let d = decide::body(&[o.clone()], Some(0));
+        let d = judge::body(&[o.clone()], Some(0));
         assert_eq!(d.status, CheckStatus::Warn, "{kind}: {}", d.message);
     }
     assert_eq!(
@@ -343,7 +334,7 @@ fn body_decisions() {
         ),
         BodyKind::Problem(Some("t".into()))
     );
-    assert_eq!(decide::body(&[], None).status, CheckStatus::Skip);
+    assert_eq!(judge::body(&[], None).status, CheckStatus::Skip);
 }
 
 #[test]
@@ -353,17 +344,17 @@ fn partition_decisions() {
     let b_429 = limited(2.0, Some((0, 1)), Some(Ok(1.0)));
     let obs = vec![a_drained.clone(), b_ok, a_drained.clone(), b_429];
     assert_eq!(
-        decide::partition(&obs, 0, 1, 2, "X-Api-Key").status,
+        judge::partition(&obs, 0, 1, 2, "X-Api-Key").status,
         CheckStatus::Pass
     );
     assert_eq!(
-        decide::partition(&obs, 0, 3, 2, "X-Api-Key").status,
+        judge::partition(&obs, 0, 3, 2, "X-Api-Key").status,
         CheckStatus::Fail
     );
     // The window rolled between: inconclusive.
     let rolled = vec![a_drained, ok(2.0, 20, 19, 1), ok(3.0, 20, 18, 1)];
     assert_eq!(
-        decide::partition(&rolled, 0, 1, 2, "k").status,
+        judge::partition(&rolled, 0, 1, 2, "k").status,
         CheckStatus::Skip
     );
 }
@@ -417,7 +408,7 @@ const PH: [(f64, u32); 3] = [(0.5, 1), (1.0, 1), (2.0, 2)];
 fn honesty_passes_an_honest_server() {
     for fields in [true, false] {
         let (obs, phases) = simulate(20, 20, &PH, fields);
-        let d = decide::honesty(&obs, &phases, 20, 1, 0.1);
+        let d = judge::honesty(&obs, &phases, 20, 1, 0.1);
         assert_eq!(d.status, CheckStatus::Pass, "{}", d.message);
         assert!(
             d.message.contains("accepted/advertised at 2× = 1.00"),
@@ -435,12 +426,12 @@ fn honesty_passes_an_honest_server() {
 #[test]
 fn honesty_fails_a_lying_server() {
     let (obs, phases) = simulate(20, 10, &PH, true);
-    let d = decide::honesty(&obs, &phases, 20, 1, 0.1);
+    let d = judge::honesty(&obs, &phases, 20, 1, 0.1);
     assert_eq!(d.status, CheckStatus::Fail, "{}", d.message);
     assert!(d.message.contains("-50%"), "{}", d.message);
     // Same without fields on the 429: the served responses before it tell.
     let (obs, phases) = simulate(20, 10, &PH, false);
-    let d = decide::honesty(&obs, &phases, 20, 1, 0.1);
+    let d = judge::honesty(&obs, &phases, 20, 1, 0.1);
     assert_eq!(d.status, CheckStatus::Fail, "{}", d.message);
 }
 
@@ -448,7 +439,7 @@ fn honesty_fails_a_lying_server() {
 fn honesty_fails_an_over_accepting_server() {
     let (obs, phases) = simulate(20, 1000, &PH, true);
     // Remaining saturates at 0 but everything is served.
-    let d = decide::honesty(&obs, &phases, 20, 1, 0.1);
+    let d = judge::honesty(&obs, &phases, 20, 1, 0.1);
     assert_eq!(d.status, CheckStatus::Fail, "{}", d.message);
     assert!(
         d.message.contains("more accepted than advertised"),
@@ -474,7 +465,7 @@ fn honesty_tolerates_in_flight_requests_and_one_stray_429() {
         idx: vec![0, 1, 2],
     }];
     assert_eq!(
-        decide::honesty(&obs, &phases, 20, 1, 0.1).status,
+        judge::honesty(&obs, &phases, 20, 1, 0.1).status,
         CheckStatus::Pass
     );
     // One clearly early 429 is still noise; the message says so.
@@ -484,7 +475,7 @@ fn honesty_tolerates_in_flight_requests_and_one_stray_429() {
         windows: 1,
         idx: vec![0, 1],
     }];
-    let d = decide::honesty(&obs, &phases, 20, 1, 0.1);
+    let d = judge::honesty(&obs, &phases, 20, 1, 0.1);
     assert_eq!(d.status, CheckStatus::Pass);
     assert!(d.message.contains("timing noise"), "{}", d.message);
 }
@@ -507,18 +498,18 @@ fn body_is_judged_against_the_declared_error_format() {
     let problem_body = br#"{"type":"https://x/quota-exceeded","title":"Too many","status":429}"#;
     let mut o = limited(0.0, None, None);
 
-    o.body = decide::classify_declared(&google, 429, &json("application/json"), google_body);
-    let d = decide::body(&[o.clone()], Some(0));
+    o.body = judge::classify_declared(&google, 429, &json("application/json"), google_body);
+    let d = judge::body(&[o.clone()], Some(0));
     assert_eq!(d.status, CheckStatus::Pass, "{}", d.message);
     assert!(d.message.contains("(google)"), "{}", d.message);
 
-    o.body = decide::classify_declared(
+    o.body = judge::classify_declared(
         &google,
         429,
         &json("application/problem+json"),
         problem_body,
     );
-    let d = decide::body(&[o.clone()], Some(0));
+    let d = judge::body(&[o.clone()], Some(0));
     assert_eq!(d.status, CheckStatus::Warn, "{}", d.message);
     assert!(
         d.message
@@ -527,5 +518,5 @@ fn body_is_judged_against_the_declared_error_format() {
 
     // Without a declared format the problem+json body is the conforming one.
     o.body = classify_body(Some("application/problem+json"), problem_body);
-    assert_eq!(decide::body(&[o], Some(0)).status, CheckStatus::Pass);
+    assert_eq!(judge::body(&[o], Some(0)).status, CheckStatus::Pass);
 }

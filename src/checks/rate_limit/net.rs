@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
-use super::decide::{self, Decision, Obs, Phase};
+use super::judge::{self, Decision, Obs, Phase};
 use crate::checks::probe::{Exchange, Probe, ProbeClient, send};
 use crate::checks::{CheckCtx, skip, verdict};
 use crate::scenario::{RateLimitSpec, RequestSpec};
@@ -158,7 +158,7 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
                 &["RL-03", "RL-04", "RL-06", "RL-07", "RL-08", "RL-09"],
                 &reason,
             );
-            v.push(d.result("RL-05", decide::monotone(&d.obs, &[vec![first]])));
+            v.push(d.result("RL-05", judge::monotone(&d.obs, &[vec![first]])));
             return Ok(v);
         }
         Some(q) => q as usize + 5,
@@ -216,7 +216,7 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
                     let pause = Duration::from_secs_f64((wait / 4.0).clamp(0.1, 1.0));
                     tokio::time::sleep_until((Instant::now() + pause).min(give_up).into()).await;
                 }
-                let mut dec = decide::recovery(&d.obs, l, wait, &attempts);
+                let mut dec = judge::recovery(&d.obs, l, wait, &attempts);
                 if guessed {
                     dec.message.push_str(" (no wait advertised: assumed 1 s)");
                 }
@@ -252,7 +252,7 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
                 let b = d.send(&pb).await;
                 let pa = d.probe()?;
                 let a_after = d.send(&pa).await;
-                let this = decide::partition(&d.obs, a_last, b, a_after, header);
+                let this = judge::partition(&d.obs, a_last, b, a_after, header);
                 let retry = this.status == CheckStatus::Skip && d.obs[a_last].throttled();
                 dec = Some(this);
                 if !retry {
@@ -270,11 +270,11 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
     out.push(honesty);
 
     // Judged over everything sent.
-    out.push(d.result("RL-03", decide::shape(&d.obs, quota, drive.len())));
-    out.push(d.result("RL-04", decide::retry_vs_reset(&d.obs)));
-    out.push(d.result("RL-05", decide::monotone(&d.obs, &sequences)));
+    out.push(d.result("RL-03", judge::shape(&d.obs, quota, drive.len())));
+    out.push(d.result("RL-04", judge::retry_vs_reset(&d.obs)));
+    out.push(d.result("RL-05", judge::monotone(&d.obs, &sequences)));
     let first_429 = (0..d.obs.len()).find(|&i| d.obs[i].throttled());
-    out.push(d.result("RL-08", decide::body(&d.obs, first_429)));
+    out.push(d.result("RL-08", judge::body(&d.obs, first_429)));
     Ok(out)
 }
 
@@ -364,6 +364,6 @@ async fn honesty(
     }
     Ok(d.result(
         "RL-06",
-        decide::honesty(&d.obs, &phases, q, w, spec.tolerance),
+        judge::honesty(&d.obs, &phases, q, w, spec.tolerance),
     ))
 }
