@@ -1,0 +1,500 @@
+//! The worker side of the engine: one thread's tasks, the open-loop and closed-loop worker
+//! loops, and one exchange (send, read the body, judge expectations, show the observer, record).
+//! Everything here runs on one thread's current-thread runtime: the bookkeeping is `RefCell`s.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use tokio::sync::{Semaphore, watch};
+use tokio::time::Instant;
+
+use super::body::{self, BodySink};
+use super::client::{self, ErrorKind};
+use super::expect::CompiledExpectations;
+use super::h1;
+use super::request::RenderCtx;
+use super::stats::{LATE_AFTER, Sample, status_class};
+use super::{
+    BODY_DRAIN_CAP, BODY_KEEP_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult,
+    Transport,
+};
+use crate::observe::{Observation, Observer};
+use crate::plan::{LoadMode, UserStage};
+use crate::scenario::Protocol;
+
+pub(super) async fn thread_main<O: Observer + 'static>(
+    warm: Option<Rc<ThreadCtx<O>>>,
+    ctx: Rc<ThreadCtx<O>>,
+    clients: Vec<LaneSpec>,
+    worker_ids: Vec<usize>,
+    protocol: Protocol,
+) -> ThreadResult<O> {
+    // Each worker runs the phases in order on the same lane, so the load phase inherits the
+    // connections the warm-up opened.
+    let phases: Rc<[Rc<ThreadCtx<O>>]> = warm.iter().cloned().chain([ctx.clone()]).collect();
+    let mut set = tokio::task::JoinSet::new();
+    match &ctx.mode {
+        LoadMode::Open(_) => {
+            // One worker per lane: in open loop each connection carries one request at a time.
+            for (lane, spec) in clients.into_iter().enumerate() {
+                let id = worker_ids.get(lane).copied().unwrap_or(lane);
+                let lane = Lane {
+                    transport: spec.into_transport(),
+                    gate: None,
+                };
+                let phases = phases.clone();
+                set.spawn_local(async move {
+                    for phase in phases.iter() {
+                        open_worker(phase, &lane, id).await;
+                    }
+                });
+            }
+        }
+        LoadMode::Closed { .. } => {
+            let shared_lanes = worker_ids.len() > clients.len();
+            let lanes: Vec<Rc<Lane>> = clients
+                .into_iter()
+                .map(|spec| {
+                    let gate = (shared_lanes && protocol == Protocol::Http1)
+                        .then(|| Rc::new(Semaphore::new(1)));
+                    Rc::new(Lane {
+                        transport: spec.into_transport(),
+                        gate,
+                    })
+                })
+                .collect();
+            for (j, &user) in worker_ids.iter().enumerate() {
+                if lanes.is_empty() {
+                    break;
+                }
+                let (lane, phases) = (lanes[j % lanes.len()].clone(), phases.clone());
+                set.spawn_local(async move {
+                    for phase in phases.iter() {
+                        closed_user(phase, &lane, user).await;
+                    }
+                });
+            }
+        }
+    }
+    let ticker_ctx = ctx.clone();
+    let ticker = tokio::task::spawn_local(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let second = Instant::now()
+                .saturating_duration_since(ticker_ctx.start)
+                .as_secs();
+            ticker_ctx.stats.borrow_mut().series.advance(second);
+        }
+    });
+    let all_done = async { while set.join_next().await.is_some() {} };
+    let mut stop = ctx.stop.clone();
+    let drain = ctx.drain;
+    let stopped_then_drained = async move {
+        if stop.wait_for(|s| *s).await.is_ok() {
+            tokio::time::sleep(drain).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        _ = all_done => {}
+        _ = stopped_then_drained => {}
+        _ = tokio::time::sleep_until(ctx.hard_end) => {}
+    }
+    set.abort_all();
+    ticker.abort();
+
+    // Requests still in flight were abandoned: they count as cancelled, not as lost.
+    for phase in phases.iter() {
+        let mut stats = phase.stats.borrow_mut();
+        let in_flight = std::mem::take(&mut stats.in_flight);
+        for (r, n) in stats.requests.iter_mut().zip(in_flight) {
+            r.errors[ErrorKind::Cancelled.index()] += n;
+        }
+    }
+    let warmup = warm.map(|w| std::mem::take(&mut w.stats.borrow_mut().requests));
+    let mut stats = ctx.stats.borrow_mut();
+    stats.series.flush();
+    let observer = ctx.observer.borrow_mut().take();
+    ThreadResult {
+        warmup,
+        observer,
+        requests: std::mem::take(&mut stats.requests),
+        by_class: std::mem::take(&mut stats.by_class),
+        sent_on_time: stats.sent_on_time,
+        sent_late: stats.sent_late,
+    }
+}
+
+/// Resolves when a stop has been requested (never, if the sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
+    let LoadMode::Open(schedule) = &ctx.mode else {
+        return;
+    };
+    let mut rng = SmallRng::seed_from_u64(0x9e37_79b9_7f4a_7c15 ^ id as u64);
+    let mut stop = ctx.stop.clone();
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let i = ctx.shared.next_index.fetch_add(1, Ordering::Relaxed);
+        if i >= ctx.open_limit {
+            break;
+        }
+        let Some(offset) = schedule.due(i) else { break };
+        let due = ctx.start + offset;
+        if due > Instant::now() {
+            tokio::select! {
+                _ = tokio::time::sleep_until(due) => {}
+                _ = stopped(&mut stop) => break,
+            }
+        }
+        let now = Instant::now();
+        if now >= ctx.end {
+            // The load phase is over: this due request is part of the backlog, not sent.
+            break;
+        }
+        {
+            let mut s = ctx.stats.borrow_mut();
+            if now.saturating_duration_since(due) > LATE_AFTER {
+                s.sent_late += 1;
+            } else {
+                s.sent_on_time += 1;
+            }
+        }
+        let which = ctx.mix.pick(&mut rng);
+        execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
+    }
+}
+
+fn users_at(stages: &[UserStage], elapsed: Duration) -> (u32, Option<Duration>) {
+    stages
+        .iter()
+        .find(|s| elapsed < s.until)
+        .map_or((0, None), |s| (s.users, Some(s.until)))
+}
+
+async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) {
+    let LoadMode::Closed { stages, think_time } = &ctx.mode else {
+        return;
+    };
+    let mut rng = SmallRng::seed_from_u64(0x2545_f491_4f6c_dd1d ^ user as u64);
+    let mut stop = ctx.stop.clone();
+    // Every user starts at the common start instant, so the load phase's clock (elapsed time,
+    // rates, the per-second series) covers all of its requests.
+    tokio::select! {
+        _ = tokio::time::sleep_until(ctx.start) => {}
+        _ = stopped(&mut stop) => return,
+    }
+    loop {
+        let now = Instant::now();
+        if now >= ctx.end || *stop.borrow() {
+            break;
+        }
+        let (active, stage_end) = users_at(stages, now.saturating_duration_since(ctx.start));
+        if (user as u32) >= active {
+            let Some(until) = stage_end else { break };
+            tokio::select! {
+                _ = tokio::time::sleep_until((ctx.start + until).min(ctx.end)) => continue,
+                _ = stopped(&mut stop) => break,
+            }
+        }
+        if let Some(max) = ctx.max_requests
+            && ctx.shared.issued.fetch_add(1, Ordering::Relaxed) >= max
+        {
+            break;
+        }
+        let permit = match &lane.gate {
+            Some(g) => match g.acquire().await {
+                Ok(p) => Some(p),
+                Err(_) => break,
+            },
+            None => None,
+        };
+        let which = ctx.mix.pick(&mut rng);
+        execute(ctx, &lane.transport, which, &mut rng, None).await;
+        drop(permit);
+        if let Some(think) = think_time {
+            let wake = (Instant::now() + *think).min(ctx.end);
+            tokio::select! {
+                _ = tokio::time::sleep_until(wake) => {}
+                _ = stopped(&mut stop) => break,
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Response {
+        status: u16,
+        bytes: u64,
+        truncated: bool,
+        verdict: Result<(), String>,
+    },
+    Failed(ErrorKind, String),
+}
+
+/// Send one request and record it. Latency runs from `due` (open loop) or from the send.
+async fn execute<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    transport: &Transport,
+    which: usize,
+    rng: &mut SmallRng,
+    due: Option<Instant>,
+) {
+    let prepared = &ctx.requests[which];
+    let method = prepared.method.as_str();
+    let mut rctx = RenderCtx::new(&ctx.shared.render, rng);
+    let (url, outcome): (Cow<'_, str>, Outcome);
+    let sent_at;
+    match transport {
+        Transport::H1(lane) => {
+            let mut rendered_url = None;
+            let req = prepared.h1_request(&mut rctx, &mut rendered_url);
+            sent_at = begin(ctx, which);
+            url = match rendered_url {
+                Some(u) => Cow::Owned(u),
+                None => Cow::Borrowed(prepared.static_url().unwrap_or("")),
+            };
+            outcome = match req {
+                Err(msg) => Outcome::Failed(ErrorKind::Request, msg),
+                Ok(req) => h1_exchange(ctx, which, lane, req, method, &url, sent_at).await,
+            };
+        }
+        Transport::Reqwest(client) => {
+            let rendered = prepared.render(&mut rctx);
+            sent_at = begin(ctx, which);
+            (url, outcome) = match rendered {
+                Err(msg) => (Cow::Borrowed(""), Outcome::Failed(ErrorKind::Request, msg)),
+                Ok(r) => {
+                    let url = r.url.to_string();
+                    let mut rb = client
+                        .request(r.method, r.url)
+                        .headers(r.headers)
+                        .timeout(prepared.timeout);
+                    if let Some(b) = r.body {
+                        rb = rb.body(b);
+                    }
+                    let outcome = send_and_read(ctx, which, rb, method, &url, sent_at).await;
+                    (Cow::Owned(url), outcome)
+                }
+            };
+        }
+    }
+    let done = Instant::now();
+    let latency = done.saturating_duration_since(due.unwrap_or(sent_at));
+    let second = done.saturating_duration_since(ctx.start).as_secs();
+    let mut s = ctx.stats.borrow_mut();
+    s.in_flight[which] = s.in_flight[which].saturating_sub(1);
+    let (failed, measured) = match outcome {
+        Outcome::Response {
+            status,
+            bytes,
+            truncated,
+            verdict,
+        } => {
+            s.by_class[status_class(status)].record(latency);
+            let r = &mut s.requests[which];
+            r.responses += 1;
+            r.hist.record(latency);
+            *r.status.entry(status).or_default() += 1;
+            r.bytes_received += bytes;
+            r.body_truncated += u64::from(truncated);
+            let failed = match verdict {
+                Ok(()) => false,
+                Err(message) => {
+                    r.expectation_failures += 1;
+                    if r.expectation_sample.is_none() {
+                        r.expectation_sample = Some(Sample {
+                            message,
+                            url: url.into_owned(),
+                            method: method.to_string(),
+                            status: Some(status),
+                        });
+                    }
+                    true
+                }
+            };
+            (failed, Some(latency))
+        }
+        Outcome::Failed(kind, message) => {
+            let r = &mut s.requests[which];
+            r.errors[kind.index()] += 1;
+            r.error_samples.entry(kind).or_insert_with(|| Sample {
+                message,
+                url: url.into_owned(),
+                method: method.to_string(),
+                status: None,
+            });
+            (true, None)
+        }
+    };
+    s.series.record(second, measured, failed);
+    drop(s);
+    ctx.shared.live.completed.fetch_add(1, Ordering::Relaxed);
+    if failed {
+        ctx.shared.live.errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Count a request as sent and in flight; returns the send instant.
+fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
+    let sent_at = Instant::now();
+    let mut s = ctx.stats.borrow_mut();
+    s.in_flight[which] += 1;
+    s.requests[which].sent += 1;
+    sent_at
+}
+
+/// Whether the body must be kept (and up to how much) for this response.
+fn body_keep<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    expect: &CompiledExpectations,
+    status: u16,
+) -> Option<usize> {
+    if expect.needs_body() {
+        Some(BODY_KEEP_CAP)
+    } else if ctx
+        .observer
+        .borrow()
+        .as_ref()
+        .is_some_and(|o| o.wants_body(ctx.source, status))
+    {
+        Some(OBSERVED_BODY_CAP)
+    } else {
+        None
+    }
+}
+
+/// Judge a complete response and show it to the observer.
+#[allow(clippy::too_many_arguments)]
+fn conclude<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    which: usize,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &BodySink,
+    method: &str,
+    url: &str,
+    sent_at: Instant,
+) -> Result<(), String> {
+    let kept = body.kept();
+    let verdict = ctx.expectations[which].evaluate(status, headers, kept);
+    if let Some(observer) = ctx.observer.borrow_mut().as_mut() {
+        observer.observe(&Observation {
+            source: ctx.source,
+            request: Some(&ctx.requests[which].name),
+            method,
+            url,
+            sent: None,
+            status,
+            headers,
+            body: kept,
+            body_truncated: body.kept_truncated(),
+            at: sent_at.saturating_duration_since(ctx.start),
+        });
+    }
+    verdict
+}
+
+/// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
+/// the same caps and error kinds as [`send_and_read`].
+async fn h1_exchange<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    which: usize,
+    lane: &h1::Lane,
+    req: hyper::Request<h1::Body>,
+    method: &str,
+    url: &str,
+    sent_at: Instant,
+) -> Outcome {
+    let timeout = ctx.requests[which].timeout;
+    let exchange = async {
+        let (resp, conn) = match lane.send(req).await {
+            Ok(x) => x,
+            Err((kind, message)) => return Err(Outcome::Failed(kind, message)),
+        };
+        let (head, mut body) = resp.into_parts();
+        let status = head.status.as_u16();
+        let keep = body_keep(ctx, &ctx.expectations[which], status);
+        let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
+        if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
+            let kind = match h1::classify(&e) {
+                k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
+                _ => ErrorKind::BodyRead,
+            };
+            return Err(Outcome::Failed(kind, client::chain_text(&e)));
+        }
+        drop(body);
+        // A truncated body leaves the connection mid-response: dropping it closes it.
+        if !sink.truncated {
+            lane.put_back(conn);
+        }
+        Ok((status, head.headers, sink))
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => Outcome::Failed(
+            ErrorKind::Timeout,
+            format!("no complete response within {timeout:?}"),
+        ),
+        Ok(Err(failed)) => failed,
+        Ok(Ok((status, headers, sink))) => Outcome::Response {
+            status,
+            verdict: conclude(ctx, which, status, &headers, &sink, method, url, sent_at),
+            bytes: sink.bytes,
+            truncated: sink.truncated,
+        },
+    }
+}
+
+async fn send_and_read<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    which: usize,
+    rb: reqwest::RequestBuilder,
+    method: &str,
+    url: &str,
+    sent_at: Instant,
+) -> Outcome {
+    let mut resp = match rb.send().await {
+        Ok(r) => r,
+        Err(e) => return Outcome::Failed(client::classify(&e), client::chain_text(&e)),
+    };
+    let status = resp.status().as_u16();
+    let keep = body_keep(ctx, &ctx.expectations[which], status);
+    let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
+    if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {
+        // Failing mid-body: a timeout or a reset keeps its kind; anything else is a body-read
+        // error (the status line and headers were fine).
+        let kind = match client::classify(&e) {
+            k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
+            _ => ErrorKind::BodyRead,
+        };
+        return Outcome::Failed(kind, client::chain_text(&e));
+    }
+    let verdict = conclude(
+        ctx,
+        which,
+        status,
+        resp.headers(),
+        &sink,
+        method,
+        url,
+        sent_at,
+    );
+    Outcome::Response {
+        status,
+        bytes: sink.bytes,
+        truncated: sink.truncated,
+        verdict,
+    }
+}
