@@ -57,8 +57,39 @@ pub enum Error {
     #[error("{0}")]
     Scenario(#[from] scenario::LoadError),
     /// Something failed while running: target unreachable, output not writable (exit 3).
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+/// What stopped a run that had begun (exit 3). Findings are never among them: a target that
+/// answers badly is measured, not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The output folder cannot be made or written to (found before any load is sent).
+    #[error(transparent)]
+    Output(#[from] report::WriteError),
+    /// The target does not accept a TCP connection.
+    #[error("target unreachable: {url}: {why}")]
+    Unreachable { url: String, why: String },
+    /// The target's TLS handshake fails (the message says why, with the `--insecure` hint).
     #[error("{0}")]
-    Runtime(String),
+    Tls(String),
+    /// The in-process reference API could not start.
+    #[error("cannot start the reference API: {0}")]
+    Reference(std::io::Error),
+    /// `serve-reference` could not bind its address.
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    /// The engine could not run the load (a request that cannot be prepared, a worker thread
+    /// that failed).
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
+    /// The report writer's thread did not finish.
+    #[error("the report writer failed: {0}")]
+    Writer(String),
 }
 
 impl Error {
@@ -91,7 +122,7 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     let plan = RunPlan::resolve(args, scenario).map_err(|e| Error::Usage(e.0))?;
     // The handler lives for the rest of the process: a second Ctrl-C, even while the reports
     // are being written, exits at once.
-    report::prepare_dir(&plan.output.dir).map_err(|e| Error::Runtime(e.to_string()))?;
+    report::prepare_dir(&plan.output.dir).map_err(RuntimeError::from)?;
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
     let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);
@@ -109,7 +140,7 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
         Ok(o) => o,
         Err(e) => {
             target.shutdown().await;
-            return Err(Error::Runtime(e.to_string()));
+            return Err(RuntimeError::from(e).into());
         }
     };
     let checks = checks::run(
@@ -149,8 +180,8 @@ async fn write_reports(report: Report, plan: &RunPlan) -> Result<Report, Error> 
         report::write_all(&report, &dir, fail_on_warn).map(|_| report)
     })
     .await
-    .map_err(|e| Error::Runtime(format!("the report writer failed: {e}")))?
-    .map_err(|e| Error::Runtime(e.to_string()))
+    .map_err(|e| RuntimeError::Writer(e.to_string()))?
+    .map_err(|e| RuntimeError::from(e).into())
 }
 
 /// `loadproof validate`: load every file, print every problem, send nothing.
@@ -210,7 +241,10 @@ pub async fn serve_reference(args: ServeArgs) -> Result<i32, Error> {
     let server =
         reference::ReferenceServer::start(config, std::net::SocketAddr::new(args.host, args.port))
             .await
-            .map_err(|e| Error::Runtime(format!("cannot bind {}:{}: {e}", args.host, args.port)))?;
+            .map_err(|source| RuntimeError::Bind {
+                addr: std::net::SocketAddr::new(args.host, args.port),
+                source,
+            })?;
     // Listening for Ctrl-C before announcing the address: whoever reads the line may stop the
     // server at once.
     let mut stop = signals::Termination::listen();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::Error;
+use crate::RuntimeError;
 use crate::plan::RunPlan;
 use crate::reference::{ReferenceConfig, ReferenceServer};
 use crate::scenario;
@@ -17,27 +17,25 @@ pub enum Target {
 const PREFLIGHT: Duration = Duration::from_secs(5);
 
 impl Target {
-    pub async fn start(plan: &RunPlan) -> Result<Target, Error> {
+    pub async fn start(plan: &RunPlan) -> Result<Target, RuntimeError> {
         match &plan.target {
             scenario::Target::Reference => {
                 let server =
                     ReferenceServer::start(ReferenceConfig::default(), ([127, 0, 0, 1], 0).into())
                         .await
-                        .map_err(|e| {
-                            Error::Runtime(format!("cannot start the reference API: {e}"))
-                        })?;
+                        .map_err(RuntimeError::Reference)?;
                 let url = server.base_url();
                 Ok(Target::Reference(server, url))
             }
             scenario::Target::Url(url) => {
-                preflight(url).await.map_err(|why| {
-                    Error::Runtime(format!(
-                        "target unreachable: {}: {why}",
-                        plan.redactor.text(url)
-                    ))
-                })?;
+                preflight(url)
+                    .await
+                    .map_err(|why| RuntimeError::Unreachable {
+                        url: plan.redactor.text(url),
+                        why,
+                    })?;
                 if url.starts_with("https:") {
-                    preflight_tls(plan, url).await.map_err(Error::Runtime)?;
+                    preflight_tls(plan, url).await.map_err(RuntimeError::Tls)?;
                 }
                 Ok(Target::Url(url.clone()))
             }

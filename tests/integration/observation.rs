@@ -107,7 +107,7 @@ profile = "problem+json"
     let err05 = check(&checks, "ERR-05");
     assert_eq!(err05["status"], "fail", "{err05:#}");
     let note = err05["evidence"][0]["note"].as_str().unwrap_or("");
-    assert!(note.contains("IDEM probe"), "{err05:#}");
+    assert!(note.contains("seen by a probe of IDEM-*"), "{err05:#}");
     assert!(
         err05["evidence"][0]["curl"]
             .as_str()
@@ -164,7 +164,7 @@ profile = "problem+json"
     assert!(
         err01["evidence"][0]["note"]
             .as_str()
-            .is_some_and(|n| n.contains("RL probe")),
+            .is_some_and(|n| n.contains("seen by a probe of RL-*")),
         "{err01:#}"
     );
     assert_eq!(code, 4, "{checks:#?}");

@@ -458,7 +458,7 @@ impl Seen {
                 .collect()
         };
         let place = match (self.probe_of, &self.request) {
-            (Some(family), _) => format!("seen by a {family} probe"),
+            (Some(family), _) => format!("seen by a probe of {family}-*"),
             (None, Some(req)) => format!("seen during the load phase (request `{req}`)"),
             (None, None) => "seen during the load phase".to_string(),
         };
