@@ -112,6 +112,50 @@ pub fn error(id: &str, reason: impl Into<String>) -> CheckResult {
     verdict(id, CheckStatus::Error, reason, vec![])
 }
 
+/// What a pure decision function concludes, citing its evidence by reference (`C`: an index into
+/// a drive's exchanges, a page of a walk) rather than by value: the decision stays testable
+/// without a network, and the network part, which holds the exchanges, turns it into a
+/// [`CheckResult`] with [`Decision::resolve`]. Families that judge whole exchanges they already
+/// hold (idempotency) build `CheckResult`s directly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision<C> {
+    pub status: CheckStatus,
+    pub message: String,
+    /// What to show, with a note each.
+    pub evidence: Vec<(C, String)>,
+}
+
+impl<C> Decision<C> {
+    pub fn new(status: CheckStatus, message: impl Into<String>) -> Decision<C> {
+        Decision {
+            status,
+            message: message.into(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// Cite `what` as evidence, with a note.
+    pub fn with(mut self, what: C, note: impl Into<String>) -> Decision<C> {
+        self.evidence.push((what, note.into()));
+        self
+    }
+
+    /// The verdict `id`, each citation turned into evidence by `show` (citations it cannot
+    /// show are left out).
+    pub fn resolve(
+        self,
+        id: &str,
+        mut show: impl FnMut(&C, &str) -> Option<Evidence>,
+    ) -> CheckResult {
+        let evidence = self
+            .evidence
+            .iter()
+            .filter_map(|(c, note)| show(c, note))
+            .collect();
+        verdict(id, self.status, self.message, evidence)
+    }
+}
+
 /// A shell-safe `curl` command that reproduces a request, secrets redacted: the one builder
 /// behind every evidence's `curl` line, whether the request was a probe (its exact headers and
 /// body) or a load-phase request rebuilt from the scenario (placeholders shown as `<uuid>`).

@@ -28,8 +28,8 @@ use futures::future::LocalBoxFuture;
 
 use super::{CheckCtx, Family, error, skip, verdict};
 use crate::scenario::{ChecksSpec, PaginationSpec};
-use crate::verdict::{CheckResult, CheckStatus, Evidence};
-use judge::{Cite, End, Judgement, LimitProbe, Listing, Snapshot, TokenProbe, WalkRec, Writes};
+use crate::verdict::{CheckResult, CheckStatus};
+use judge::{Cite, Decision, End, LimitProbe, Listing, Snapshot, TokenProbe, WalkRec, Writes};
 use net::{Env, Mode, Stepper, Style};
 
 /// Limits PAGE-04 sends.
@@ -262,22 +262,20 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
     out
 }
 
-/// A judgement as a check result, its citations resolved to evidence.
+/// A decision as a check result, its citations resolved to evidence (only a failure or a
+/// warning shows any).
 fn cited<'e>(
     id: &str,
-    j: Judgement,
+    d: Decision,
     r: &crate::redact::Redactor,
     resolve: impl Fn(Cite) -> Option<&'e Exchange>,
 ) -> CheckResult {
-    let evidence: Vec<Evidence> = if matches!(j.status, CheckStatus::Fail | CheckStatus::Warn) {
-        j.cite
-            .iter()
-            .filter_map(|(c, note)| resolve(*c).map(|ex| ex.evidence(r, note.clone())))
-            .collect()
-    } else {
-        vec![]
-    };
-    verdict(id, j.status, j.message, evidence)
+    let shown = matches!(d.status, CheckStatus::Fail | CheckStatus::Warn);
+    d.resolve(id, |c, note| {
+        shown
+            .then(|| resolve(*c).map(|ex| ex.evidence(r, note)))
+            .flatten()
+    })
 }
 
 fn walk_cite<'e>(c: Cite, walks: &[&'e Stepper]) -> Option<&'e Exchange> {
@@ -378,13 +376,13 @@ async fn token_hygiene(
     client: &ProbeClient,
     style: &Style,
     q: &Stepper,
-) -> (Judgement, Vec<Exchange>) {
+) -> (Decision, Vec<Exchange>) {
     let none = |why: &str| {
         (
-            Judgement {
+            Decision {
                 status: CheckStatus::Skip,
                 message: why.to_string(),
-                cite: vec![],
+                evidence: vec![],
             },
             vec![],
         )

@@ -53,7 +53,7 @@ impl Config {
 
 /// What one error response says about each passive check. `None` = not applicable.
 #[derive(Debug, Clone)]
-pub struct Judgement {
+pub struct Reading {
     /// ERR-01 (always applicable).
     pub media: Vec<Issue>,
     /// ERR-02 (only for a JSON media type).
@@ -164,9 +164,9 @@ pub fn judge(
     headers: &HeaderMap,
     body: &[u8],
     truncated: bool,
-) -> Judgement {
+) -> Reading {
     let content_type = header(headers, "content-type");
-    let mut j = Judgement {
+    let mut j = Reading {
         media: media_issues(cfg.profile, content_type, body.len()),
         leak: leak_issues(headers, body),
         request_id: request_id_of(cfg, headers),

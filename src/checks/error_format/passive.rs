@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 
-use super::judge::{self, Config, Judgement, Sample, Seen, Tally};
+use super::judge::{self, Config, Reading, Sample, Seen, Tally};
 use super::{
     CORREL, ID_WINDOW, IDS, LEAK, LOCAL, MAX_TYPES, MEDIA, MEMBERS, SHAPE, STABLE, STATUS,
 };
@@ -137,7 +137,7 @@ impl Passive {
     }
 
     /// Fold one judged error response into the tallies.
-    fn absorb(&mut self, j: Judgement, replayed: bool, sample: &mut dyn FnMut(&Issue) -> Sample) {
+    fn absorb(&mut self, j: Reading, replayed: bool, sample: &mut dyn FnMut(&Issue) -> Sample) {
         self.tallies[MEDIA].record(&j.media, sample);
         if let Some(m) = &j.members {
             self.tallies[MEMBERS].record(m, sample);

@@ -33,7 +33,7 @@ fn keys(v: &[Issue]) -> Vec<&str> {
 }
 
 /// Which of ERR-01/02/03/05/06 a judgement fails (the passive one-fault-one-check property).
-fn failing(j: &Judgement) -> Vec<&'static str> {
+fn failing(j: &Reading) -> Vec<&'static str> {
     let bad = |v: &[Issue]| v.iter().any(|i| i.severity == Severity::Fail);
     let mut out = vec![];
     if bad(&j.media) {

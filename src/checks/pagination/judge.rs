@@ -77,22 +77,8 @@ pub enum Cite {
     Probe(usize),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Judgement {
-    pub status: CheckStatus,
-    pub message: String,
-    pub cite: Vec<(Cite, String)>,
-}
-
-impl Judgement {
-    fn new(status: CheckStatus, message: impl Into<String>) -> Self {
-        Judgement {
-            status,
-            message: message.into(),
-            cite: vec![],
-        }
-    }
-}
+/// A verdict citing its evidence as pages of walks or probes.
+pub type Decision = crate::verdict::Decision<Cite>;
 
 fn list<T: std::fmt::Display>(items: &[T], max: usize) -> String {
     let mut s = items
@@ -157,22 +143,22 @@ pub fn revisits(pages: &[PageRec], next: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // PAGE-01
 
-pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
+pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Decision {
     let last = w.pages.len().saturating_sub(1);
     let mut j = match &w.end {
         End::Loop(detail) => {
-            let mut j = Judgement::new(
+            let mut j = Decision::new(
                 CheckStatus::Fail,
                 format!("the listing loops ({style}): {detail}"),
             );
-            j.cite.push((
+            j.evidence.push((
                 Cite::Page {
                     walk: 0,
                     page: last,
                 },
                 "the page whose next link loops".into(),
             ));
-            j.cite.push((
+            j.evidence.push((
                 Cite::Page {
                     walk: 0,
                     page: w.pages.len(),
@@ -182,11 +168,11 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
             return j;
         }
         End::Cap(n) => {
-            let mut j = Judgement::new(
+            let mut j = Decision::new(
                 CheckStatus::Fail,
                 format!("no end signal after {n} pages (the page cap, max_pages = {cap}; {style})"),
             );
-            j.cite.push((
+            j.evidence.push((
                 Cite::Page {
                     walk: 0,
                     page: last,
@@ -196,14 +182,14 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
             return j;
         }
         End::Failed(detail) => {
-            let mut j = Judgement::new(
+            let mut j = Decision::new(
                 CheckStatus::Fail,
                 format!(
                     "the walk broke off at page {}: {detail} ({style})",
                     w.pages.len() + 1
                 ),
             );
-            j.cite.push((
+            j.evidence.push((
                 Cite::Page {
                     walk: 0,
                     page: w.pages.len(),
@@ -212,7 +198,7 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
             ));
             return j;
         }
-        End::Signal => Judgement::new(
+        End::Signal => Decision::new(
             CheckStatus::Pass,
             format!(
                 "{} pages, {} items, ended by the end signal ({style})",
@@ -233,7 +219,7 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
             i + 1,
             p.contradiction.as_deref().unwrap_or_default()
         );
-        j.cite.push((
+        j.evidence.push((
             Cite::Page { walk: 0, page: i },
             "contradictory end signals".into(),
         ));
@@ -243,7 +229,7 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Judgement {
         j.status = CheckStatus::Warn;
         j.message
             .push_str("; the first page advertises a previous page (prev should be absent)");
-        j.cite.push((
+        j.evidence.push((
             Cite::Page { walk: 0, page: 0 },
             "prev on the first page".into(),
         ));
@@ -266,16 +252,16 @@ pub fn quiescent_completeness(
     w: &WalkRec,
     reference: Option<&Listing>,
     known: &[String],
-) -> Judgement {
+) -> Decision {
     match &w.end {
         End::Cap(n) => {
-            return Judgement::new(
+            return Decision::new(
                 CheckStatus::Skip,
                 format!("the walk hit the page cap after {n} pages; completeness not judged"),
             );
         }
         End::Failed(d) => {
-            return Judgement::new(
+            return Decision::new(
                 CheckStatus::Skip,
                 format!("the walk broke off ({d}); see PAGE-01"),
             );
@@ -363,7 +349,7 @@ pub fn quiescent_completeness(
         ""
     };
     if problems.is_empty() {
-        let mut j = Judgement::new(
+        let mut j = Decision::new(
             CheckStatus::Pass,
             format!(
                 "{} items in {} pages, no duplicates; equal to {against}; all {} items created for the check present{tail}",
@@ -381,10 +367,10 @@ pub fn quiescent_completeness(
         }
         j
     } else {
-        Judgement {
+        Decision {
             status: CheckStatus::Fail,
             message: format!("quiescent walk vs {against}: {}{tail}", problems.join("; ")),
-            cite,
+            evidence: cite,
         }
     }
 }
@@ -467,7 +453,7 @@ pub fn stability(
     s1: &Snapshot,
     writes: &Writes,
     quiescent_terminates: bool,
-) -> (Judgement, Class, Counts) {
+) -> (Decision, Class, Counts) {
     let in0: HashMap<&str, usize> = s0
         .ids
         .iter()
@@ -651,12 +637,12 @@ pub fn stability(
         s1.ids.len()
     );
     let mut j = if findings.is_empty() {
-        Judgement::new(CheckStatus::Pass, summary)
+        Decision::new(CheckStatus::Pass, summary)
     } else {
-        Judgement {
+        Decision {
             status: CheckStatus::Fail,
             message: format!("{summary} — {}", findings.join("; ")),
-            cite,
+            evidence: cite,
         }
     };
     if !quiescent_terminates && walks.iter().any(|w| w.end != End::Signal) {
@@ -682,7 +668,7 @@ pub struct LimitProbe {
     pub error: Option<String>,
 }
 
-pub fn limits(probes: &[LimitProbe], limit_param: &str) -> Judgement {
+pub fn limits(probes: &[LimitProbe], limit_param: &str) -> Decision {
     let advertised = probes.iter().filter_map(|p| p.advertised_max).min();
     let rejected = probes
         .iter()
@@ -740,19 +726,19 @@ pub fn limits(probes: &[LimitProbe], limit_param: &str) -> Judgement {
         (None, None) => "; no maximum advertised or enforced".into(),
     };
     if !fails.is_empty() {
-        Judgement {
+        Decision {
             status: CheckStatus::Fail,
             message: format!("{}{max_note}", fails.join("; ")),
-            cite: cite.into_iter().take(3).collect(),
+            evidence: cite.into_iter().take(3).collect(),
         }
     } else if !warns.is_empty() {
-        Judgement {
+        Decision {
             status: CheckStatus::Warn,
             message: format!("{}{max_note}", warns.join("; ")),
-            cite: cite.into_iter().take(3).collect(),
+            evidence: cite.into_iter().take(3).collect(),
         }
     } else {
-        Judgement::new(CheckStatus::Pass, format!("{}{max_note}", parts.join(", ")))
+        Decision::new(CheckStatus::Pass, format!("{}{max_note}", parts.join(", ")))
     }
 }
 
@@ -791,7 +777,7 @@ pub fn token_hygiene(
     page1: &[String],
     decodable: Option<&str>,
     notes: &[String],
-) -> Judgement {
+) -> Decision {
     let mut fails = Vec::new();
     let mut warns = Vec::new();
     let mut parts = Vec::new();
@@ -850,10 +836,10 @@ pub fn token_hygiene(
             format!("invalid cursors rejected: {}", parts.join(", ")),
         )
     };
-    Judgement {
+    Decision {
         status,
         message: format!("{body}{tail}"),
-        cite: cite.into_iter().take(3).collect(),
+        evidence: cite.into_iter().take(3).collect(),
     }
 }
 
@@ -902,9 +888,9 @@ fn clip(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // PAGE-06
 
-pub fn short_pages(w: &WalkRec) -> Judgement {
+pub fn short_pages(w: &WalkRec) -> Decision {
     if w.pages.is_empty() {
-        return Judgement::new(CheckStatus::Skip, "no page was read");
+        return Decision::new(CheckStatus::Skip, "no page was read");
     }
     let n = w.pages.len();
     let short: Vec<String> = w.pages[..n - 1]
@@ -914,12 +900,12 @@ pub fn short_pages(w: &WalkRec) -> Judgement {
         .map(|(i, p)| format!("page {} ({} of {})", i + 1, p.ids.len(), p.limit))
         .collect();
     if short.is_empty() {
-        Judgement::new(
+        Decision::new(
             CheckStatus::Pass,
             format!("informational: every page before the last was full ({n} pages)"),
         )
     } else {
-        Judgement::new(
+        Decision::new(
             CheckStatus::Pass,
             format!(
                 "informational: {} page(s) shorter than the limit before the end: {} (allowed by AIP-158 and Slack; clients must follow next, not count items)",
@@ -998,7 +984,7 @@ mod tests {
         let j = walk_and_terminate(&lp, "link", 10);
         assert_eq!(j.status, CheckStatus::Fail);
         assert!(j.message.contains("loops"));
-        assert_eq!(j.cite.len(), 2);
+        assert_eq!(j.evidence.len(), 2);
         let cap = walk(&[&["a", "b"], &["c", "d"]], End::Cap(2));
         assert_eq!(
             walk_and_terminate(&cap, "link", 2).status,
@@ -1044,7 +1030,7 @@ mod tests {
         let j = quiescent_completeness(&dup, Some(&reference), &[]);
         assert_eq!(j.status, CheckStatus::Fail);
         assert!(j.message.contains("duplicated: b"), "{}", j.message);
-        assert_eq!(j.cite.len(), 2);
+        assert_eq!(j.evidence.len(), 2);
 
         // A known item missing, no reference listing.
         let j = quiescent_completeness(&skip, None, &ids(&["c"]));
@@ -1107,7 +1093,7 @@ mod tests {
             "{}",
             j.message
         );
-        assert_eq!(j.cite[0].0, Cite::Page { walk: 0, page: 1 });
+        assert_eq!(j.evidence[0].0, Cite::Page { walk: 0, page: 1 });
 
         // An insert before the cursor (newest-first listing): c is read twice.
         let s0 = snap(&["f", "e", "d", "c", "b", "a"]);
@@ -1265,7 +1251,7 @@ mod tests {
         let j = token_hygiene(&five, &page1, None, &[]);
         assert_eq!(j.status, CheckStatus::Fail);
         assert_eq!(
-            j.cite,
+            j.evidence,
             vec![(Cite::Probe(0), "tampered cursor: server error".into())]
         );
 

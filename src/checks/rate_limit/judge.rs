@@ -173,28 +173,8 @@ pub fn classify_body(content_type: Option<&str>, body: &[u8]) -> BodyKind {
     })
 }
 
-/// A verdict with evidence as indices into the observations.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    pub status: CheckStatus,
-    pub message: String,
-    pub evidence: Vec<(usize, String)>,
-}
-
-impl Decision {
-    pub fn new(status: CheckStatus, message: impl Into<String>) -> Decision {
-        Decision {
-            status,
-            message: message.into(),
-            evidence: vec![],
-        }
-    }
-
-    pub fn with(mut self, idx: usize, note: impl Into<String>) -> Decision {
-        self.evidence.push((idx, note.into()));
-        self
-    }
-}
+/// A verdict citing its evidence as indices into the drive's exchanges.
+pub type Decision = crate::verdict::Decision<usize>;
 
 fn secs(x: f64) -> String {
     format!("{x:.1} s")

@@ -8,7 +8,7 @@ use rand::Rng;
 
 use super::judge::{self, Decision, Obs, Phase};
 use crate::checks::probe::{Exchange, Probe, ProbeClient, send};
-use crate::checks::{CheckCtx, skip, verdict};
+use crate::checks::{CheckCtx, skip};
 use crate::scenario::{RateLimitSpec, RequestSpec};
 use crate::verdict::{CheckResult, CheckStatus};
 
@@ -70,12 +70,9 @@ impl Driver<'_, '_> {
     }
 
     fn result(&self, id: &str, d: Decision) -> CheckResult {
-        let evidence = d
-            .evidence
-            .iter()
-            .map(|(i, note)| self.ex[*i].evidence(self.ctx.redactor, note.clone()))
-            .collect();
-        verdict(id, d.status, d.message, evidence)
+        d.resolve(id, |&i, note| {
+            self.ex.get(i).map(|e| e.evidence(self.ctx.redactor, note))
+        })
     }
 
     /// Seconds the 429 at `i` asks the client to wait: Retry-After, else its reset, else the
