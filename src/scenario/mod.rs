@@ -18,6 +18,7 @@ mod validate;
 mod tests;
 
 pub use diag::{Diagnostic, Diagnostics};
+pub use validate::FAMILY_SECTIONS;
 
 use std::path::{Path, PathBuf};
 

@@ -331,6 +331,20 @@ fn the_catalog_lists_each_family_once_with_its_ids() {
     let families = loadproof::checks::FAMILIES;
     let prefixes: Vec<&str> = families.iter().map(|f| f.prefix()).collect();
     assert_eq!(prefixes, ["IDEM", "RL", "PAGE", "ERR"]);
+    // The validator accepts exactly the catalog's `[checks.*]` sections, in its order, and the
+    // scenario format documents each.
+    let keys: Vec<&str> = families.iter().map(|f| f.key()).collect();
+    assert_eq!(keys, loadproof::scenario::FAMILY_SECTIONS);
+    let format = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario-format.md"),
+    )
+    .unwrap();
+    for key in keys {
+        assert!(
+            format.contains(&format!("`[checks.{key}]`")),
+            "docs/scenario-format.md does not document [checks.{key}]"
+        );
+    }
     for f in families {
         assert!(!f.ids().is_empty());
         for id in f.ids() {

@@ -29,6 +29,7 @@ use super::diag::Diagnostic;
 use super::model::*;
 use super::tree::{Entry, Node, get};
 
+pub use checks::FAMILY_SECTIONS;
 pub(crate) use cx::{Cx, suggest};
 use templates::TplScope;
 

@@ -19,8 +19,9 @@ const SETTINGS: &[&str] = &["fail_on", "passive"];
 /// The check families: one `[checks.<family>]` table each, parsed by `checks/<family>.rs`
 /// and dispatched in [`Cx::checks`] below. The one list of family keys: `[checks]` accepts
 /// exactly these (after [`SETTINGS`], in this order in "unknown key" hints). Adding a family
-/// is its parser file, an entry here and its line in the dispatch.
-const FAMILY_SECTIONS: &[&str] = &["idempotency", "rate_limit", "pagination", "error_format"];
+/// is its parser file, an entry here and its line in the dispatch. (The scenario module sits
+/// below the checks, so it cannot read `checks::FAMILIES`; a test holds the two lists equal.)
+pub const FAMILY_SECTIONS: &[&str] = &["idempotency", "rate_limit", "pagination", "error_format"];
 
 impl Cx<'_> {
     pub(super) fn checks(&mut self, e: &Entry, requests: &[RequestSpec]) -> Option<ChecksSpec> {
