@@ -272,6 +272,17 @@ pub fn decide_stability(codes: &[Option<String>]) -> Option<Vec<Issue>> {
     })
 }
 
+/// What ERR-04 holds a title constant for: the error's type, except that under problem+json
+/// `about:blank` (also what a missing `type` means) is keyed on the status too, because its title
+/// is the status's reason phrase (RFC 9457 §4.2.1): a 400 and a 404 rightly have different ones.
+pub fn title_key(profile: ErrorProfile, code: &str, status: u16) -> String {
+    if profile == ErrorProfile::ProblemJson && code == "about:blank" {
+        format!("about:blank ({status})")
+    } else {
+        code.to_string()
+    }
+}
+
 /// ERR-04: `title` must be constant per `type` (RFC 9457 §3.1.3).
 pub fn decide_title(code: &str, known: &str, seen: &str) -> Option<Issue> {
     (known != seen).then(|| {

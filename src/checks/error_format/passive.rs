@@ -137,7 +137,13 @@ impl Passive {
     }
 
     /// Fold one judged error response into the tallies.
-    fn absorb(&mut self, j: Reading, replayed: bool, sample: &mut dyn FnMut(&Issue) -> Sample) {
+    fn absorb(
+        &mut self,
+        j: Reading,
+        status: u16,
+        replayed: bool,
+        sample: &mut dyn FnMut(&Issue) -> Sample,
+    ) {
         self.tallies[MEDIA].record(&j.media, sample);
         if let Some(m) = &j.members {
             self.tallies[MEMBERS].record(m, sample);
@@ -146,11 +152,12 @@ impl Passive {
             self.tallies[SHAPE].record(s, sample);
         }
         if let (Some(code), Some(title)) = (&j.code, &j.title) {
-            let issue = match self.titles.get(code) {
-                Some(known) => judge::decide_title(code, known, title),
+            let key = judge::title_key(self.cfg.profile, code, status);
+            let issue = match self.titles.get(&key) {
+                Some(known) => judge::decide_title(&key, known, title),
                 None => {
                     if self.titles.len() < MAX_TYPES {
-                        self.titles.insert(code.clone(), title.clone());
+                        self.titles.insert(key, title.clone());
                     }
                     None
                 }
@@ -226,7 +233,7 @@ impl PassivePart for Passive {
             self.load_errors += 1;
         }
         let j = judge::judge(&self.cfg, o.status, o.headers, body, o.body_truncated);
-        self.absorb(j, replayed, &mut sample);
+        self.absorb(j, o.status, replayed, &mut sample);
     }
 
     fn merge(&mut self, other: Passive) {
@@ -427,6 +434,72 @@ mod tests {
             body_truncated: false,
             at: std::time::Duration::ZERO,
         });
+    }
+
+    fn observe_body(p: &mut Passive, status: u16, body: &str) {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/problem+json"),
+        );
+        h.insert(
+            "x-test-id",
+            HeaderValue::from_str(&format!("id-{}", p.load_errors)).unwrap(),
+        );
+        p.observe(&Observation {
+            source: Source::Load,
+            request: Some("r"),
+            method: "GET",
+            url: "http://127.0.0.1/x",
+            sent: None,
+            status,
+            headers: &h,
+            body: Some(body.as_bytes()),
+            body_truncated: false,
+            at: std::time::Duration::ZERO,
+        });
+    }
+
+    /// RFC 9457 §4.2.1: `about:blank` (written or implied) with the status phrase as title is
+    /// conformant across statuses (a false ERR-04 failure before); a title that drifts for one
+    /// status is not.
+    #[test]
+    fn err04_keys_about_blank_on_the_status() {
+        let err04 = |p: Passive| {
+            p.verdicts(&Redactor::default())
+                .into_iter()
+                .find(|c| c.id == "ERR-04")
+                .unwrap()
+        };
+        let mut p = Passive::new(&spec("X-Test-Id"));
+        observe_body(
+            &mut p,
+            400,
+            r#"{"type":"about:blank","title":"Bad Request","status":400}"#,
+        );
+        observe_body(
+            &mut p,
+            404,
+            r#"{"type":"about:blank","title":"Not Found","status":404}"#,
+        );
+        observe_body(&mut p, 404, r#"{"title":"Not Found","status":404}"#);
+        let v = err04(p);
+        assert_eq!(v.status, CheckStatus::Pass, "{v:?}");
+
+        let mut p = Passive::new(&spec("X-Test-Id"));
+        observe_body(
+            &mut p,
+            404,
+            r#"{"type":"about:blank","title":"Not Found","status":404}"#,
+        );
+        observe_body(
+            &mut p,
+            404,
+            r#"{"type":"about:blank","title":"No such order","status":404}"#,
+        );
+        let v = err04(p);
+        assert_eq!(v.status, CheckStatus::Fail, "{v:?}");
+        assert!(v.message.contains("about:blank (404)"), "{}", v.message);
     }
 
     #[test]

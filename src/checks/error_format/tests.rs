@@ -313,3 +313,22 @@ fn tally_is_bounded() {
     assert_eq!(v.count, MAX_KINDS as u64);
     assert!(v.evidence.len() <= MAX_EVIDENCE);
 }
+
+/// RFC 9457 §4.2.1: with `about:blank` the title is the status phrase, so it differs between a
+/// 400 and a 404 and that is conformant; a drifting title for one status still fails.
+#[test]
+fn about_blank_titles_are_keyed_on_the_status() {
+    let key = |code: &str, status| title_key(ErrorProfile::ProblemJson, code, status);
+    assert_ne!(key("about:blank", 400), key("about:blank", 404));
+    assert_eq!(key("about:blank", 404), key("about:blank", 404));
+    assert_eq!(
+        key("https://example.com/probs/x", 400),
+        key("https://example.com/probs/x", 404)
+    );
+    // Only problem+json gives `about:blank` that meaning.
+    assert_eq!(
+        title_key(ErrorProfile::Schema, "about:blank", 400),
+        title_key(ErrorProfile::Schema, "about:blank", 404)
+    );
+    assert!(decide_title(&key("about:blank", 404), "Not Found", "Not found!").is_some());
+}
