@@ -415,37 +415,23 @@ mod tests {
     }
 
     fn observe(p: &mut Passive, status: u16, rid: &str) {
+        let body = format!(r#"{{"type":"https://x/p/a","title":"A","status":{status}}}"#);
+        observe_with_id(p, status, rid, &body);
+    }
+
+    /// An error response with its own request id (`id-N`, N = errors seen so far).
+    fn observe_body(p: &mut Passive, status: u16, body: &str) {
+        let rid = format!("id-{}", p.load_errors);
+        observe_with_id(p, status, &rid, body);
+    }
+
+    fn observe_with_id(p: &mut Passive, status: u16, rid: &str, body: &str) {
         let mut h = HeaderMap::new();
         h.insert(
             "content-type",
             HeaderValue::from_static("application/problem+json"),
         );
         h.insert("x-test-id", HeaderValue::from_str(rid).unwrap());
-        let body = format!(r#"{{"type":"https://x/p/a","title":"A","status":{status}}}"#);
-        p.observe(&Observation {
-            source: Source::Load,
-            request: Some("r"),
-            method: "GET",
-            url: "http://127.0.0.1/x",
-            sent: None,
-            status,
-            headers: &h,
-            body: Some(body.as_bytes()),
-            body_truncated: false,
-            at: std::time::Duration::ZERO,
-        });
-    }
-
-    fn observe_body(p: &mut Passive, status: u16, body: &str) {
-        let mut h = HeaderMap::new();
-        h.insert(
-            "content-type",
-            HeaderValue::from_static("application/problem+json"),
-        );
-        h.insert(
-            "x-test-id",
-            HeaderValue::from_str(&format!("id-{}", p.load_errors)).unwrap(),
-        );
         p.observe(&Observation {
             source: Source::Load,
             request: Some("r"),
