@@ -331,6 +331,25 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                     "none of the problem details members (type, title, status, detail, instance)",
                 ));
             }
+            // A body in another vocabulary that happens to have a `type` member (`"type":
+            // "validation_error"` with a `message`): no `title`, no `status`, and a `type` that is
+            // a bare word rather than a URI, so a problem-details client gets nothing from it.
+            // (Every member is optional in RFC 9457, and a missing `type` means `about:blank`:
+            // a body without `type` is not judged by this rule.)
+            if let Some(t) = obj.get("type").and_then(Value::as_str)
+                && !t.contains([':', '/'])
+                && !obj.contains_key("title")
+                && !obj.contains_key("status")
+            {
+                out.push(Issue::fail(
+                    "not-problem-details",
+                    format!(
+                        "no `title`, no `status`, and `type` {:?} is a bare word, not a URI: \
+                         nothing a problem-details client can use",
+                        short(t)
+                    ),
+                ));
+            }
             typed(
                 &mut out,
                 "type",
@@ -922,6 +941,24 @@ mod tests {
             keys(&shape_issues(P, &json!({"message": "boom"}))),
             ["no-problem-members"]
         );
+        // Another vocabulary under problem+json: nothing for a problem-details client.
+        assert_eq!(
+            keys(&shape_issues(
+                P,
+                &json!({"type": "validation_error", "message": "amount is required"})
+            )),
+            ["not-problem-details"]
+        );
+        // Minimal but conformant: a URI type alone, a relative path type with a title, or only
+        // a detail (type defaults to about:blank).
+        for ok in [
+            json!({"type": "https://example.com/probs/out-of-credit", "detail": "x"}),
+            json!({"type": "/probs/out-of-credit"}),
+            json!({"type": "out-of-credit", "title": "Out of credit"}),
+            json!({"detail": "no such order"}),
+        ] {
+            assert!(shape_issues(P, &ok).is_empty(), "{ok}");
+        }
         assert!(
             shape_issues(P, &json!("text")).is_empty(),
             "non-objects are ERR-02's"
