@@ -176,75 +176,31 @@ impl Exchange {
 
     /// Evidence for a report: secrets redacted, bodies truncated, a `curl` reproduction.
     pub fn evidence(&self, r: &Redactor, note: impl Into<String>) -> Evidence {
-        let sent = Sent {
-            headers: &self.probe.headers,
-            body: self.probe.body.as_deref(),
+        let shown = |h: &HeaderMap| {
+            h.iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        r.header_value(k.as_str(), &String::from_utf8_lossy(v.as_bytes())),
+                    )
+                })
+                .collect()
         };
-        let mut e = evidence_of(
-            self.probe.method.as_str(),
-            self.probe.url.as_str(),
-            Some(sent),
-            self.status,
-            &self.headers,
-            &self.body,
-            r,
-            &note.into(),
-        );
-        e.timeline = Some(self.timeline.clone());
-        e
-    }
-}
-
-/// Evidence from an observation that carries what was sent (a probe's, seen by a passive part).
-pub fn evidence_of_observation(o: &Observation<'_>, r: &Redactor, note: &str) -> Evidence {
-    evidence_of(
-        o.method,
-        o.url,
-        o.sent,
-        Some(o.status),
-        o.headers,
-        o.body.unwrap_or(&[]),
-        r,
-        note,
-    )
-}
-
-/// The one evidence builder for a request whose bytes are known.
-#[allow(clippy::too_many_arguments)]
-fn evidence_of(
-    method: &str,
-    url: &str,
-    sent: Option<Sent<'_>>,
-    status: Option<u16>,
-    headers: &HeaderMap,
-    body: &[u8],
-    r: &Redactor,
-    note: &str,
-) -> Evidence {
-    let shown = |h: &HeaderMap| {
-        h.iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    r.header_value(k.as_str(), &String::from_utf8_lossy(v.as_bytes())),
-                )
-            })
-            .collect()
-    };
-    let sent_body = sent.and_then(|s| s.body);
-    Evidence {
-        method: Some(method.to_string()),
-        url: Some(r.text(url)),
-        status,
-        request_headers: sent.map(|s| shown(s.headers)).unwrap_or_default(),
-        request_body: sent_body.map(|b| r.text(&truncate(b))),
-        response_headers: shown(headers),
-        response_body: (!body.is_empty()).then(|| r.text(&truncate(body))),
-        curl: sent.map(|s| curl_of(method, url, s, r)),
-        note: Some(r.text(note)),
-        timeline: None,
-        // A probe is not a scenario request: its curl comes from the probe itself.
-        request: None,
+        let p = &self.probe;
+        Evidence {
+            method: Some(p.method.to_string()),
+            url: Some(r.text(p.url.as_str())),
+            status: self.status,
+            request_headers: shown(&p.headers),
+            request_body: p.body.as_deref().map(|b| r.text(&truncate(b))),
+            response_headers: shown(&self.headers),
+            response_body: (!self.body.is_empty()).then(|| r.text(&truncate(&self.body))),
+            curl: Some(curl(p, r)),
+            note: Some(r.text(&note.into())),
+            timeline: Some(self.timeline.clone()),
+            // A probe is not a scenario request: its curl comes from the probe itself.
+            request: None,
+        }
     }
 }
 
@@ -257,28 +213,35 @@ fn truncate(b: &[u8]) -> String {
     }
 }
 
-fn curl_of(method: &str, url: &str, sent: Sent<'_>, r: &Redactor) -> String {
+/// A shell-safe `curl` command for the probe, secrets redacted (the one builder in
+/// [`crate::verdict::curl`]).
+fn curl(p: &Probe, r: &Redactor) -> String {
     crate::verdict::curl(
-        method,
-        url,
-        sent.headers.iter().map(|(k, v)| {
+        p.method.as_str(),
+        p.url.as_str(),
+        p.headers.iter().map(|(k, v)| {
             (
                 k.as_str(),
                 String::from_utf8_lossy(v.as_bytes()).into_owned(),
             )
         }),
-        sent.body.map(String::from_utf8_lossy).as_deref(),
+        p.body.as_deref().map(String::from_utf8_lossy).as_deref(),
         r,
     )
 }
 
-/// A shell-safe `curl` command for the probe, secrets redacted.
-pub fn curl(p: &Probe, r: &Redactor) -> String {
-    let sent = Sent {
-        headers: &p.headers,
-        body: p.body.as_deref(),
-    };
-    curl_of(p.method.as_str(), p.url.as_str(), sent, r)
+/// `id` percent-encoded as one URL path segment (unreserved characters kept), for filling a
+/// `{id}` placeholder into a rendered URL.
+pub fn path_segment(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// The HTTP client of the active checks: every exchange it makes is shown to every passive part

@@ -95,16 +95,7 @@ fn literal_path(r: &RequestSpec) -> Option<String> {
 
 /// Replace `{id}` in a rendered URL (the URL parser percent-encodes the braces).
 pub(super) fn with_id(mut p: Probe, id: &str) -> Result<Probe, String> {
-    let enc: String = id
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let enc = crate::checks::probe::path_segment(id);
     let text = p
         .url
         .as_str()

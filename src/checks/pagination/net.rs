@@ -505,16 +505,7 @@ pub async fn insert(
 
 /// The delete request's URL with `{id}` replaced.
 pub fn delete_url(url: &Url, id: &str) -> Option<Url> {
-    let enc: String = id
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let enc = crate::checks::probe::path_segment(id);
     let path = url.path();
     let replaced = ["%7Bid%7D", "%7bid%7d", "{id}"]
         .iter()
