@@ -132,10 +132,6 @@ impl PassiveSet {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
-    }
-
     /// The part of type `T`, to add what an active part found to its family's one verdict.
     pub fn part_mut<T: PassivePart>(&mut self) -> Option<&mut T> {
         self.parts
