@@ -1,17 +1,20 @@
-//! Rate-limit checks RL-01..09 (RFC 6585, RFC 9110 Retry-After, draft-ietf-httpapi-ratelimit-headers).
+//! Rate-limit checks RL-01..10 (RFC 6585, RFC 9110 Retry-After, draft-ietf-httpapi-ratelimit-headers).
 //!
 //! - RL-01 (parse) and RL-02 (reset unit) are passive: [`Passive`] sees every response loadproof
 //!   receives (the load phase's and every family's probes, the drive's included), so each is one
 //!   verdict in total.
-//! - RL-03..09 are active ([`run`]): they drive `spec.request` past its limit and judge the
-//!   exchanges with the pure functions in [`judge`].
+//! - RL-03..10 are active ([`run`]): they drive `spec.request` past its limit and judge the
+//!   exchanges with the pure functions in [`judge`] and [`refill`]; [`advert`] says which quota
+//!   and window the server is held to, and where they came from.
 //!
 //! Same shape as every family: `judge.rs` (pure decisions), `passive.rs`, `net.rs` (the drive),
 //! `tests.rs`.
 
+pub mod advert;
 pub mod judge;
 mod net;
 mod passive;
+pub mod refill;
 #[cfg(test)]
 mod tests;
 
@@ -22,7 +25,7 @@ use crate::scenario::{ChecksSpec, RateLimitSpec};
 use crate::verdict::CheckResult;
 pub use passive::Passive;
 
-/// The rate-limit family: RL-01/02 passive, RL-03..09 active.
+/// The rate-limit family: RL-01/02 passive, RL-03..10 active.
 pub struct RateLimit;
 
 impl Family for RateLimit {
@@ -52,8 +55,8 @@ impl Family for RateLimit {
     }
 }
 
-pub const IDS: [&str; 9] = [
-    "RL-01", "RL-02", "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09",
+pub const IDS: [&str; 10] = [
+    "RL-01", "RL-02", "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09", "RL-10",
 ];
 
 /// The active checks RL-03..09. Every response they get reaches the run's RL-01/02 collector

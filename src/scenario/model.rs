@@ -300,7 +300,20 @@ pub struct RateLimitSpec {
     pub honesty: bool,
     /// Optional second credential for RL-09: header name and value template.
     pub partition: Option<(String, Template)>,
+    /// Quota per window the scenario declares, used when the target advertises none.
+    pub quota: Option<u64>,
+    /// Window the scenario declares, used when the target advertises none.
+    pub window: Option<Duration>,
+    /// Time budget of the family's waits (RL-06 long windows, RL-07, RL-10). Default 3 min.
+    pub max_wait: Duration,
+    /// RL-10 fails when more than `max_burst` × quota is accepted in a window-long interval.
+    pub max_burst: Option<f64>,
+    /// Run RL-10 (the limiter's algorithm). Default true.
+    pub algorithm: bool,
 }
+
+/// Default `max_wait`: long enough for a 60 s window to be exhausted fresh and watched refill.
+pub const DEFAULT_RL_MAX_WAIT: Duration = Duration::from_secs(180);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PaginationSpec {

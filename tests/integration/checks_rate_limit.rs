@@ -1,4 +1,4 @@
-//! The rate-limit family (RL-01..09) against the in-process reference API: the correct server
+//! The rate-limit family (RL-01..10) against the in-process reference API: the correct server
 //! passes, and each rate-limit fault fails its check, with no failure outside the family.
 
 use std::time::Duration;
@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::common::{quickstart_against, text};
 
-const IDS: [&str; 9] = [
-    "RL-01", "RL-02", "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09",
+const IDS: [&str; 10] = [
+    "RL-01", "RL-02", "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09", "RL-10",
 ];
 
 fn quickstart(config: ReferenceConfig, name: &str) -> (i32, Vec<Value>) {

@@ -15,4 +15,5 @@ mod layering;
 mod observation;
 mod omission;
 mod output;
+mod rl_algorithms;
 mod runs;

@@ -256,16 +256,32 @@ fn reset_for(obs: &[Obs], i: usize) -> Option<f64> {
 }
 
 /// RL-04: Retry-After is not earlier than the advertised reset (1 s of rounding slack: both are
-/// whole seconds).
+/// whole seconds). A sliding limiter's quota comes back bit by bit before its window resets
+/// (draft-ietf-httpapi-ratelimit-headers-10: `t` is when *more* quota comes, and a vendor reset
+/// is often the whole window's): an earlier Retry-After that the server then honoured — a request
+/// sent after it and before the reset was served — is not a lie.
 pub fn retry_vs_reset(obs: &[Obs]) -> Decision {
     let mut compared = 0;
+    let mut honoured = 0;
     let mut worst: Option<(usize, f64, f64)> = None;
     for i in (0..obs.len()).filter(|&i| obs[i].throttled()) {
         let (Some(ra), Some(reset)) = (obs[i].retry_after_ok(), reset_for(obs, i)) else {
             continue;
         };
         compared += 1;
-        if ra + 1.0 < reset && worst.is_none_or(|(_, r, t)| reset - ra > t - r) {
+        if ra + 1.0 >= reset {
+            continue;
+        }
+        let from = obs[i].done_ms + ra * 1000.0;
+        let until = obs[i].done_ms + (reset - 1.0) * 1000.0;
+        if obs
+            .iter()
+            .any(|o| o.accepted() && o.sent_ms >= from && o.sent_ms < until)
+        {
+            honoured += 1;
+            continue;
+        }
+        if worst.is_none_or(|(_, r, t)| reset - ra > t - r) {
             worst = Some((i, ra, reset));
         }
     }
@@ -290,6 +306,13 @@ pub fn retry_vs_reset(obs: &[Obs]) -> Decision {
             ),
         )
         .with(i, "Retry-After earlier than reset"),
+        None if honoured > 0 => Decision::new(
+            CheckStatus::Pass,
+            format!(
+                "Retry-After ≥ advertised reset on {} of {compared} comparable 429 responses; on {honoured} it was earlier, and a request sent after it was served (quota comes back before the reset: a sliding limiter)",
+                compared - honoured
+            ),
+        ),
         None => Decision::new(
             CheckStatus::Pass,
             format!("Retry-After ≥ advertised reset on all {compared} comparable 429 responses"),

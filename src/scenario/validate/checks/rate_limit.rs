@@ -8,7 +8,21 @@ impl Cx<'_> {
     pub(super) fn rate_limit(&mut self, e: &Entry) -> Option<RateLimitSpec> {
         let t = self.table_of(e)?;
         let place = "[checks.rate_limit]";
-        self.check_keys(t, &["request", "tolerance", "honesty", "partition"], place);
+        self.check_keys(
+            t,
+            &[
+                "request",
+                "tolerance",
+                "honesty",
+                "partition",
+                "quota",
+                "window",
+                "max_wait",
+                "max_burst",
+                "algorithm",
+            ],
+            place,
+        );
         let request = self.required_request(t, &e.value.span, place);
         let tolerance = match get(t, "tolerance") {
             Some(x) => {
@@ -29,11 +43,52 @@ impl Cx<'_> {
             Some(p) => Some(self.credential(p, "the rate_limit `partition`")?),
             None => None,
         };
+        let quota = match get(t, "quota") {
+            Some(x) => Some(u64::from(self.u32_in(x, 1, 1_000_000)?)),
+            None => None,
+        };
+        let window = match get(t, "window") {
+            Some(x) => Some(self.duration(x, true)?),
+            None => None,
+        };
+        if let (Some(q), None) = (get(t, "quota"), &window) {
+            self.err_hint(
+                q.key_span.clone(),
+                "`quota` without `window`: a quota is counted per window",
+                "add `window = \"10s\"` (the limiter's window) next to `quota`",
+            );
+        }
+        let max_wait = match get(t, "max_wait") {
+            Some(x) => self.duration(x, true)?,
+            None => DEFAULT_RL_MAX_WAIT,
+        };
+        let max_burst = match get(t, "max_burst") {
+            Some(x) => {
+                let v = self.number(x)?;
+                if !(1.0..=100.0).contains(&v) {
+                    self.err(
+                        x.value.span.clone(),
+                        format!(
+                            "`max_burst` is a multiple of the quota, at least 1.0 (never more than the quota in a window-long interval), found {v}"
+                        ),
+                    );
+                    return None;
+                }
+                Some(v)
+            }
+            None => None,
+        };
+        let algorithm = get(t, "algorithm").map_or(Some(true), |h| self.bool_of(h));
         Some(RateLimitSpec {
             request: request?,
             tolerance,
             honesty: honesty?,
             partition,
+            quota,
+            window,
+            max_wait,
+            max_burst,
+            algorithm: algorithm?,
         })
     }
 }

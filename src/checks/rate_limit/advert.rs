@@ -1,0 +1,105 @@
+//! Where the quota and window that RL-06, RL-07 and RL-10 hold a server to come from.
+//!
+//! Real limiters advertise in many ways, most of them without a window: draft-08+
+//! `RateLimit-Policy` gives `q` and `w`; draft-07 gives both in `RateLimit-Policy`; draft-00..06
+//! `RateLimit-Limit` and vendor `X-RateLimit-Limit` give only the quota. For those the window is
+//! read off the reset of a response at a *fresh* window (remaining = quota − 1: the first request
+//! of a window sees the whole window ahead of it), unless the scenario declares the window
+//! (`window = "10s"`), which wins over that inference. A target that advertises nothing can still be judged against a quota and
+//! window the scenario declares. Every verdict that uses these names the source, so a reader
+//! knows what the server was held to.
+
+use std::time::Duration;
+
+use super::judge::Obs;
+
+/// The quota and window the family judges against, and where each came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advert {
+    pub quota: u64,
+    /// Window in seconds, when known.
+    pub window_s: Option<f64>,
+    /// True when the quota is the scenario's, not the target's.
+    pub declared: bool,
+    /// Human-readable source, quoted in verdicts.
+    pub source: String,
+}
+
+impl Advert {
+    /// "5 per 60 s (X-RateLimit-*; window from the reset at a fresh window)".
+    pub fn describe(&self) -> String {
+        match self.window_s {
+            Some(w) => format!("{} per {} ({})", self.quota, secs(w), self.source),
+            None => format!("{} per unknown window ({})", self.quota, self.source),
+        }
+    }
+}
+
+pub(crate) fn secs(s: f64) -> String {
+    if (s - s.round()).abs() < 1e-9 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// The quota and window from `obs` (the family's exchanges so far), else the scenario's
+/// declaration. `None`: nothing advertised and nothing declared.
+pub fn resolve(obs: &[Obs], quota: Option<u64>, window: Option<Duration>) -> Option<Advert> {
+    let declared_w = window.map(|w| w.as_secs_f64());
+    let with_quota = obs
+        .iter()
+        .filter_map(|o| o.snap.as_ref())
+        .find(|s| s.quota.is_some());
+    let Some(snap) = with_quota else {
+        let q = quota?;
+        return Some(Advert {
+            quota: q,
+            window_s: declared_w,
+            declared: true,
+            source: "declared in the scenario; the target advertises no quota".into(),
+        });
+    };
+    let q = snap.quota.unwrap_or_default();
+    let gen_label = snap.generation.label();
+    // The scenario's window beats the inference: a bucket's reset is the time to its next
+    // token, not its window, and only the user knows which the target is.
+    let (window_s, how) = if let Some(w) = snap.window {
+        (Some(w as f64), format!("{gen_label}, window advertised"))
+    } else if let Some(w) = declared_w {
+        (
+            Some(w),
+            format!("{gen_label}; window declared in the scenario"),
+        )
+    } else if let Some(w) = fresh_window(obs, q) {
+        (
+            Some(w),
+            format!("{gen_label}; window read off the reset at a fresh window"),
+        )
+    } else {
+        (None, format!("{gen_label}; no window advertised"))
+    };
+    let mut source = how;
+    if let Some(dq) = quota.filter(|&dq| dq != q) {
+        source.push_str(&format!(
+            "; the scenario declares {dq}, the target's own figure is used"
+        ));
+    }
+    Some(Advert {
+        quota: q,
+        window_s,
+        declared: false,
+        source,
+    })
+}
+
+/// The window seen from a fresh window's first request: its remaining is quota − 1 and its reset
+/// is the whole window ahead (rounded to a second, the unit every reset field has).
+pub fn fresh_window(obs: &[Obs], quota: u64) -> Option<f64> {
+    obs.iter()
+        .filter(|o| o.accepted() && quota > 0 && o.remaining() == Some(quota - 1))
+        .filter_map(|o| o.reset_in)
+        .filter(|r| *r >= 0.5)
+        .map(|r| r.round())
+        .reduce(f64::max)
+}
