@@ -322,9 +322,13 @@ def probe_page(c, cfg):
     elif cfg["style"] == "offset":
         odd["offset past the end (offset=999)"] = get({cfg["offset_param"]: 999, cfg["size_param"]: size})
         odd["offset=-1"] = get({cfg["offset_param"]: -1, cfg["size_param"]: size})
+        odd["offset=abc"] = get({cfg["offset_param"]: "abc", cfg["size_param"]: size})
     else:
+        import base64
         odd["cursor=garbage"] = c.req("GET", base + "?cursor=zzzz")
-        odd["cursor=base64('p=3')"] = c.req("GET", base + "?cursor=cD0z")
+        for raw in ("p=3", "p=abc", "r=x&p=3", "o=1&p=3"):
+            cur = urllib.parse.quote(base64.b64encode(raw.encode()).decode())
+            odd[f"cursor=base64('{raw}')"] = c.req("GET", base + "?cursor=" + cur)
     for lim in (0, -1, 1000):
         odd[f"{cfg['size_param']}={lim}"] = get({cfg["size_param"]: lim})
 
@@ -385,7 +389,28 @@ def probe_err(c, _cfg):
         out[label] = dict(status=r["status"], content_type=hget(r, "Content-Type"), allow=hget(r, "Allow"),
                           headers=hdrs(r), body=short(r["body"], 600), json_shape=shape(jbody(r)) if jbody(r) is not None else None)
     ids = [k for k, v in out.items() for h in v["headers"] if h.split(":")[0].lower() in ("x-request-id", "request-id", "x-correlation-id")]
-    return dict(responses=out, request_id_headers_seen=sorted(set(ids)))
+    # Keep-alive: does the server keep the connection open after an error? (One persistent
+    # connection, two requests; a reset on the second means the server closed it silently.)
+    keep = {}
+    for label, path in (("after the 404", "/items/99"), ("after the 500", "/boom")):
+        conn = http.client.HTTPConnection(c.host, c.port, timeout=10)
+        try:
+            conn.request("GET", path)
+            r1 = conn.getresponse()
+            r1.read()
+            first = f"{r1.status}, Connection: {r1.getheader('Connection')}"
+            try:
+                conn.request("GET", path)
+                r2 = conn.getresponse()
+                r2.read()
+                second = f"{r2.status} on the same connection"
+            except (ConnectionError, http.client.HTTPException) as e:
+                second = f"{type(e).__name__}: the server closed the connection without Connection: close"
+            keep[label] = f"first {first}; second request: {second}"
+        finally:
+            conn.close()
+            c.count += 2
+    return dict(responses=out, request_id_headers_seen=sorted(set(ids)), keep_alive=keep)
 
 
 # ------------------------------------------------------------------------------ idempotency
@@ -550,6 +575,7 @@ def md_page(name, r):
 
 def md_err(name, r, lib):
     L = [f"### {name} — {lib}", "", f"Request-id headers seen: {r['request_id_headers_seen'] or 'none'}", "",
+         "Keep-alive: " + "; ".join(f"{k}: {v}" for k, v in r.get("keep_alive", {}).items()), "",
          "| request | status | Content-Type | Allow | body |", "|---|---|---|---|---|"]
     for k, v in r["responses"].items():
         L.append(f"| {k} | {v['status']} | `{v['content_type']}` | {v['allow'] or ''} | `{v['body'].replace('|', '¦')[:300]}` |")
@@ -577,6 +603,11 @@ def main():
             print(f"probe: {n} is not running (zoo/targets.sh start {n}); skipped", file=sys.stderr)
     results, errors = {}, {}
     started = datetime.now(timezone.utc)
+    prev = {}
+    gt_json = os.path.join(ZOO, "ground_truth.json")
+    if sys.argv[1:] and os.path.exists(gt_json):
+        # A subset run replaces those targets' entries and keeps the others' (with their date).
+        prev = json.load(open(gt_json))
 
     def run(n):
         c = Client(n, urls[n])
@@ -605,8 +636,15 @@ def main():
         t.join(600)
     finished = datetime.now(timezone.utc)
     ver = versions()
+    probed_at = {n: started.isoformat(timespec="seconds") for n in results}
+    if prev:
+        for n, v in prev.get("results", {}).items():
+            if n not in results:
+                results[n] = v
+                probed_at[n] = prev.get("probed_at", {}).get(n, prev.get("started"))
+        names = [n for n in ALL if n in results]
     raw = dict(started=started.isoformat(timespec="seconds"), finished=finished.isoformat(timespec="seconds"),
-               versions=ver, urls=urls, results=results, errors=errors)
+               versions=ver, urls=urls, results=results, errors=errors, probed_at=probed_at)
     with open(os.path.join(ZOO, "ground_truth.json"), "w") as f:
         json.dump(raw, f, indent=1, sort_keys=True, default=str)
 
@@ -615,7 +653,9 @@ def main():
          "re-run `zoo/targets.sh stop; zoo/targets.sh start; python3 zoo/probe.py` and commit the output.",
          "Raw data: `zoo/ground_truth.json`. Ports are random per start and are not part of the truth.", "",
          f"- Probed: {raw['started']} → {raw['finished']} (UTC), on {platform.node() or 'this machine'} (2 shared cores; timings ±0.3 s)",
-         "- Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(ver.items())), ""]
+         "- Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(ver.items())),
+         "- Probe start per target (a subset run keeps the other targets' earlier results): "
+         + ", ".join(f"{n} {probed_at.get(n, '?')}" for n in names), ""]
     if errors:
         L += ["**Probe errors:** " + "; ".join(f"{k}: {v}" for k, v in errors.items()), ""]
     L += ["## Rate limits", "", "| target | quota/window | first 429 at | recovery after first request | max accepted in any window (pass 1 / boundary pass) | burst factor |", "|---|---|---|---|---|---|"]
