@@ -9,6 +9,8 @@
 # limited, so waiting spends no quota. `stop` sends TERM to the recorded PID (each server is
 # started as a plain child, not as a process group), waits up to 5 s, then KILL, and removes
 # the pid/url files. With no names: every target.
+# The *-maxburst targets are second instances of the same app and configuration (their own
+# limiter state), for the scenarios that set `max_burst = 1.0`.
 # Install first: zoo/install.sh.
 set -uo pipefail
 ZOO="$(cd "$(dirname "$0")" && pwd)"
@@ -18,6 +20,7 @@ PY="$ZOO/.venv/bin/python"
 mkdir -p "$RUN"
 
 ALL="rl-flask-fixed rl-flask-moving rl-flask-swc rl-slowapi rl-nginx rl-nginx-burst rl-express-d6 rl-express-d8
+rl-flask-fixed-maxburst rl-flask-moving-maxburst
 page-drf-page page-drf-offset page-drf-cursor page-fastapi page-fastapi-offset
 err-fastapi err-flask err-problem err-problem-strict
 idem-express idem-nodecore idem-asgi-header idem-fastapi-idem"
@@ -30,8 +33,8 @@ launch() {
   export ZOO_PORT="$port"
   export NODE_ENV=production   # express: production error pages (no stack traces), as deployed
   case "$name" in
-    rl-flask-fixed)   ZOO_STRATEGY=fixed-window           "$PY" "$APPS/rl_flask.py" ;;
-    rl-flask-moving)  ZOO_STRATEGY=moving-window          "$PY" "$APPS/rl_flask.py" ;;
+    rl-flask-fixed|rl-flask-fixed-maxburst)   ZOO_STRATEGY=fixed-window  "$PY" "$APPS/rl_flask.py" ;;
+    rl-flask-moving|rl-flask-moving-maxburst) ZOO_STRATEGY=moving-window "$PY" "$APPS/rl_flask.py" ;;
     rl-flask-swc)     ZOO_STRATEGY=sliding-window-counter "$PY" "$APPS/rl_flask.py" ;;
     rl-slowapi)       "$PY" "$APPS/rl_slowapi.py" ;;
     rl-nginx|rl-nginx-burst)
