@@ -27,38 +27,40 @@ idem-express idem-nodecore idem-asgi-header idem-fastapi-idem"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-# launch NAME PORT: exec the target's server in the background, print its PID.
+# launch NAME PORT: run the target's server in the background, print its PID. Every branch
+# `exec`s its server, so the backgrounded subshell *becomes* the server and $! is the server's
+# own PID (without exec, $! would be a bash subshell and killing it would orphan the server).
 launch() {
   local name="$1" port="$2" log="$RUN/$1.log"
   export ZOO_PORT="$port"
   export NODE_ENV=production   # express: production error pages (no stack traces), as deployed
   case "$name" in
-    rl-flask-fixed|rl-flask-fixed-maxburst)   ZOO_STRATEGY=fixed-window  "$PY" "$APPS/rl_flask.py" ;;
-    rl-flask-moving|rl-flask-moving-maxburst) ZOO_STRATEGY=moving-window "$PY" "$APPS/rl_flask.py" ;;
-    rl-flask-swc)     ZOO_STRATEGY=sliding-window-counter "$PY" "$APPS/rl_flask.py" ;;
-    rl-slowapi)       "$PY" "$APPS/rl_slowapi.py" ;;
+    rl-flask-fixed|rl-flask-fixed-maxburst)   ZOO_STRATEGY=fixed-window  exec "$PY" "$APPS/rl_flask.py" ;;
+    rl-flask-moving|rl-flask-moving-maxburst) ZOO_STRATEGY=moving-window exec "$PY" "$APPS/rl_flask.py" ;;
+    rl-flask-swc)     ZOO_STRATEGY=sliding-window-counter exec "$PY" "$APPS/rl_flask.py" ;;
+    rl-slowapi)       exec "$PY" "$APPS/rl_slowapi.py" ;;
     rl-nginx|rl-nginx-burst)
       local burst=""; [ "$name" = rl-nginx-burst ] && burst=" burst=3 nodelay"
       mkdir -p "$RUN/$name.tmp"
       sed "s#__RUN__#$RUN#g; s#__PORT__#$port#g; s#__APPS__#$APPS#g; s#__NAME__#$name#g; s#__BURST__#$burst#g" \
         "$APPS/nginx/nginx.conf.in" >"$RUN/$name.nginx.conf"
       # -e: nginx >= 1.19.5 takes the error-log path before reading the config
-      /usr/sbin/nginx -p "$RUN" -e "$RUN/$name.error.log" -c "$RUN/$name.nginx.conf" ;;
-    rl-express-d6)    ZOO_DRAFT=draft-6 node "$APPS/rl_express.js" ;;
-    rl-express-d8)    ZOO_DRAFT=draft-8 node "$APPS/rl_express.js" ;;
-    page-drf-page)    ZOO_PAGINATOR=page   "$PY" "$APPS/page_drf.py" ;;
-    page-drf-offset)  ZOO_PAGINATOR=offset "$PY" "$APPS/page_drf.py" ;;
-    page-drf-cursor)  ZOO_PAGINATOR=cursor "$PY" "$APPS/page_drf.py" ;;
-    page-fastapi)     ZOO_PAGE=page   "$PY" "$APPS/page_fastapi.py" ;;
-    page-fastapi-offset) ZOO_PAGE=offset "$PY" "$APPS/page_fastapi.py" ;;
-    err-fastapi)      ZOO_ERRORS=default        "$PY" "$APPS/err_fastapi.py" ;;
-    err-problem)      ZOO_ERRORS=problem        "$PY" "$APPS/err_fastapi.py" ;;
-    err-problem-strict) ZOO_ERRORS=problem-strict "$PY" "$APPS/err_fastapi.py" ;;
-    err-flask)        "$PY" "$APPS/err_flask.py" ;;
-    idem-express)     node "$APPS/idem_express.js" ;;
-    idem-nodecore)    node "$APPS/idem_nodecore.js" ;;
-    idem-asgi-header) ZOO_MIDDLEWARE=asgi-idempotency-header "$PY" "$APPS/idem_asgi.py" ;;
-    idem-fastapi-idem) ZOO_MIDDLEWARE=fastapi-idempotency    "$PY" "$APPS/idem_asgi.py" ;;
+      exec /usr/sbin/nginx -p "$RUN" -e "$RUN/$name.error.log" -c "$RUN/$name.nginx.conf" ;;
+    rl-express-d6)    ZOO_DRAFT=draft-6 exec node "$APPS/rl_express.js" ;;
+    rl-express-d8)    ZOO_DRAFT=draft-8 exec node "$APPS/rl_express.js" ;;
+    page-drf-page)    ZOO_PAGINATOR=page   exec "$PY" "$APPS/page_drf.py" ;;
+    page-drf-offset)  ZOO_PAGINATOR=offset exec "$PY" "$APPS/page_drf.py" ;;
+    page-drf-cursor)  ZOO_PAGINATOR=cursor exec "$PY" "$APPS/page_drf.py" ;;
+    page-fastapi)     ZOO_PAGE=page   exec "$PY" "$APPS/page_fastapi.py" ;;
+    page-fastapi-offset) ZOO_PAGE=offset exec "$PY" "$APPS/page_fastapi.py" ;;
+    err-fastapi)      ZOO_ERRORS=default        exec "$PY" "$APPS/err_fastapi.py" ;;
+    err-problem)      ZOO_ERRORS=problem        exec "$PY" "$APPS/err_fastapi.py" ;;
+    err-problem-strict) ZOO_ERRORS=problem-strict exec "$PY" "$APPS/err_fastapi.py" ;;
+    err-flask)        exec "$PY" "$APPS/err_flask.py" ;;
+    idem-express)     exec node "$APPS/idem_express.js" ;;
+    idem-nodecore)    exec node "$APPS/idem_nodecore.js" ;;
+    idem-asgi-header) ZOO_MIDDLEWARE=asgi-idempotency-header exec "$PY" "$APPS/idem_asgi.py" ;;
+    idem-fastapi-idem) ZOO_MIDDLEWARE=fastapi-idempotency    exec "$PY" "$APPS/idem_asgi.py" ;;
     *) echo "unknown target: $name (targets: $(echo $ALL))" >&2; return 2 ;;
   esac </dev/null >"$log" 2>&1 &
   echo $!
@@ -91,11 +93,16 @@ PY
   stop_one "$name"; return 1
 }
 
+# is_ours PID: the process's command line points into this zoo (guards against a reused PID).
+is_ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q -e "$APPS/" -e "$RUN/"; }
+
 stop_one() {
   local name="$1" pid i
   [ -f "$RUN/$name.pid" ] || { echo "$name: not running"; return 0; }
   pid="$(cat "$RUN/$name.pid")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if kill -0 "$pid" 2>/dev/null && ! is_ours "$pid"; then
+    echo "$name: pid $pid is not a zoo server any more; not touching it"
+  elif kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
