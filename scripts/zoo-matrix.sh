@@ -89,6 +89,7 @@ for n in "${NAMES[@]}"; do
 done
 wait
 ELAPSED=$(( $(date +%s) - T0 ))
+echo "zoo-matrix: reports and logs in $OUT" >&2
 
 python3 - "$OUT" "$COMPAT" "$ELAPSED" "$BIN" "${NAMES[@]}" <<'PY'
 import json, os, subprocess, sys, tomllib
