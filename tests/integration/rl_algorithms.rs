@@ -118,7 +118,9 @@ impl Limiter {
                     *gi = idx;
                 }
                 let e = t - idx as f64 * w;
-                let est = |e: f64, prev: u32, curr: u32| f64::from(prev) * (1.0 - e / w) + f64::from(curr);
+                let est = |e: f64, prev: u32, curr: u32| {
+                    f64::from(prev) * (1.0 - e / w) + f64::from(curr)
+                };
                 let ok = est(e, *prev, *curr) + 1.0 <= f64::from(q);
                 if ok {
                     *curr += 1;
@@ -151,7 +153,10 @@ async fn limited(State(l): State<Arc<Mutex<Limiter>>>) -> (StatusCode, HeaderMap
     h.insert("x-ratelimit-limit", n(u64::from(QUOTA)));
     h.insert("x-ratelimit-remaining", n(u64::from(remaining)));
     h.insert("x-ratelimit-reset", n(reset.ceil().max(1.0) as u64));
-    h.insert("content-type", HeaderValue::from_static("application/problem+json"));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/problem+json"),
+    );
     if ok {
         (StatusCode::OK, h, r#"{"ok":true}"#)
     } else {
@@ -259,12 +264,19 @@ fn a_fixed_window_opened_by_the_first_request_is_classified_with_its_boundary_bu
     let (_, msg) = get_check(&checks, "RL-10");
     assert!(msg.contains("window read off the reset"), "{msg}");
     // The quota came back at the edge while the burst was in the same window-long interval.
-    assert!(msg.contains("boundary-burst factor 1.75") || msg.contains("boundary-burst factor 2.00"), "{msg}");
+    assert!(
+        msg.contains("boundary-burst factor 1.75") || msg.contains("boundary-burst factor 2.00"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn a_fixed_window_breaks_max_burst_one() {
-    let checks = judge("rl-algo-fixed-max-burst", Algo::FixedFirstHit, "max_burst = 1.0");
+    let checks = judge(
+        "rl-algo-fixed-max-burst",
+        Algo::FixedFirstHit,
+        "max_burst = 1.0",
+    );
     let (status, msg) = get_check(&checks, "RL-10");
     assert_eq!(status, "fail", "{msg}");
     assert!(msg.contains("exceeds max_burst 1.00"), "{msg}");
@@ -272,7 +284,11 @@ fn a_fixed_window_breaks_max_burst_one() {
 
 #[test]
 fn a_sliding_log_is_classified_and_never_bursts() {
-    let checks = judge("rl-algo-log", Algo::SlidingLog, "window = \"4s\"\nmax_burst = 1.0");
+    let checks = judge(
+        "rl-algo-log",
+        Algo::SlidingLog,
+        "window = \"4s\"\nmax_burst = 1.0",
+    );
     assert_class(&checks, "sliding window (log)");
     let (_, msg) = get_check(&checks, "RL-10");
     assert!(msg.contains("boundary-burst factor 1.00"), "{msg}");

@@ -142,7 +142,6 @@ pub(super) async fn run(ctx: &CheckCtx<'_>, spec: &RateLimitSpec) -> Vec<CheckRe
     }
 }
 
-
 async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<CheckResult>, String> {
     let name = &spec.request;
     let deadline = d.origin + spec.max_wait;
@@ -162,11 +161,12 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
         .or(spec.quota);
     let cap = match quota {
         Some(q) if q > MAX_DRIVE => {
-            let reason = format!(
-                "the quota of {q} is too large to drive past here (at most {MAX_DRIVE})"
-            );
+            let reason =
+                format!("the quota of {q} is too large to drive past here (at most {MAX_DRIVE})");
             let mut v = skip_ids(
-                &["RL-03", "RL-04", "RL-06", "RL-07", "RL-08", "RL-09", "RL-10"],
+                &[
+                    "RL-03", "RL-04", "RL-06", "RL-07", "RL-08", "RL-09", "RL-10",
+                ],
                 &reason,
             );
             v.push(d.result("RL-05", judge::monotone(&d.obs, &[vec![first]])));
@@ -197,7 +197,8 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
     // 2. RL-07 now when the wait is short; a long wait is judged inside the refill experiment,
     // whose watch covers it (waiting twice would spend the budget twice).
     let short = window.is_some_and(|w| w <= MAX_HONESTY_WINDOW_S as f64);
-    let experiment_planned = ad.is_some() && window.is_some() && (spec.algorithm || (spec.honesty && !short));
+    let experiment_planned =
+        ad.is_some() && window.is_some() && (spec.algorithm || (spec.honesty && !short));
     let mut rl07 = None;
     match limited {
         None => rl07 = Some(skip("RL-07", "no 429 to recover from")),
@@ -206,7 +207,9 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
                 Some(w) => (w, false),
                 None => (1.0, true),
             };
-            let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64();
             if wait <= SHORT_WAIT_S || (!experiment_planned && 2.0 * wait <= left) {
                 rl07 = Some(recover(d, l, wait, guessed).await?);
             } else if !experiment_planned {
@@ -289,10 +292,9 @@ async fn run_all(d: &mut Driver<'_, '_>, spec: &RateLimitSpec) -> Result<Vec<Che
             match experiment(d, a, w, deadline, cap).await? {
                 Planned::Ran(exp) => {
                     if rl06.is_none() {
-                        rl06 = Some(d.result(
-                            "RL-06",
-                            refill::exhaustion(&d.obs, &exp, a, spec.tolerance),
-                        ));
+                        rl06 = Some(
+                            d.result("RL-06", refill::exhaustion(&d.obs, &exp, a, spec.tolerance)),
+                        );
                     }
                     if rl10.is_none() {
                         rl10 = Some(d.result(

@@ -338,9 +338,10 @@ pub fn algorithm(
                 CheckStatus::Fail,
                 format!(
                     "{bf_text} exceeds max_burst {m:.2}{}; {timeline}",
-                    class
-                        .as_ref()
-                        .map_or(String::new(), |(c, _, _)| format!(": behaves as a {}", c.label()))
+                    class.as_ref().map_or(String::new(), |(c, _, _)| format!(
+                        ": behaves as a {}",
+                        c.label()
+                    ))
                 ),
             ));
         }
@@ -419,7 +420,11 @@ fn classify(obs: &[Obs], exp: &Experiment, q: f64, w_ms: f64) -> Option<(Class, 
             String::new()
         } else {
             let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
-            format!(", then every {} (window ÷ quota = {})", text(mean), text(step))
+            format!(
+                ", then every {} (window ÷ quota = {})",
+                text(mean),
+                text(step)
+            )
         }
     };
     // A refill of most of the quota at once.
@@ -427,7 +432,11 @@ fn classify(obs: &[Obs], exp: &Experiment, q: f64, w_ms: f64) -> Option<(Class, 
         // A log gives the burst back one window after it, and the opener (still counted when
         // the burst ran) before that; a fixed window gives everything back at an edge, sooner.
         if q > 1.0 && opener_counted && tb >= w_ms - tol {
-            let before = runs.iter().take_while(|(t, _)| *t < tb).map(|(_, k)| k).sum::<f64>();
+            let before = runs
+                .iter()
+                .take_while(|(t, _)| *t < tb)
+                .map(|(_, k)| k)
+                .sum::<f64>();
             return Some((
                 Class::SlidingLog,
                 Refill::Mixed,
@@ -444,7 +453,11 @@ fn classify(obs: &[Obs], exp: &Experiment, q: f64, w_ms: f64) -> Option<(Class, 
                 format!(
                     "{kb:.0} came back together {} after the burst{}: a window edge",
                     text(tb),
-                    if tb < w_ms - tol { ", before a window had passed" } else { "" }
+                    if tb < w_ms - tol {
+                        ", before a window had passed"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }

@@ -268,7 +268,10 @@ fn retry_vs_reset_decisions() {
     assert_eq!(d.status, CheckStatus::Pass, "{}", d.message);
     assert!(d.message.contains("sliding limiter"), "{}", d.message);
     // A served request *before* the Retry-After proves nothing.
-    let before = vec![limited(0.0, Some((0, 30)), Some(Ok(5.0))), ok(1201.0, 5, 0, 29)];
+    let before = vec![
+        limited(0.0, Some((0, 30)), Some(Ok(5.0))),
+        ok(1201.0, 5, 0, 29),
+    ];
     assert_eq!(judge::retry_vs_reset(&before).status, CheckStatus::Fail);
 }
 
@@ -654,8 +657,16 @@ mod refill_experiment {
         let (obs, exp) = script(3, &[(4000.0, 4)], 4300.0);
         let d = refill::algorithm(&obs, &exp, &ad(false), W, Some(1.0));
         assert_eq!(d.status, CheckStatus::Fail, "{}", d.message);
-        assert!(d.message.contains("exceeds max_burst 1.00"), "{}", d.message);
-        assert!(d.message.contains("behaves as a fixed window"), "{}", d.message);
+        assert!(
+            d.message.contains("exceeds max_burst 1.00"),
+            "{}",
+            d.message
+        );
+        assert!(
+            d.message.contains("behaves as a fixed window"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]
@@ -686,7 +697,11 @@ mod refill_experiment {
         exp.cut = true;
         let d = refill::algorithm(&obs, &exp, &ad(false), W, None);
         assert_eq!(d.status, CheckStatus::Skip, "{}", d.message);
-        assert!(d.message.contains("within the time budget"), "{}", d.message);
+        assert!(
+            d.message.contains("within the time budget"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]
@@ -695,7 +710,11 @@ mod refill_experiment {
         let (obs, exp) = script(3, &[], 2300.0);
         let d = refill::exhaustion(&obs, &exp, &ad(false), 0.1);
         assert_eq!(d.status, CheckStatus::Pass, "{}", d.message);
-        assert!(d.message.contains("first 429 at request 4"), "{}", d.message);
+        assert!(
+            d.message.contains("first 429 at request 4"),
+            "{}",
+            d.message
+        );
         assert!(d.message.contains("(exact)"), "{}", d.message);
         // Three more accepted than advertised.
         let (mut obs, exp) = script(6, &[], 2300.0);
@@ -705,13 +724,21 @@ mod refill_experiment {
         obs[exp.burst[0]].snap.as_mut().unwrap().remaining = Some(2);
         let d = refill::exhaustion(&obs, &exp, &ad(false), 0.1);
         assert_eq!(d.status, CheckStatus::Fail, "{}", d.message);
-        assert!(d.message.starts_with("more accepted than advertised"), "{}", d.message);
+        assert!(
+            d.message.starts_with("more accepted than advertised"),
+            "{}",
+            d.message
+        );
         // Throttled with quota left: 2 advertised remaining, then a 429 at the second request.
         let (mut obs, exp) = script(1, &[], 2300.0);
         obs[exp.burst[0]].snap.as_mut().unwrap().remaining = Some(3);
         let d = refill::exhaustion(&obs, &exp, &ad(false), 0.1);
         assert_eq!(d.status, CheckStatus::Fail, "{}", d.message);
-        assert!(d.message.starts_with("throttled while quota remained"), "{}", d.message);
+        assert!(
+            d.message.starts_with("throttled while quota remained"),
+            "{}",
+            d.message
+        );
         // Against a quota the scenario declares, not one the server advertises: a warning.
         let d = refill::exhaustion(&obs, &exp, &ad(true), 0.1);
         assert_eq!(d.status, CheckStatus::Warn, "{}", d.message);
