@@ -7,6 +7,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::judge::{self, End, PageRec, WalkRec};
+use super::total;
 use crate::checks::CheckCtx;
 use crate::checks::probe::{Exchange, Probe, ProbeClient, send};
 use crate::headers::link;
@@ -60,6 +61,8 @@ pub struct Style {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Signals {
     pub link_next: Option<String>,
+    /// `Link rel="last"` (json-server, GitHub), for the page count it names.
+    pub link_last: Option<String>,
     pub link_prev: bool,
     /// Pointers present in the body and their value (`None`: null or empty).
     pub body: Vec<(String, Option<String>)>,
@@ -90,6 +93,7 @@ pub fn signals(url: &Url, link_header: Option<&str>, body: &Value) -> Signals {
         .unwrap_or_default();
     Signals {
         link_next: link::find_rel(&links, "next").map(|l| l.href()),
+        link_last: link::find_rel(&links, "last").map(|l| l.href()),
         link_prev: link::find_rel(&links, "prev")
             .or_else(|| link::find_rel(&links, "previous"))
             .is_some(),
@@ -199,6 +203,22 @@ pub fn set_query(url: &Url, name: &str, value: &str) -> Url {
     u
 }
 
+/// `url` without query parameter `name`.
+pub fn remove_query(url: &Url, name: &str) -> Url {
+    let mut u = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    u
+}
+
 pub fn query_value(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
@@ -218,10 +238,19 @@ pub fn items(
     spec: &PaginationSpec,
     body: &Value,
 ) -> Result<(Vec<String>, Vec<Option<Value>>), String> {
+    // `items = ""` is the body itself; a bare-array body is also taken when `items` is left at
+    // its default (json-server and many small APIs answer with the array alone).
     let arr = body
         .pointer(&spec.items)
         .and_then(Value::as_array)
-        .ok_or_else(|| format!("no item array at {}", spec.items))?;
+        .or_else(|| body.as_array().filter(|_| spec.items == "/data"))
+        .ok_or_else(|| {
+            if spec.items.is_empty() {
+                "the body is not an array (items = \"\": a bare-array body)".to_string()
+            } else {
+                format!("no item array at {}", spec.items)
+            }
+        })?;
     let mut ids = Vec::with_capacity(arr.len());
     let mut keys = Vec::new();
     for (i, item) in arr.iter().enumerate() {
@@ -237,17 +266,38 @@ pub fn items(
     Ok((ids, keys))
 }
 
+/// The headers of a page that `read_page` uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageHeaders<'a> {
+    pub link: Option<&'a str>,
+    pub total_count: Option<&'a str>,
+}
+
 /// Read one page: its record and the URL of the next page (`None` at the end).
 pub fn read_page(
     spec: &PaginationSpec,
     style: &Style,
     url: &Url,
-    link_header: Option<&str>,
+    headers: PageHeaders<'_>,
     body: &Value,
     limit: usize,
 ) -> Result<(PageRec, Option<Url>), String> {
     let (ids, keys) = items(spec, body)?;
-    let sig = signals(url, link_header, body);
+    let sig = signals(url, headers.link, body);
+    let total = total::total_of(spec.total.as_deref(), headers.total_count, body);
+    let next_link = sig.link_next.as_deref().and_then(|h| url.join(h).ok());
+    let last_page = sig
+        .link_last
+        .as_deref()
+        .and_then(|h| url.join(h).ok())
+        .and_then(|last| {
+            total::last_page(
+                &last,
+                next_link.as_ref(),
+                &spec.page_param,
+                &spec.limit_param,
+            )
+        });
     let mut contradiction = None;
     let next: Option<Url> = match &style.mode {
         Mode::Link => sig.link_next.as_deref().and_then(|h| url.join(h).ok()),
@@ -272,16 +322,20 @@ pub fn read_page(
             _ => None,
         },
         Mode::Offset => (!ids.is_empty()).then(|| {
-            let at = query_value(url, "offset")
+            let at = query_value(url, &spec.offset_param)
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0);
-            set_query(url, "offset", &(at + ids.len() as u64).to_string())
+            set_query(
+                url,
+                &spec.offset_param,
+                &(at + ids.len() as u64).to_string(),
+            )
         }),
         Mode::Page => (!ids.is_empty()).then(|| {
-            let at = query_value(url, "page")
+            let at = query_value(url, &spec.page_param)
                 .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(1);
-            set_query(url, "page", &(at + 1).to_string())
+                .unwrap_or(u64::from(spec.first_page));
+            set_query(url, &spec.page_param, &(at + 1).to_string())
         }),
         Mode::Single => None,
     };
@@ -300,6 +354,16 @@ pub fn read_page(
             votes.push(("has_more".into(), h));
         }
     }
+    // Page numbers and offsets end at an empty page, or where the API's own signals (a next
+    // link, `next: null`, `has_more: false`) say the page is the last.
+    let next = match (&style.mode, next) {
+        (Mode::Offset | Mode::Page, Some(_))
+            if !votes.is_empty() && votes.iter().all(|(_, m)| !m) =>
+        {
+            None
+        }
+        (_, n) => n,
+    };
     if contradiction.is_none() {
         if let (Some(more), Some(end)) = (
             votes.iter().find(|(_, m)| *m),
@@ -319,6 +383,8 @@ pub fn read_page(
         has_prev: sig.link_prev || sig.body_prev,
         contradiction,
         limit,
+        total,
+        last_page,
     };
     Ok((rec, next))
 }
@@ -378,6 +444,7 @@ impl Stepper {
             rec: WalkRec {
                 pages: vec![],
                 end: End::Signal,
+                past_end: None,
             },
             exchanges: vec![],
             pending: Some(first),
@@ -403,6 +470,17 @@ impl Stepper {
             me.exchanges.push(ex);
             false
         };
+        // Page numbers and offsets: a 404 for the page after the last is the end (Django REST
+        // framework answers a page past the end so).
+        if ex.status == Some(404)
+            && !self.rec.pages.is_empty()
+            && matches!(style.mode, Mode::Page | Mode::Offset)
+        {
+            self.rec.past_end = Some(404);
+            self.rec.end = End::Signal;
+            self.exchanges.push(ex);
+            return false;
+        }
         if !ex.is_success() {
             let why = match ex.status {
                 Some(s) => format!("HTTP {s}"),
@@ -413,14 +491,12 @@ impl Stepper {
         let Some(body) = ex.json() else {
             return fail("the body is not JSON".into(), self, ex);
         };
-        let (page, next) = match read_page(
-            env.spec,
-            style,
-            &url,
-            link_header(&ex).as_deref(),
-            &body,
-            self.limit,
-        ) {
+        let link = link_header(&ex);
+        let headers = PageHeaders {
+            link: link.as_deref(),
+            total_count: ex.header("x-total-count"),
+        };
+        let (page, next) = match read_page(env.spec, style, &url, headers, &body, self.limit) {
             Ok(x) => x,
             Err(e) => return fail(e, self, ex),
         };
@@ -557,12 +633,23 @@ mod tests {
             id: "/id".into(),
             sort_key: None,
             limit_param: "limit".into(),
+            page_param: "page".into(),
+            offset_param: "offset".into(),
+            first_page: 1,
+            total: None,
             page_size: 2,
             max_pages: 10,
             walkers: 1,
             writers: 1,
             insert_request: None,
             delete_request: None,
+        }
+    }
+
+    fn hd(link: Option<&str>) -> PageHeaders<'_> {
+        PageHeaders {
+            link,
+            total_count: None,
         }
     }
 
@@ -578,16 +665,16 @@ mod tests {
         let style = choose_style(PageStyle::Auto, &sig, 2, 2).unwrap();
         assert_eq!(style.mode, Mode::Link);
         assert!(style.note.contains("link"));
-        let (rec, next) = read_page(&spec(), &style, &url(), Some(link), &body, 2).unwrap();
+        let (rec, next) = read_page(&spec(), &style, &url(), hd(Some(link)), &body, 2).unwrap();
         assert_eq!(rec.ids, vec!["a", "b"]);
         assert_eq!(next.unwrap().as_str(), "http://h/orders?limit=2&cursor=X");
         assert!(rec.contradiction.is_none());
         // Last page: Link absent, next null.
         let last = json!({"data": [{"id": "c"}], "next": null});
-        let (rec, next) = read_page(&spec(), &style, &url(), None, &last, 2).unwrap();
+        let (rec, next) = read_page(&spec(), &style, &url(), hd(None), &last, 2).unwrap();
         assert!(next.is_none() && rec.contradiction.is_none());
         // Link says more, body says end: contradiction.
-        let (rec, _) = read_page(&spec(), &style, &url(), Some(link), &last, 2).unwrap();
+        let (rec, _) = read_page(&spec(), &style, &url(), hd(Some(link)), &last, 2).unwrap();
         assert!(rec.contradiction.is_some());
     }
 
@@ -600,7 +687,7 @@ mod tests {
             style.mode,
             Mode::Body("/response_metadata/next_cursor".into())
         );
-        let (rec, next) = read_page(&spec(), &style, &url(), None, &slack, 2).unwrap();
+        let (rec, next) = read_page(&spec(), &style, &url(), hd(None), &slack, 2).unwrap();
         assert_eq!(rec.ids, vec!["1"]);
         assert_eq!(
             query_value(&next.unwrap(), "cursor").unwrap(),
@@ -614,20 +701,20 @@ mod tests {
         let stripe = json!({"data": [{"id": "x"}, {"id": "y"}], "has_more": true});
         let style = choose_style(PageStyle::Auto, &signals(&url(), None, &stripe), 2, 2).unwrap();
         assert_eq!(style.mode, Mode::Stripe);
-        let (_, next) = read_page(&spec(), &style, &url(), None, &stripe, 2).unwrap();
+        let (_, next) = read_page(&spec(), &style, &url(), hd(None), &stripe, 2).unwrap();
         assert_eq!(query_value(&next.unwrap(), "starting_after").unwrap(), "y");
         let empty_more = json!({"data": [], "has_more": true});
-        let (rec, next) = read_page(&spec(), &style, &url(), None, &empty_more, 2).unwrap();
+        let (rec, next) = read_page(&spec(), &style, &url(), hd(None), &empty_more, 2).unwrap();
         assert!(next.is_none() && rec.contradiction.is_some());
 
         // Auto with a full page and no signal: the caller must probe.
         let bare = json!({"data": [{"id": 1}, {"id": 2}]});
         assert!(choose_style(PageStyle::Auto, &signals(&url(), None, &bare), 2, 2).is_none());
         let style = choose_style(PageStyle::Offset, &signals(&url(), None, &bare), 2, 2).unwrap();
-        let (_, next) = read_page(&spec(), &style, &url(), None, &bare, 2).unwrap();
+        let (_, next) = read_page(&spec(), &style, &url(), hd(None), &bare, 2).unwrap();
         assert_eq!(query_value(&next.unwrap(), "offset").unwrap(), "2");
         assert!(
-            read_page(&spec(), &style, &url(), None, &json!({"items": []}), 2).is_err(),
+            read_page(&spec(), &style, &url(), hd(None), &json!({"items": []}), 2).is_err(),
             "no item array"
         );
     }
@@ -640,5 +727,87 @@ mod tests {
             "http://h/orders/ord_1"
         );
         assert!(delete_url(&Url::parse("http://h/orders").unwrap(), "x").is_none());
+    }
+
+    #[test]
+    fn page_and_offset_use_the_apis_own_names() {
+        let mut spec = spec();
+        spec.page_param = "p".into();
+        spec.offset_param = "start".into();
+        spec.first_page = 0;
+        let body = json!({"data": [{"id": 1}, {"id": 2}]});
+        let sig = signals(&url(), None, &body);
+        let page = choose_style(PageStyle::Page, &sig, 2, 2).unwrap();
+        // No `p` on the first request: page 0 is the first, so the next is p=1.
+        let (_, next) = read_page(&spec, &page, &url(), hd(None), &body, 2).unwrap();
+        let next = next.unwrap();
+        assert_eq!(query_value(&next, "p").as_deref(), Some("1"));
+        assert_eq!(query_value(&next, "page"), None);
+        let (_, next) = read_page(&spec, &page, &next, hd(None), &body, 2).unwrap();
+        assert_eq!(query_value(&next.unwrap(), "p").as_deref(), Some("2"));
+        let offset = choose_style(PageStyle::Offset, &sig, 2, 2).unwrap();
+        let (_, next) = read_page(&spec, &offset, &url(), hd(None), &body, 2).unwrap();
+        let next = next.unwrap();
+        assert_eq!(query_value(&next, "start").as_deref(), Some("2"));
+        assert_eq!(query_value(&next, "offset"), None);
+        // Default first page 1: the page after the unnumbered first one is 2.
+        let (_, next) = read_page(&self::spec(), &page, &url(), hd(None), &body, 2).unwrap();
+        assert_eq!(query_value(&next.unwrap(), "page").as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn page_numbers_end_where_the_apis_own_signal_says() {
+        // Django REST framework's PageNumberPagination walked as `style = "page"`.
+        let first = json!({"count": 3, "next": "http://h/orders?limit=2&page=2", "previous": null, "results": [{"id": 1}, {"id": 2}]});
+        let last = json!({"count": 3, "next": null, "previous": "http://h/orders?limit=2", "results": [{"id": 3}]});
+        let mut spec = spec();
+        spec.items = "/results".into();
+        let style = choose_style(PageStyle::Page, &signals(&url(), None, &first), 2, 2).unwrap();
+        let (rec, next) = read_page(&spec, &style, &url(), hd(None), &first, 2).unwrap();
+        assert!(next.is_some());
+        assert_eq!(rec.total.unwrap().count, 3);
+        let (rec, next) = read_page(&spec, &style, &url(), hd(None), &last, 2).unwrap();
+        assert!(next.is_none() && rec.contradiction.is_none());
+    }
+
+    #[test]
+    fn bare_array_bodies() {
+        let body = json!([{"id": "a"}, {"id": "b"}]);
+        let mut bare = spec();
+        bare.items = String::new();
+        assert_eq!(items(&bare, &body).unwrap().0, vec!["a", "b"]);
+        // Left at its default, `items` also takes a bare array.
+        assert_eq!(items(&spec(), &body).unwrap().0, vec!["a", "b"]);
+        let err = items(&bare, &json!({"data": []})).unwrap_err();
+        assert!(err.contains("not an array"), "{err}");
+        // json-server: bare array, Link with next and last, X-Total-Count.
+        let link =
+            r#"</posts?_page=2&_limit=2>; rel="next", </posts?_page=3&_limit=2>; rel="last""#;
+        let u = Url::parse("http://h/posts?_limit=2").unwrap();
+        let sig = signals(&u, Some(link), &body);
+        let style = choose_style(PageStyle::Auto, &sig, 2, 2).unwrap();
+        assert_eq!(style.mode, Mode::Link);
+        let mut js = bare.clone();
+        js.limit_param = "_limit".into();
+        let headers = PageHeaders {
+            link: Some(link),
+            total_count: Some("5"),
+        };
+        let (rec, next) = read_page(&js, &style, &u, headers, &body, 2).unwrap();
+        assert_eq!(query_value(&next.unwrap(), "_page").as_deref(), Some("2"));
+        assert_eq!(rec.total.unwrap().source, "X-Total-Count");
+        assert_eq!(
+            rec.last_page,
+            Some(3),
+            "inferred `_page` from the next link"
+        );
+    }
+
+    #[test]
+    fn remove_query_keeps_the_rest() {
+        let u = Url::parse("http://h/o?limit=2&customer=x").unwrap();
+        assert_eq!(remove_query(&u, "limit").as_str(), "http://h/o?customer=x");
+        let u = Url::parse("http://h/o?limit=2").unwrap();
+        assert_eq!(remove_query(&u, "limit").as_str(), "http://h/o");
     }
 }
