@@ -416,18 +416,20 @@ pub fn quiescent_completeness(
             format!("; {}", totals.agree.join("; "))
         };
         let present = known.iter().filter(|k| seen.contains(k.as_str())).count();
-        let created = if present == known.len() {
-            format!("all {} items created for the check", known.len())
+        let created = if known.is_empty() {
+            String::new()
+        } else if present == known.len() {
+            format!("; all {} items created for the check present", known.len())
         } else {
             format!(
-                "{present} of the {} items created for the check (the rest lie beyond the loop)",
+                "; {present} of the {} items created for the check present (the rest lie beyond the loop)",
                 known.len()
             )
         };
         let mut j = Decision::new(
             CheckStatus::Pass,
             format!(
-                "{} items in {} pages, no duplicates; {equal}; {created} present{totals_ok}{tail}",
+                "{} items in {} pages, no duplicates; {equal}{created}{totals_ok}{tail}",
                 w.item_count(),
                 w.pages.len(),
             ),
