@@ -845,12 +845,12 @@ pub fn limits(probes: &[LimitProbe], limit_param: &str, default: Option<usize>) 
 }
 
 /// A maximum stated in an error body: "at most 100", "maximum of 100", "max 100", "<= 100",
-/// "between 1 and 100".
+/// "between 1 and 100", "less than or equal to 100" (pydantic, so FastAPI).
 pub fn advertised_max(text: &str) -> Option<u64> {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
-            r"(?i)(?:at most|maximum(?: (?:of|is))?|max(?:imum)?\s*[:=]?|<=|not exceed|between \d+ and|up to)\s*(\d{1,12})",
+            r"(?i)(?:at most|maximum(?: (?:of|is))?|max(?:imum)?\s*[:=]?|<=|not exceed|between \d+ and|up to|less than or equal to)\s*(\d{1,12})",
         )
         .expect("regex compiles")
     });

@@ -318,6 +318,10 @@ fn advertised_max_text() {
     );
     assert_eq!(advertised_max("per_page maximum is 50"), Some(50));
     assert_eq!(advertised_max("bad request"), None);
+    assert_eq!(
+        advertised_max(r#"{"detail":[{"msg":"Input should be less than or equal to 100"}]}"#),
+        Some(100)
+    );
 }
 
 fn tp(kind: &str, status: u16, ids: Option<&[&str]>) -> TokenProbe {

@@ -82,6 +82,8 @@ impl Signals {
 fn str_value(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
+        // json-server 1.x: `"next": 2`, the next page's number.
+        Value::Number(n) => Some(n.to_string()),
         Value::Object(o) => o.get("href").and_then(|h| h.as_str()).map(str::to_string),
         _ => None,
     }
@@ -129,6 +131,14 @@ pub fn choose_style(
         .iter()
         .find(|(_, v)| v.is_some())
         .map(|(p, _)| p.clone());
+    // A body `next` that is a bare number is a page number, not a URL or a cursor: `auto`
+    // detects the page parameter instead (and still cross-checks the member as a signal).
+    let numeric = |p: &String| {
+        sig.body_value(p)
+            .flatten()
+            .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let auto_body = body_ptr.clone().filter(|p| !numeric(p));
     let body_used = sig.body.first().map(|(p, _)| p.clone());
     let mut s = Style {
         mode: Mode::Single,
@@ -163,7 +173,7 @@ pub fn choose_style(
                     Mode::Link,
                     "auto-detected link (Link rel=\"next\")".to_string(),
                 )
-            } else if let Some(p) = body_ptr {
+            } else if let Some(p) = auto_body {
                 (
                     Mode::Body(p.clone()),
                     format!("auto-detected body_next ({p})"),
@@ -809,5 +819,24 @@ mod tests {
         assert_eq!(remove_query(&u, "limit").as_str(), "http://h/o?customer=x");
         let u = Url::parse("http://h/o?limit=2").unwrap();
         assert_eq!(remove_query(&u, "limit").as_str(), "http://h/o");
+    }
+
+    #[test]
+    fn a_numeric_body_next_is_a_page_number() {
+        // json-server 1.x: {"first": 1, "prev": null, "next": 2, "last": 3, "data": [...]}.
+        let body =
+            json!({"first": 1, "prev": null, "next": 2, "last": 3, "data": [{"id": 1}, {"id": 2}]});
+        let sig = signals(&url(), None, &body);
+        assert!(
+            choose_style(PageStyle::Auto, &sig, 2, 2).is_none(),
+            "auto must probe the page parameter, not send cursor=2"
+        );
+        let mut style = choose_style(PageStyle::Page, &sig, 2, 2).unwrap();
+        style.mode = Mode::Page;
+        let (_, next) = read_page(&spec(), &style, &url(), hd(None), &body, 2).unwrap();
+        assert!(next.is_some());
+        let last = json!({"first": 1, "prev": 2, "next": null, "last": 3, "data": [{"id": 5}]});
+        let (rec, next) = read_page(&spec(), &style, &url(), hd(None), &last, 2).unwrap();
+        assert!(next.is_none() && rec.contradiction.is_none());
     }
 }
