@@ -26,6 +26,9 @@ enum Kind {
     /// `?page=N&limit=L`, first page 1, `{count,next,previous,results}`, 404 past the end or
     /// for an invalid page.
     Drf,
+    /// DRF's LimitOffsetPagination: `?limit=L&offset=O`, `{count,next,previous,results}`; an
+    /// invalid offset is 0.
+    DrfOffset,
 }
 
 struct App {
@@ -50,6 +53,7 @@ async fn list(
         Kind::JsonServer => ("_page", "_limit", 1),
         Kind::Fastapi => ("p", "size", 0),
         Kind::Drf => ("page", "limit", 1),
+        Kind::DrfOffset => ("offset", "limit", 0),
     };
     let all = app.items.lock().unwrap().1.clone();
     let raw_limit = param(&q, limit_param).and_then(|l| l.parse::<i64>().ok());
@@ -66,7 +70,7 @@ async fn list(
         None => first,
         Some(Ok(p)) if p >= first => p,
         Some(_) => match app.kind {
-            Kind::JsonServer => first,
+            Kind::JsonServer | Kind::DrfOffset => first,
             Kind::Fastapi => {
                 return (
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -83,10 +87,14 @@ async fn list(
             }
         },
     };
-    let start = ((page - first) * limit) as usize;
+    let start = if app.kind == Kind::DrfOffset {
+        page as usize
+    } else {
+        ((page - first) * limit) as usize
+    };
     let total = all.len();
     let pages = total.div_ceil(limit as usize).max(1) as i64;
-    if start >= total && page > first && app.kind != Kind::JsonServer {
+    if start >= total && page > first && matches!(app.kind, Kind::Fastapi | Kind::Drf) {
         return (
             StatusCode::NOT_FOUND,
             axum::Json(json!({"detail": "Invalid page."})),
@@ -129,6 +137,16 @@ async fn list(
             "items": items, "total": total, "page": page, "size": limit, "pages": pages
         }))
         .into_response(),
+        Kind::DrfOffset => {
+            let url = |o: usize| format!("http://{host}/posts?limit={limit}&offset={o}");
+            axum::Json(json!({
+                "count": total,
+                "next": more.then(|| url(start + limit as usize)),
+                "previous": (start > 0).then(|| url(start.saturating_sub(limit as usize))),
+                "results": items,
+            }))
+            .into_response()
+        }
         Kind::Drf => {
             let url = |p: i64| format!("http://{host}/posts?limit={limit}&page={p}");
             axum::Json(json!({
@@ -289,24 +307,52 @@ fn json_server_listing_walks_without_false_failures() {
 
 #[test]
 fn page_parameter_by_another_name_from_page_zero() {
+    for style in ["page", "auto"] {
+        let checks = run_listing(
+            &format!("page-named-p-{style}"),
+            Kind::Fastapi,
+            false,
+            &format!(
+                "style = \"{style}\"\nitems = \"/items\"\nlimit_param = \"size\"\npage_param = \"p\"\n\
+         first_page = 0\npage_size = 10\nwriters = 0\n"
+            ),
+        );
+        assert_eq!(failing(&checks), Vec::<&str>::new(), "{checks:#?}");
+        let (s, m) = status(&checks, "PAGE-01");
+        assert_eq!(s, "pass", "{m}");
+        if style == "auto" {
+            assert!(m.contains("auto-detected p"), "{m}");
+        }
+        assert!(m.contains("3 pages, 25 items"), "{m}");
+        assert!(m.contains("answered 404: past the end"), "{m}");
+        let (s, m) = status(&checks, "PAGE-02");
+        assert_eq!(s, "pass", "{m}");
+        assert!(m.contains("the stated total (/total) is 25"), "{m}");
+        let (s, m) = status(&checks, "PAGE-05");
+        assert_eq!(s, "warn", "{m}");
+        assert!(m.contains("`p` is a page number"), "{m}");
+    }
+}
+
+#[test]
+fn drf_limit_offset_is_walkable_and_offset_unstable_under_writers() {
     let checks = run_listing(
-        "page-named-p",
-        Kind::Fastapi,
+        "page-drf-offset",
+        Kind::DrfOffset,
         false,
-        "style = \"page\"\nitems = \"/items\"\nlimit_param = \"size\"\npage_param = \"p\"\n\
-         first_page = 0\npage_size = 10\nwriters = 0\n",
+        "items = \"/results\"\npage_size = 10\ninsert_request = \"create\"\n\
+         delete_request = \"delete\"\nwalkers = 1\nwriters = 1\n",
     );
-    assert_eq!(failing(&checks), Vec::<&str>::new(), "{checks:#?}");
-    let (s, m) = status(&checks, "PAGE-01");
-    assert_eq!(s, "pass", "{m}");
-    assert!(m.contains("3 pages, 25 items"), "{m}");
-    assert!(m.contains("answered 404: past the end"), "{m}");
+    // The catalog's PAGE-03: an offset listing skips survivors after deletes before the cursor.
+    assert_eq!(failing(&checks), vec!["PAGE-03"], "{checks:#?}");
+    let (_, m) = status(&checks, "PAGE-03");
+    assert!(m.starts_with("offset-unstable"), "{m}");
     let (s, m) = status(&checks, "PAGE-02");
     assert_eq!(s, "pass", "{m}");
-    assert!(m.contains("the stated total (/total) is 25"), "{m}");
+    assert!(m.contains("the stated total (/count)"), "{m}");
     let (s, m) = status(&checks, "PAGE-05");
     assert_eq!(s, "warn", "{m}");
-    assert!(m.contains("`p` is a page number"), "{m}");
+    assert!(m.contains("`offset` is an offset"), "{m}");
 }
 
 #[test]
