@@ -301,12 +301,13 @@ pub fn read_page(
         .as_deref()
         .and_then(|h| url.join(h).ok())
         .and_then(|last| {
-            total::last_page(
-                &last,
-                next_link.as_ref(),
-                &spec.page_param,
-                &spec.limit_param,
-            )
+            let names = total::PageNames {
+                page: &spec.page_param,
+                offset: &spec.offset_param,
+                limit: &spec.limit_param,
+                first_page: spec.first_page,
+            };
+            total::last_page(&last, next_link.as_ref(), &names)
         });
     let mut contradiction = None;
     let next: Option<Url> = match &style.mode {

@@ -71,23 +71,29 @@ fn int_param(u: &Url, name: &str) -> Option<u64> {
         .and_then(|(_, v)| v.parse().ok())
 }
 
+/// The names `last_page` needs: `page_param`, `offset_param`, `limit_param`, and the number
+/// of the first page.
+pub struct PageNames<'a> {
+    pub page: &'a str,
+    pub offset: &'a str,
+    pub limit: &'a str,
+    pub first_page: u32,
+}
+
 /// The page number in a `rel="last"` target: the value of `page_param`, else of the one
-/// integer parameter that the `rel="next"` target also carries with another value (json-server's
-/// `_page` when the scenario did not name it).
-pub fn last_page(
-    last: &Url,
-    next: Option<&Url>,
-    page_param: &str,
-    limit_param: &str,
-) -> Option<u64> {
-    if let Some(n) = int_param(last, page_param) {
+/// integer parameter that the `rel="next"` target of page 1 sets to page 2 (json-server's
+/// `_page` when the scenario did not name it). An offset (`offset_param`, or a next value that
+/// is not page 2) is not a page number.
+pub fn last_page(last: &Url, next: Option<&Url>, names: &PageNames<'_>) -> Option<u64> {
+    if let Some(n) = int_param(last, names.page) {
         return Some(n);
     }
     let next = next?;
+    let second = u64::from(names.first_page) + 1;
     let mut found = last.query_pairs().filter_map(|(k, v)| {
         let n: u64 = v.parse().ok()?;
         let other = int_param(next, &k)?;
-        (k != limit_param && other != n).then_some(n)
+        (k != names.limit && k != names.offset && other == second && other != n).then_some(n)
     });
     let n = found.next()?;
     found.next().is_none().then_some(n)
@@ -208,14 +214,30 @@ mod tests {
     #[test]
     fn last_page_numbers() {
         let u = |s: &str| Url::parse(s).unwrap();
+        let names = |page, limit| PageNames {
+            page,
+            offset: "offset",
+            limit,
+            first_page: 1,
+        };
         let last = u("http://h/posts?_page=5&_limit=10");
         let next = u("http://h/posts?_page=2&_limit=10");
-        assert_eq!(last_page(&last, None, "_page", "_limit"), Some(5));
+        assert_eq!(last_page(&last, None, &names("_page", "_limit")), Some(5));
         // Not named: inferred from the next link.
-        assert_eq!(last_page(&last, Some(&next), "page", "_limit"), Some(5));
-        assert_eq!(last_page(&last, None, "page", "_limit"), None);
+        assert_eq!(
+            last_page(&last, Some(&next), &names("page", "_limit")),
+            Some(5)
+        );
+        assert_eq!(last_page(&last, None, &names("page", "_limit")), None);
         let cursor = u("http://h/x?cursor=abc");
-        assert_eq!(last_page(&cursor, Some(&next), "page", "limit"), None);
+        assert_eq!(
+            last_page(&cursor, Some(&next), &names("page", "limit")),
+            None
+        );
+        // An offset in rel="last" is not a page number, named or not.
+        let last = u("http://h/x?start=60&limit=10");
+        let next = u("http://h/x?start=10&limit=10");
+        assert_eq!(last_page(&last, Some(&next), &names("page", "limit")), None);
     }
 
     fn walk(pages: &[(&[&str], Option<u64>, Option<u64>)], end: End) -> WalkRec {
