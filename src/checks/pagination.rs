@@ -1,19 +1,24 @@
 //! Pagination checks PAGE-01..06 (RFC 8288 Link, JSON:API cursor profile, AIP-158, Stripe).
 //!
 //! Order of work (every request is sequential unless said otherwise):
-//! 1. PAGE-04: the first page at limit 0, -1, 1000 and 100000 (also learns the largest size);
+//! 1. PAGE-04: the first page at limit 0, -1, 1000 and 100000, and without the limit (the
+//!    default page); this also learns the largest size;
 //! 2. seed items with `insert_request` (the "known set" of PAGE-02 and the only items PAGE-03's
 //!    lock-step writers delete), then detect the style from the first page;
 //! 3. a quiescent walk at `page_size` (PAGE-01, PAGE-06) and a listing at the largest size
 //!    (PAGE-02's reference, and S0 of PAGE-03);
-//! 4. PAGE-05: a real cursor from the walk, tampered, random, truncated, with changed filters;
+//! 4. PAGE-05: a real cursor from the walk, tampered, random, truncated, with changed filters
+//!    (a page number or an offset: non-numeric and negative);
 //! 5. PAGE-03: walkers with lock-step writers plus free-running writers, then S1;
 //! 6. clean-up: delete every item the checks created.
 //!
-//! Decisions are in `judge` (pure); the network side is in `net`.
+//! Decisions are pure: `judge` (PAGE-01/02/04/05/06), `stability` (PAGE-03), `total` (the
+//! total-count cross-check of PAGE-02); the network side is `net` (pages, walks, writes),
+//! `tokens` (PAGE-05's probes) and this file (the order of work, PAGE-03's writers).
 
 mod judge;
 mod net;
+mod stability;
 mod tokens;
 mod total;
 

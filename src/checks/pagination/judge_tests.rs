@@ -1,7 +1,9 @@
 //! Unit tests of the pure PAGE decisions: walks built by hand, no network.
 
 use super::*;
+use crate::checks::pagination::stability::{Class, Counts};
 use serde_json::json;
+use std::collections::HashMap;
 
 fn page(ids: &[&str], limit: usize, next: Option<&str>) -> PageRec {
     PageRec {

@@ -26,6 +26,9 @@ enum Kind {
     /// `?page=N&limit=L`, first page 1, `{count,next,previous,results}`, 404 past the end or
     /// for an invalid page.
     Drf,
+    /// DRF's CursorPagination: `?cursor=<base64 of "p=<last id>">`, `{next,previous,results}`,
+    /// no count; 404 for an invalid cursor.
+    DrfCursor,
     /// DRF's LimitOffsetPagination: `?limit=L&offset=O`, `{count,next,previous,results}`; an
     /// invalid offset is 0.
     DrfOffset,
@@ -54,8 +57,45 @@ async fn list(
         Kind::Fastapi => ("p", "size", 0),
         Kind::Drf => ("page", "limit", 1),
         Kind::DrfOffset => ("offset", "limit", 0),
+        Kind::DrfCursor => ("cursor", "limit", 0),
     };
-    let all = app.items.lock().unwrap().1.clone();
+    let mut all = app.items.lock().unwrap().1.clone();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    if app.kind == Kind::DrfCursor {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE;
+        let after = match param(&q, "cursor") {
+            None => 0,
+            Some(c) => match b64
+                .decode(&c)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|t| t.strip_prefix("p=").and_then(|n| n.parse::<u64>().ok()))
+            {
+                Some(n) => n,
+                None => {
+                    return (
+                        StatusCode::NOT_FOUND,
+                        axum::Json(json!({"detail": "Invalid cursor"})),
+                    )
+                        .into_response();
+                }
+            },
+        };
+        all.retain(|id| *id > after);
+        let page: Vec<u64> = all.iter().take(DEFAULT_PAGE as usize).copied().collect();
+        let next = (all.len() > page.len()).then(|| {
+            let c = b64.encode(format!("p={}", page.last().unwrap()));
+            format!("http://{host}/posts?cursor={c}")
+        });
+        let results: Vec<Value> = page.iter().map(|id| json!({"id": id})).collect();
+        return axum::Json(json!({"next": next, "previous": null, "results": results}))
+            .into_response();
+    }
     let raw_limit = param(&q, limit_param).and_then(|l| l.parse::<i64>().ok());
     if app.slice_bug && raw_limit.is_some_and(|l| l < 0) {
         let cut = all.len().saturating_sub(1);
@@ -70,7 +110,7 @@ async fn list(
         None => first,
         Some(Ok(p)) if p >= first => p,
         Some(_) => match app.kind {
-            Kind::JsonServer | Kind::DrfOffset => first,
+            Kind::JsonServer | Kind::DrfOffset | Kind::DrfCursor => first,
             Kind::Fastapi => {
                 return (
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -108,11 +148,8 @@ async fn list(
         .map(|id| json!({"id": id}))
         .collect();
     let more = start + items.len() < total;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
     match app.kind {
+        Kind::DrfCursor => unreachable!("answered above"),
         Kind::JsonServer => {
             let link =
                 |p: i64, rel: &str| format!("</posts?_page={p}&_limit={limit}>; rel=\"{rel}\"");
@@ -412,4 +449,25 @@ fn negative_limit_that_widens_the_page_fails_page04() {
     assert_eq!(failing(&checks), vec!["PAGE-04"], "{checks:#?}");
     let (_, m) = status(&checks, "PAGE-04");
     assert!(m.contains("_limit=-1 → 200 with 24 items"), "{m}");
+}
+
+#[test]
+fn drf_cursor_pagination_is_walkable_and_cursor_stable() {
+    let checks = run_listing(
+        "page-drf-cursor",
+        Kind::DrfCursor,
+        false,
+        "items = \"/results\"\npage_size = 10\ninsert_request = \"create\"\n\
+         delete_request = \"delete\"\nwalkers = 1\nwriters = 1\n",
+    );
+    assert_eq!(failing(&checks), Vec::<&str>::new(), "{checks:#?}");
+    let (_, m) = status(&checks, "PAGE-03");
+    assert!(m.starts_with("cursor-stable"), "{m}");
+    // A base64 text cursor: tampered with (404), and decodable (the catalog's warning).
+    let (s, m) = status(&checks, "PAGE-05");
+    assert_eq!(s, "warn", "{m}");
+    assert!(
+        m.contains("base64 of the text") && !m.contains("page number"),
+        "{m}"
+    );
 }
