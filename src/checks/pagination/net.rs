@@ -68,6 +68,8 @@ pub struct Signals {
     pub body: Vec<(String, Option<String>)>,
     pub has_more: Option<bool>,
     pub body_prev: bool,
+    /// Pointers of `body` whose value is a JSON number (json-server 1.x: `"next": 2`).
+    pub body_numbers: Vec<String>,
 }
 
 impl Signals {
@@ -107,6 +109,11 @@ pub fn signals(url: &Url, link_header: Option<&str>, body: &Value) -> Signals {
         body_prev: BODY_PREV
             .iter()
             .any(|p| body.pointer(p).and_then(str_value).is_some()),
+        body_numbers: BODY_NEXT
+            .iter()
+            .filter(|p| body.pointer(p).is_some_and(Value::is_number))
+            .map(|p| p.to_string())
+            .collect(),
     }
 }
 
@@ -133,12 +140,7 @@ pub fn choose_style(
         .map(|(p, _)| p.clone());
     // A body `next` that is a bare number is a page number, not a URL or a cursor: `auto`
     // detects the page parameter instead (and still cross-checks the member as a signal).
-    let numeric = |p: &String| {
-        sig.body_value(p)
-            .flatten()
-            .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit()))
-    };
-    let auto_body = body_ptr.clone().filter(|p| !numeric(p));
+    let auto_body = body_ptr.clone().filter(|p| !sig.body_numbers.contains(p));
     let body_used = sig.body.first().map(|(p, _)| p.clone());
     let mut s = Style {
         mode: Mode::Single,

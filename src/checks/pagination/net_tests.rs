@@ -199,6 +199,13 @@ fn a_numeric_body_next_is_a_page_number() {
         choose_style(PageStyle::Auto, &sig, 2, 2).is_none(),
         "auto must probe the page parameter, not send cursor=2"
     );
+    // A token that only looks like a number is still a token.
+    let slack = json!({"data": [{"id": 1}, {"id": 2}], "response_metadata": {"next_cursor": "20"}});
+    let style = choose_style(PageStyle::Auto, &signals(&url(), None, &slack), 2, 2).unwrap();
+    assert_eq!(
+        style.mode,
+        Mode::Body("/response_metadata/next_cursor".into())
+    );
     let mut style = choose_style(PageStyle::Page, &sig, 2, 2).unwrap();
     style.mode = Mode::Page;
     let (_, next) = read_page(&spec(), &style, &url(), hd(None), &body, 2).unwrap();
