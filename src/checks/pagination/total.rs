@@ -131,7 +131,17 @@ pub fn crosscheck(w: &WalkRec, first_page: u32) -> TotalCheck {
             .iter()
             .enumerate()
             .find(|(_, p)| p.total.as_ref().is_some_and(|o| o.count != t.count));
+        // A guessed member equal to the number of items on every page is a per-page count.
+        let per_page = !t.certain
+            && w.pages.len() > 1
+            && w.pages
+                .iter()
+                .all(|p| p.total.as_ref().map(|o| o.count) == Some(p.ids.len() as u64));
         match changed {
+            _ if per_page => out.notes.push(format!(
+                "{} equals the number of items on every page: taken as a per-page count, not a total",
+                t.source
+            )),
             Some((i, p)) if !t.certain => out.notes.push(format!(
                 "{} changes from page to page ({} on page 1, {} on page {}): taken as a per-page count, not a total",
                 t.source,
@@ -298,6 +308,21 @@ mod tests {
         }
         let c = crosscheck(&guessed, 1);
         assert!(c.disagree.is_empty() && c.notes.len() == 1, "{c:?}");
+        // A guessed `count` of 2 on two full pages of 2 is the page's count, not a total of 2.
+        let mut full = walk(
+            &[(&["a", "b"], Some(2), None), (&["c", "d"], Some(2), None)],
+            End::Signal,
+        );
+        for p in &mut full.pages {
+            if let Some(t) = &mut p.total {
+                t.certain = false;
+            }
+        }
+        let c = crosscheck(&full, 1);
+        assert!(
+            c.disagree.is_empty() && c.notes[0].contains("per-page"),
+            "{c:?}"
+        );
 
         let looped = walk(&[(&["a"], Some(9), None)], End::Loop("x".into()));
         let c = crosscheck(&looped, 1);
