@@ -1424,6 +1424,15 @@ fn pagination_new_keys_are_validated_with_locations() {
         tp.hint.as_deref().map(|h| h.contains("\"/count\"")),
         Some(true)
     );
+    let d2 = toml_err(&page_scenario(
+        "limit_param = \"size\"\noffset_param = \"size\"\n",
+    ));
+    let same = d2
+        .items
+        .iter()
+        .find(|i| i.message.contains("both name"))
+        .unwrap();
+    assert_eq!((same.line, same.col), (14, 16), "{d2}");
     let typo = d
         .items
         .iter()

@@ -84,6 +84,27 @@ impl Cx<'_> {
             },
         };
         let total = get(t, "total").and_then(|s| self.pointer(s));
+        // The page size and the position cannot share a parameter.
+        for key in ["page_param", "offset_param"] {
+            let (Some(e), Some(limit), Some(name)) = (
+                get(t, key),
+                limit_param.as_deref(),
+                if key == "page_param" {
+                    page_param.as_deref()
+                } else {
+                    offset_param.as_deref()
+                },
+            ) else {
+                continue;
+            };
+            if name == limit {
+                self.err_hint(
+                    e.value.span.clone(),
+                    format!("`{key}` and `limit_param` both name the query parameter `{name}`"),
+                    "limit_param sets the page size; name the parameter that carries the position",
+                );
+            }
+        }
         let page_size = get(t, "page_size").map_or(Some(10), |x| self.u32_in(x, 1, u32::MAX));
         let max_pages = get(t, "max_pages").map_or(Some(1000), |x| self.u32_in(x, 1, u32::MAX));
         let walkers = get(t, "walkers").map_or(Some(2), |x| self.u32_in(x, 1, 1000));
