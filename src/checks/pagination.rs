@@ -234,7 +234,7 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
     out.push(cited("PAGE-01", j01, r, |c| walk_cite(c, &[&q])));
     let s0_walk = net::walk(&env, &style, big, client.clone()).await;
     let reference = listing_of(&s0_walk, big);
-    let totals = total::crosscheck(&q.rec, spec.first_page);
+    let totals = total::crosscheck(&q.rec, spec.first_page, spec.total.as_deref());
     let mut j02 = judge::quiescent_completeness(&q.rec, reference.as_ref(), &seeds, &totals);
     if let Some(e) = &seed_error {
         j02.message

@@ -109,12 +109,18 @@ pub struct TotalCheck {
 }
 
 /// Cross-check the totals the pages stated against what the quiescent walk `w` saw.
-/// `first_page` is the number of the first page (for `rel="last"`).
-pub fn crosscheck(w: &WalkRec, first_page: u32) -> TotalCheck {
+/// `first_page` is the number of the first page (for `rel="last"`); `declared` the scenario's
+/// `total` pointer.
+pub fn crosscheck(w: &WalkRec, first_page: u32, declared: Option<&str>) -> TotalCheck {
     let mut out = TotalCheck::default();
     let Some(p0) = w.pages.first() else {
         return out;
     };
+    if let (Some(p), None) = (declared, &p0.total) {
+        out.notes.push(format!(
+            "the scenario's total ({p}) is not an integer on page 1, so no total was cross-checked"
+        ));
+    }
     let stated = p0.total.is_some() || p0.last_page.is_some();
     if !stated {
         return out;
@@ -276,7 +282,7 @@ mod tests {
             &[(&["a", "b"], Some(3), Some(2)), (&["c"], Some(3), Some(2))],
             End::Signal,
         );
-        let c = crosscheck(&ok, 1);
+        let c = crosscheck(&ok, 1, None);
         assert!(c.disagree.is_empty(), "{c:?}");
         assert_eq!(c.agree.len(), 2);
         // Zero-based pages: rel=last names page 1 of pages 0 and 1.
@@ -284,21 +290,25 @@ mod tests {
             &[(&["a"], None, Some(1)), (&["b"], None, None)],
             End::Signal,
         );
-        assert!(crosscheck(&zero, 0).disagree.is_empty());
-        assert_eq!(crosscheck(&zero, 1).disagree.len(), 1);
+        assert!(crosscheck(&zero, 0, None).disagree.is_empty());
+        assert_eq!(crosscheck(&zero, 1, None).disagree.len(), 1);
 
         let short = walk(
             &[(&["a", "b"], Some(5), None), (&["c"], Some(5), None)],
             End::Signal,
         );
-        let c = crosscheck(&short, 1);
+        let c = crosscheck(&short, 1, None);
         assert!(c.disagree[0].0.contains("is 5 but the walk saw 3"), "{c:?}");
 
         let changed = walk(
             &[(&["a", "b"], Some(3), None), (&["c"], Some(4), None)],
             End::Signal,
         );
-        assert!(crosscheck(&changed, 1).disagree[0].0.contains("changed"));
+        assert!(
+            crosscheck(&changed, 1, None).disagree[0]
+                .0
+                .contains("changed")
+        );
         // A guessed member that varies is a per-page count: noted, not judged.
         let mut guessed = changed.clone();
         for p in &mut guessed.pages {
@@ -306,7 +316,7 @@ mod tests {
                 t.certain = false;
             }
         }
-        let c = crosscheck(&guessed, 1);
+        let c = crosscheck(&guessed, 1, None);
         assert!(c.disagree.is_empty() && c.notes.len() == 1, "{c:?}");
         // A guessed `count` of 2 on two full pages of 2 is the page's count, not a total of 2.
         let mut full = walk(
@@ -318,18 +328,18 @@ mod tests {
                 t.certain = false;
             }
         }
-        let c = crosscheck(&full, 1);
+        let c = crosscheck(&full, 1, None);
         assert!(
             c.disagree.is_empty() && c.notes[0].contains("per-page"),
             "{c:?}"
         );
 
         let looped = walk(&[(&["a"], Some(9), None)], End::Loop("x".into()));
-        let c = crosscheck(&looped, 1);
+        let c = crosscheck(&looped, 1, None);
         assert!(c.disagree.is_empty() && c.notes[0].contains("loop"));
-        assert_eq!(
-            crosscheck(&walk(&[(&["a"], None, None)], End::Signal), 1),
-            TotalCheck::default()
-        );
+        let none = walk(&[(&["a"], None, None)], End::Signal);
+        assert_eq!(crosscheck(&none, 1, None), TotalCheck::default());
+        let c = crosscheck(&none, 1, Some("/meta/total"));
+        assert!(c.notes[0].contains("/meta/total"), "{c:?}");
     }
 }
