@@ -234,7 +234,11 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
     out.push(cited("PAGE-01", j01, r, |c| walk_cite(c, &[&q])));
     let s0_walk = net::walk(&env, &style, big, client.clone()).await;
     let reference = listing_of(&s0_walk, big);
-    let totals = total::crosscheck(&q.rec, spec.first_page, spec.total.as_deref());
+    let totals = total::crosscheck(
+        &q.rec,
+        style.first_page.unwrap_or(spec.first_page),
+        spec.total.as_deref(),
+    );
     let mut j02 = judge::quiescent_completeness(&q.rec, reference.as_ref(), &seeds, &totals);
     if let Some(e) = &seed_error {
         j02.message
@@ -400,8 +404,23 @@ async fn detect(
         if moved {
             let mut s = net::choose_style(crate::scenario::PageStyle::Offset, &sig, 0, 1)
                 .expect("declared styles always resolve");
-            s.mode = mode;
+            s.mode = mode.clone();
             s.note = format!("auto-detected {param} (no next signal; `{param}=` moves the window)");
+            // Is the unnumbered first page `first_page`? If `page=1` is not page 1 but `page=0`
+            // is, the API numbers its pages from 0 (and page=2 was its third page).
+            if mode == Mode::Page && spec.first_page == 1 {
+                let same = async |n: &str| {
+                    let ex = env.get(client, net::set_query(&url, param, n), 0).await;
+                    ex.json()
+                        .filter(|_| ex.is_success())
+                        .and_then(|b| net::items(env.spec, &b).ok())
+                        .is_some_and(|(ids2, _)| ids2 == ids)
+                };
+                if !same("1").await && same("0").await {
+                    s.first_page = Some(0);
+                    s.note.push_str(", numbered from 0");
+                }
+            }
             return Ok(s);
         }
     }

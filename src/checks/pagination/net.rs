@@ -53,6 +53,9 @@ pub struct Style {
     pub link_used: bool,
     pub body_used: Option<String>,
     pub has_more_used: bool,
+    /// The number of the first page when `auto` found it differs from the scenario's
+    /// `first_page` (an API numbered from 0).
+    pub first_page: Option<u32>,
     /// What was declared or detected, for messages.
     pub note: String,
 }
@@ -151,6 +154,7 @@ pub fn choose_style(
         link_used: sig.link_next.is_some(),
         body_used: body_used.clone(),
         has_more_used: sig.has_more.is_some(),
+        first_page: None,
         note: String::new(),
     };
     let (mode, note) = match declared {
@@ -347,7 +351,7 @@ pub fn read_page(
         Mode::Page => (!ids.is_empty()).then(|| {
             let at = query_value(url, &spec.page_param)
                 .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(u64::from(spec.first_page));
+                .unwrap_or(u64::from(style.first_page.unwrap_or(spec.first_page)));
             set_query(url, &spec.page_param, &(at + 1).to_string())
         }),
         Mode::Single => None,

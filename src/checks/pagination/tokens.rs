@@ -69,7 +69,7 @@ pub(super) async fn token_hygiene(
             &param,
             &token,
             (&spec.page_param, &spec.offset_param),
-            spec.first_page,
+            style.first_page.unwrap_or(spec.first_page),
             pages[0].ids.len(),
         ),
     };

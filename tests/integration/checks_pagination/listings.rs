@@ -393,6 +393,25 @@ fn drf_limit_offset_is_walkable_and_offset_unstable_under_writers() {
 }
 
 #[test]
+fn auto_finds_pages_numbered_from_zero() {
+    // `first_page` left at 1: `p=2` moves (it is the third page), but `p=0` is the first page.
+    let checks = run_listing(
+        "page-auto-zero",
+        Kind::Fastapi,
+        false,
+        "items = \"/items\"\nlimit_param = \"size\"\npage_param = \"p\"\npage_size = 10\nwriters = 0\n",
+    );
+    assert_eq!(failing(&checks), Vec::<&str>::new(), "{checks:#?}");
+    let (_, m) = status(&checks, "PAGE-01");
+    assert!(
+        m.contains("3 pages, 25 items") && m.contains("numbered from 0"),
+        "{m}"
+    );
+    let (s, m) = status(&checks, "PAGE-02");
+    assert_eq!(s, "pass", "{m}");
+}
+
+#[test]
 fn a_page_parameter_the_api_ignores_loops_and_only_page01_says_so() {
     // `page=` is not this API's parameter (it pages by `p`): page 2 repeats page 1.
     let checks = run_listing(
