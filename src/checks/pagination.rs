@@ -629,7 +629,13 @@ async fn stability(
     let s1 = snapshot(&s1_walk, &s1_list.ids);
     let recs: Vec<WalkRec> = steppers.iter().map(|s| s.rec.clone()).collect();
     let sh = lock();
-    let (mut j, _class, _counts) = judge::stability(&recs, &s0, &s1, &sh.writes, quiet_ok);
+    let (mut j, class, _counts) = judge::stability(&recs, &s0, &s1, &sh.writes, quiet_ok);
+    if class == stability::Class::OffsetUnstable && matches!(style.mode, Mode::Page | Mode::Offset)
+    {
+        j.message.push_str(
+            " (page numbers and offsets are positions: a delete before the position shifts later items back, so the next page skips one; keyset cursors do not)",
+        );
+    }
     j.message = format!(
         "{} [{} walker(s) at {page_size} per page, each with a lock-step writer, + {} free-running writer(s); {}]",
         j.message, spec.walkers, spec.writers, style.note

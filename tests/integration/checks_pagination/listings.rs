@@ -373,23 +373,31 @@ fn page_parameter_by_another_name_from_page_zero() {
 
 #[test]
 fn drf_limit_offset_is_walkable_and_offset_unstable_under_writers() {
-    let checks = run_listing(
-        "page-drf-offset",
-        Kind::DrfOffset,
-        false,
-        "items = \"/results\"\npage_size = 10\ninsert_request = \"create\"\n\
-         delete_request = \"delete\"\nwalkers = 1\nwriters = 1\n",
-    );
-    // The catalog's PAGE-03: an offset listing skips survivors after deletes before the cursor.
-    assert_eq!(failing(&checks), vec!["PAGE-03"], "{checks:#?}");
-    let (_, m) = status(&checks, "PAGE-03");
-    assert!(m.starts_with("offset-unstable"), "{m}");
-    let (s, m) = status(&checks, "PAGE-02");
-    assert_eq!(s, "pass", "{m}");
-    assert!(m.contains("the stated total (/count)"), "{m}");
-    let (s, m) = status(&checks, "PAGE-05");
-    assert_eq!(s, "warn", "{m}");
-    assert!(m.contains("`offset` is an offset"), "{m}");
+    for style in ["auto", "offset"] {
+        let checks = run_listing(
+            &format!("page-drf-offset-{style}"),
+            Kind::DrfOffset,
+            false,
+            &format!(
+                "style = \"{style}\"\nitems = \"/results\"\npage_size = 10\n\
+                 insert_request = \"create\"\ndelete_request = \"delete\"\nwalkers = 1\nwriters = 1\n"
+            ),
+        );
+        // The catalog's PAGE-03: an offset listing skips survivors after deletes before the
+        // cursor.
+        assert_eq!(failing(&checks), vec!["PAGE-03"], "{style}: {checks:#?}");
+        let (_, m) = status(&checks, "PAGE-03");
+        assert!(m.starts_with("offset-unstable"), "{style}: {m}");
+        if style == "offset" {
+            assert!(m.contains("page numbers and offsets are positions"), "{m}");
+        }
+        let (s, m) = status(&checks, "PAGE-02");
+        assert_eq!(s, "pass", "{style}: {m}");
+        assert!(m.contains("the stated total (/count)"), "{style}: {m}");
+        let (s, m) = status(&checks, "PAGE-05");
+        assert_eq!(s, "warn", "{style}: {m}");
+        assert!(m.contains("`offset` is an offset"), "{style}: {m}");
+    }
 }
 
 #[test]
