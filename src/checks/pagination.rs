@@ -1,19 +1,26 @@
 //! Pagination checks PAGE-01..06 (RFC 8288 Link, JSON:API cursor profile, AIP-158, Stripe).
 //!
 //! Order of work (every request is sequential unless said otherwise):
-//! 1. PAGE-04: the first page at limit 0, -1, 1000 and 100000 (also learns the largest size);
+//! 1. PAGE-04: the first page at limit 0, -1, 1000 and 100000, and without the limit (the
+//!    default page); this also learns the largest size;
 //! 2. seed items with `insert_request` (the "known set" of PAGE-02 and the only items PAGE-03's
 //!    lock-step writers delete), then detect the style from the first page;
 //! 3. a quiescent walk at `page_size` (PAGE-01, PAGE-06) and a listing at the largest size
 //!    (PAGE-02's reference, and S0 of PAGE-03);
-//! 4. PAGE-05: a real cursor from the walk, tampered, random, truncated, with changed filters;
+//! 4. PAGE-05: a real cursor from the walk, tampered, random, truncated, with changed filters
+//!    (a page number or an offset: non-numeric and negative);
 //! 5. PAGE-03: walkers with lock-step writers plus free-running writers, then S1;
 //! 6. clean-up: delete every item the checks created.
 //!
-//! Decisions are in `judge` (pure); the network side is in `net`.
+//! Decisions are pure: `judge` (PAGE-01/02/04/05/06), `stability` (PAGE-03), `total` (the
+//! total-count cross-check of PAGE-02); the network side is `net` (pages, walks, writes),
+//! `tokens` (PAGE-05's probes) and this file (the order of work, PAGE-03's writers).
 
 mod judge;
 mod net;
+mod stability;
+mod tokens;
+mod total;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -21,7 +28,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures::future::join_all;
-use rand::Rng;
 
 use super::probe::{Exchange, Probe, ProbeClient};
 use futures::future::LocalBoxFuture;
@@ -29,7 +35,7 @@ use futures::future::LocalBoxFuture;
 use super::{CheckCtx, Family, error, skip, verdict};
 use crate::scenario::{ChecksSpec, PaginationSpec};
 use crate::verdict::{CheckResult, CheckStatus};
-use judge::{Cite, Decision, End, LimitProbe, Listing, Snapshot, TokenProbe, WalkRec, Writes};
+use judge::{Cite, Decision, End, LimitProbe, Listing, Snapshot, WalkRec, Writes};
 use net::{Env, Mode, Stepper, Style};
 
 /// Limits PAGE-04 sends.
@@ -128,7 +134,22 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
         });
         limit_ex.push(ex);
     }
-    let j04 = judge::limits(&limit_probes, &spec.limit_param);
+    // The default page: the listing without the limit parameter (a zero or negative limit must
+    // yield it, or a 4xx).
+    let ex = env
+        .get(
+            &client,
+            net::remove_query(&env.base.url, &spec.limit_param),
+            0,
+        )
+        .await;
+    let default_items = ex
+        .json()
+        .filter(|_| ex.is_success())
+        .and_then(|b| net::items(spec, &b).ok())
+        .map(|(ids, _)| ids.len());
+    limit_ex.push(ex);
+    let j04 = judge::limits(&limit_probes, &spec.limit_param, default_items);
     let advertised = limit_probes.iter().filter_map(|p| p.advertised_max).min();
     // The largest page size to list with: an accepted oversize request, else the advertised
     // maximum, else 100.
@@ -195,11 +216,30 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
     // 3. Quiescent walk, reference listing.
     let q = net::walk(&env, &style, page_size, client.clone()).await;
     let quiet_ok = q.rec.end == End::Signal;
-    let j01 = judge::walk_and_terminate(&q.rec, &style.note, spec.max_pages);
+    let mut j01 = judge::walk_and_terminate(&q.rec, &style.note, spec.max_pages);
+    if matches!(q.rec.end, End::Loop(_))
+        && q.rec.pages.len() == 1
+        && matches!(style.mode, Mode::Page | Mode::Offset)
+    {
+        let name = if style.mode == Mode::Page {
+            &spec.page_param
+        } else {
+            &spec.offset_param
+        };
+        j01.message.push_str(&format!(
+            " (page 2 repeats page 1: if the API pages by another parameter than `{name}`, name it with {})",
+            if style.mode == Mode::Page { "page_param" } else { "offset_param" }
+        ));
+    }
     out.push(cited("PAGE-01", j01, r, |c| walk_cite(c, &[&q])));
     let s0_walk = net::walk(&env, &style, big, client.clone()).await;
     let reference = listing_of(&s0_walk, big);
-    let mut j02 = judge::quiescent_completeness(&q.rec, reference.as_ref(), &seeds);
+    let totals = total::crosscheck(
+        &q.rec,
+        style.first_page.unwrap_or(spec.first_page),
+        spec.total.as_deref(),
+    );
+    let mut j02 = judge::quiescent_completeness(&q.rec, reference.as_ref(), &seeds, &totals);
     if let Some(e) = &seed_error {
         j02.message
             .push_str(&format!(" (seeding stopped early: {e})"));
@@ -207,7 +247,7 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
     out.push(cited("PAGE-02", j02, r, |c| walk_cite(c, &[&q])));
 
     // 4. PAGE-05.
-    let (j05, token_ex) = token_hygiene(&env, &client, &style, &q).await;
+    let (j05, token_ex) = tokens::token_hygiene(&env, &client, &style, &q).await;
     let page05 = cited("PAGE-05", j05, r, |c| match c {
         Cite::Probe(i) => token_ex.get(i),
         Cite::Page { .. } => None,
@@ -341,11 +381,17 @@ async fn detect(
     if let Some(s) = net::choose_style(env.spec.style, &sig, ids.len(), page_size) {
         return Ok(s);
     }
-    // Full first page, no signal: does offset= or page= move?
+    // Full first page, no signal: does the offset or the page parameter (by the scenario's
+    // names) move?
     let first: HashSet<&String> = ids.iter().collect();
+    let spec = env.spec;
     for (param, value, mode) in [
-        ("offset", page_size.to_string(), Mode::Offset),
-        ("page", "2".to_string(), Mode::Page),
+        (&spec.offset_param, ids.len().to_string(), Mode::Offset),
+        (
+            &spec.page_param,
+            (spec.first_page + 1).to_string(),
+            Mode::Page,
+        ),
     ] {
         let ex2 = env
             .get(client, net::set_query(&url, param, &value), 0)
@@ -358,130 +404,34 @@ async fn detect(
         if moved {
             let mut s = net::choose_style(crate::scenario::PageStyle::Offset, &sig, 0, 1)
                 .expect("declared styles always resolve");
-            s.mode = mode;
+            s.mode = mode.clone();
             s.note = format!("auto-detected {param} (no next signal; `{param}=` moves the window)");
+            // Is the unnumbered first page `first_page`? If `page=1` is not page 1 but `page=0`
+            // is, the API numbers its pages from 0 (and page=2 was its third page).
+            if mode == Mode::Page && spec.first_page == 1 {
+                let same = async |n: &str| {
+                    let ex = env.get(client, net::set_query(&url, param, n), 0).await;
+                    ex.json()
+                        .filter(|_| ex.is_success())
+                        .and_then(|b| net::items(env.spec, &b).ok())
+                        .is_some_and(|(ids2, _)| ids2 == ids)
+                };
+                if !same("1").await && same("0").await {
+                    s.first_page = Some(0);
+                    s.note.push_str(", numbered from 0");
+                }
+            }
             return Ok(s);
         }
     }
     let mut s = net::choose_style(crate::scenario::PageStyle::Offset, &sig, 0, 1)
         .expect("declared styles always resolve");
     s.mode = Mode::Single;
-    s.note = "auto: a full first page but no next signal, and neither offset= nor page= moves; treated as a single page".into();
+    s.note = format!(
+        "auto: a full first page but no next signal, and neither {}= nor {}= moves; treated as a single page",
+        spec.offset_param, spec.page_param
+    );
     Ok(s)
-}
-
-/// PAGE-05: invalid cursors built from a real one.
-async fn token_hygiene(
-    env: &Env<'_>,
-    client: &ProbeClient,
-    style: &Style,
-    q: &Stepper,
-) -> (Decision, Vec<Exchange>) {
-    let none = |why: &str| {
-        (
-            Decision {
-                status: CheckStatus::Skip,
-                message: why.to_string(),
-                evidence: vec![],
-            },
-            vec![],
-        )
-    };
-    let pages = &q.rec.pages;
-    if pages.len() < 2 {
-        return none("the listing has a single page: no cursor to test");
-    }
-    let (Ok(u1), Ok(u2)) = (
-        reqwest::Url::parse(&pages[0].url),
-        reqwest::Url::parse(&pages[1].url),
-    ) else {
-        return none("the page URLs could not be parsed");
-    };
-    // The parameter that carries the position: the one that differs between pages 1 and 2.
-    let param = u2
-        .query_pairs()
-        .find(|(k, v)| {
-            *k != env.spec.limit_param && net::query_value(&u1, k).as_deref() != Some(v.as_ref())
-        })
-        .map(|(k, v)| (k.into_owned(), v.into_owned()));
-    let Some((param, token)) = param else {
-        return none("no query parameter carries the position from page 1 to page 2");
-    };
-    let positional = matches!(style.mode, Mode::Offset | Mode::Page);
-    let mut rng = rand::rng();
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut variants: Vec<(String, String)> = Vec::new();
-    if positional {
-        variants.push(("non-numeric".into(), "abc".into()));
-        variants.push(("negative".into(), "-5".into()));
-    } else {
-        let chars: Vec<char> = token.chars().collect();
-        let mid = chars.len() / 2;
-        let mut tampered = chars.clone();
-        if let Some(c) = tampered.get_mut(mid) {
-            *c = if *c == 'A' { 'B' } else { 'A' };
-        }
-        variants.push(("tampered".into(), tampered.into_iter().collect()));
-        let random: String = (0..chars.len().max(8))
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
-        variants.push(("random".into(), random));
-        if chars.len() >= 2 {
-            variants.push(("truncated".into(), chars[..mid].iter().collect()));
-        }
-    }
-    let mut probes = Vec::new();
-    let mut exchanges = Vec::new();
-    let mut send_one = async |kind: String, url: reqwest::Url| {
-        let ex = env.get(client, url, 0).await;
-        let ids = ex
-            .json()
-            .filter(|_| ex.is_success())
-            .and_then(|b| net::items(env.spec, &b).ok())
-            .map(|(ids, _)| ids);
-        probes.push(TokenProbe {
-            kind,
-            status: ex.status,
-            ids,
-            error: ex.error.clone(),
-        });
-        exchanges.push(ex);
-    };
-    for (kind, value) in variants {
-        send_one(kind, net::set_query(&u2, &param, &value)).await;
-    }
-    // A valid cursor with a changed filter.
-    let mut notes = Vec::new();
-    let filter = env
-        .base
-        .url
-        .query_pairs()
-        .find(|(k, _)| *k != env.spec.limit_param && *k != param)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()));
-    match filter {
-        Some((k, v)) if !positional => {
-            send_one(
-                format!("reused with a changed `{k}` filter"),
-                net::set_query(&u2, &k, &format!("{v}-changed")),
-            )
-            .await;
-        }
-        Some(_) => {}
-        None => notes.push(
-            "the listing request has no filter parameter, so cursor reuse with changed filters was not tested".into(),
-        ),
-    }
-    let decodable = if positional {
-        Some(format!(
-            "`{param}` is a positional number, not an opaque cursor"
-        ))
-    } else if style.mode == Mode::Stripe {
-        None
-    } else {
-        judge::decodable(&token)
-    };
-    let j = judge::token_hygiene(&probes, &pages[0].ids, decodable.as_deref(), &notes);
-    (j, exchanges)
 }
 
 /// Items this check created and has not deleted, and what the writers did.
@@ -679,7 +629,13 @@ async fn stability(
     let s1 = snapshot(&s1_walk, &s1_list.ids);
     let recs: Vec<WalkRec> = steppers.iter().map(|s| s.rec.clone()).collect();
     let sh = lock();
-    let (mut j, _class, _counts) = judge::stability(&recs, &s0, &s1, &sh.writes, quiet_ok);
+    let (mut j, class, _counts) = judge::stability(&recs, &s0, &s1, &sh.writes, quiet_ok);
+    if class == stability::Class::OffsetUnstable && matches!(style.mode, Mode::Page | Mode::Offset)
+    {
+        j.message.push_str(
+            " (page numbers and offsets are positions: a delete before the position shifts later items back, so the next page skips one; keyset cursors do not)",
+        );
+    }
     j.message = format!(
         "{} [{} walker(s) at {page_size} per page, each with a lock-step writer, + {} free-running writer(s); {}]",
         j.message, spec.walkers, spec.writers, style.note

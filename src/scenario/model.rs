@@ -320,7 +320,7 @@ pub struct PaginationSpec {
     /// The listing request (by name).
     pub request: String,
     pub style: PageStyle,
-    /// JSON pointer to the item array (default `/data`).
+    /// JSON pointer to the item array (default `/data`); `""` is the body itself (a bare array).
     pub items: String,
     /// Field of each item holding its id (JSON pointer relative to the item, default `/id`).
     pub id: String,
@@ -328,6 +328,16 @@ pub struct PaginationSpec {
     pub sort_key: Option<String>,
     /// Query parameter that sets the page size (default `limit`) and the size to use.
     pub limit_param: String,
+    /// Query parameter holding the page number of the `page` style (default `page`).
+    pub page_param: String,
+    /// Query parameter holding the offset of the `offset` style (default `offset`).
+    pub offset_param: String,
+    /// The number of the first page: 0 or 1 (default 1).
+    pub first_page: u32,
+    /// Optional JSON pointer to a total-count member of the body (`/count`, `/meta/total`);
+    /// without it, `X-Total-Count`, a top-level `total`/`count`/`total_count`/`totalCount`
+    /// and a `Link rel="last"` page number are looked for.
+    pub total: Option<String>,
     pub page_size: u32,
     /// Give up after this many pages (default 1000).
     pub max_pages: u32,

@@ -1352,3 +1352,91 @@ fn docs_examples_load() {
     }
     assert!(count >= 2);
 }
+
+fn page_scenario(settings: &str) -> String {
+    with_target(&format!(
+        "{MINIMAL_TAIL}\n[checks.pagination]\nrequest = \"health\"\n{settings}"
+    ))
+}
+
+#[test]
+fn pagination_page_and_offset_names_first_page_and_total() {
+    let s = toml_ok(&page_scenario(
+        "style = \"page\"\npage_param = \"_page\"\noffset_param = \"start\"\nfirst_page = 0\nlimit_param = \"_limit\"\nitems = \"\"\ntotal = \"/meta/total\"\n",
+    ));
+    let p = s.checks.pagination.unwrap();
+    assert_eq!(p.style, PageStyle::Page);
+    assert_eq!(
+        (p.page_param.as_str(), p.offset_param.as_str(), p.first_page),
+        ("_page", "start", 0)
+    );
+    assert_eq!(p.items, "", "the empty pointer: a bare-array body");
+    assert_eq!(p.total.as_deref(), Some("/meta/total"));
+    // Defaults.
+    let p = toml_ok(&page_scenario("")).checks.pagination.unwrap();
+    assert_eq!(
+        (
+            p.page_param.as_str(),
+            p.offset_param.as_str(),
+            p.first_page,
+            p.total
+        ),
+        ("page", "offset", 1, None)
+    );
+}
+
+#[test]
+fn pagination_new_keys_are_validated_with_locations() {
+    let d = toml_err(&page_scenario(
+        "first_page = 2\npage_param = \"\"\noffset_param = \"a b\"\ntotal = \"count\"\npage_parm = \"p\"\n",
+    ));
+    let l = locs(&d);
+    let at = |needle: &str| {
+        l.iter()
+            .find(|(_, _, m)| m.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{d}"))
+            .clone()
+    };
+    // [checks.pagination] is on line 11, `request` on 12; the new keys follow.
+    let first = at("`first_page` must be 0 or 1, found 2");
+    assert_eq!((first.0, first.1), (13, 14), "{l:?}");
+    let fp = d
+        .items
+        .iter()
+        .find(|i| i.message.contains("first_page"))
+        .unwrap();
+    assert!(fp.hint.as_deref().unwrap().contains("0"), "{fp:?}");
+    assert_eq!(
+        at("invalid query parameter name \"\" for `page_param`").0,
+        14
+    );
+    assert_eq!(
+        at("invalid query parameter name \"a b\" for `offset_param`").0,
+        15
+    );
+    let tp = d
+        .items
+        .iter()
+        .find(|i| i.message.contains("`total`"))
+        .unwrap();
+    assert_eq!((tp.line, tp.col), (16, 9));
+    assert_eq!(
+        tp.hint.as_deref().map(|h| h.contains("\"/count\"")),
+        Some(true)
+    );
+    let d2 = toml_err(&page_scenario(
+        "limit_param = \"size\"\noffset_param = \"size\"\n",
+    ));
+    let same = d2
+        .items
+        .iter()
+        .find(|i| i.message.contains("both name"))
+        .unwrap();
+    assert_eq!((same.line, same.col), (14, 16), "{d2}");
+    let typo = d
+        .items
+        .iter()
+        .find(|i| i.message.contains("page_parm"))
+        .unwrap();
+    assert_eq!(typo.hint.as_deref(), Some("did you mean `page_param`?"));
+}

@@ -119,3 +119,5 @@ fn cursor_500_is_caught_by_page05_only() {
     let ev = c["evidence"].as_array().unwrap();
     assert!(!ev.is_empty() && ev[0]["curl"].as_str().unwrap().contains("cursor="));
 }
+
+mod listings;

@@ -7,6 +7,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::judge::{self, End, PageRec, WalkRec};
+use super::total;
 use crate::checks::CheckCtx;
 use crate::checks::probe::{Exchange, Probe, ProbeClient, send};
 use crate::headers::link;
@@ -52,6 +53,9 @@ pub struct Style {
     pub link_used: bool,
     pub body_used: Option<String>,
     pub has_more_used: bool,
+    /// The number of the first page when `auto` found it differs from the scenario's
+    /// `first_page` (an API numbered from 0).
+    pub first_page: Option<u32>,
     /// What was declared or detected, for messages.
     pub note: String,
 }
@@ -60,11 +64,15 @@ pub struct Style {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Signals {
     pub link_next: Option<String>,
+    /// `Link rel="last"` (json-server, GitHub), for the page count it names.
+    pub link_last: Option<String>,
     pub link_prev: bool,
     /// Pointers present in the body and their value (`None`: null or empty).
     pub body: Vec<(String, Option<String>)>,
     pub has_more: Option<bool>,
     pub body_prev: bool,
+    /// Pointers of `body` whose value is a JSON number (json-server 1.x: `"next": 2`).
+    pub body_numbers: Vec<String>,
 }
 
 impl Signals {
@@ -79,6 +87,8 @@ impl Signals {
 fn str_value(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
+        // json-server 1.x: `"next": 2`, the next page's number.
+        Value::Number(n) => Some(n.to_string()),
         Value::Object(o) => o.get("href").and_then(|h| h.as_str()).map(str::to_string),
         _ => None,
     }
@@ -90,6 +100,7 @@ pub fn signals(url: &Url, link_header: Option<&str>, body: &Value) -> Signals {
         .unwrap_or_default();
     Signals {
         link_next: link::find_rel(&links, "next").map(|l| l.href()),
+        link_last: link::find_rel(&links, "last").map(|l| l.href()),
         link_prev: link::find_rel(&links, "prev")
             .or_else(|| link::find_rel(&links, "previous"))
             .is_some(),
@@ -101,6 +112,11 @@ pub fn signals(url: &Url, link_header: Option<&str>, body: &Value) -> Signals {
         body_prev: BODY_PREV
             .iter()
             .any(|p| body.pointer(p).and_then(str_value).is_some()),
+        body_numbers: BODY_NEXT
+            .iter()
+            .filter(|p| body.pointer(p).is_some_and(Value::is_number))
+            .map(|p| p.to_string())
+            .collect(),
     }
 }
 
@@ -125,6 +141,9 @@ pub fn choose_style(
         .iter()
         .find(|(_, v)| v.is_some())
         .map(|(p, _)| p.clone());
+    // A body `next` that is a bare number is a page number, not a URL or a cursor: `auto`
+    // detects the page parameter instead (and still cross-checks the member as a signal).
+    let auto_body = body_ptr.clone().filter(|p| !sig.body_numbers.contains(p));
     let body_used = sig.body.first().map(|(p, _)| p.clone());
     let mut s = Style {
         mode: Mode::Single,
@@ -135,6 +154,7 @@ pub fn choose_style(
         link_used: sig.link_next.is_some(),
         body_used: body_used.clone(),
         has_more_used: sig.has_more.is_some(),
+        first_page: None,
         note: String::new(),
     };
     let (mode, note) = match declared {
@@ -159,7 +179,7 @@ pub fn choose_style(
                     Mode::Link,
                     "auto-detected link (Link rel=\"next\")".to_string(),
                 )
-            } else if let Some(p) = body_ptr {
+            } else if let Some(p) = auto_body {
                 (
                     Mode::Body(p.clone()),
                     format!("auto-detected body_next ({p})"),
@@ -199,6 +219,22 @@ pub fn set_query(url: &Url, name: &str, value: &str) -> Url {
     u
 }
 
+/// `url` without query parameter `name`.
+pub fn remove_query(url: &Url, name: &str) -> Url {
+    let mut u = url.clone();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    u
+}
+
 pub fn query_value(url: &Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
@@ -218,10 +254,19 @@ pub fn items(
     spec: &PaginationSpec,
     body: &Value,
 ) -> Result<(Vec<String>, Vec<Option<Value>>), String> {
+    // `items = ""` is the body itself; a bare-array body is also taken when `items` is left at
+    // its default (json-server and many small APIs answer with the array alone).
     let arr = body
         .pointer(&spec.items)
         .and_then(Value::as_array)
-        .ok_or_else(|| format!("no item array at {}", spec.items))?;
+        .or_else(|| body.as_array().filter(|_| spec.items == "/data"))
+        .ok_or_else(|| {
+            if spec.items.is_empty() {
+                "the body is not an array (items = \"\": a bare-array body)".to_string()
+            } else {
+                format!("no item array at {}", spec.items)
+            }
+        })?;
     let mut ids = Vec::with_capacity(arr.len());
     let mut keys = Vec::new();
     for (i, item) in arr.iter().enumerate() {
@@ -237,17 +282,39 @@ pub fn items(
     Ok((ids, keys))
 }
 
+/// The headers of a page that `read_page` uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageHeaders<'a> {
+    pub link: Option<&'a str>,
+    pub total_count: Option<&'a str>,
+}
+
 /// Read one page: its record and the URL of the next page (`None` at the end).
 pub fn read_page(
     spec: &PaginationSpec,
     style: &Style,
     url: &Url,
-    link_header: Option<&str>,
+    headers: PageHeaders<'_>,
     body: &Value,
     limit: usize,
 ) -> Result<(PageRec, Option<Url>), String> {
     let (ids, keys) = items(spec, body)?;
-    let sig = signals(url, link_header, body);
+    let sig = signals(url, headers.link, body);
+    let total = total::total_of(spec.total.as_deref(), headers.total_count, body);
+    let next_link = sig.link_next.as_deref().and_then(|h| url.join(h).ok());
+    let last_page = sig
+        .link_last
+        .as_deref()
+        .and_then(|h| url.join(h).ok())
+        .and_then(|last| {
+            let names = total::PageNames {
+                page: &spec.page_param,
+                offset: &spec.offset_param,
+                limit: &spec.limit_param,
+                first_page: spec.first_page,
+            };
+            total::last_page(&last, next_link.as_ref(), &names)
+        });
     let mut contradiction = None;
     let next: Option<Url> = match &style.mode {
         Mode::Link => sig.link_next.as_deref().and_then(|h| url.join(h).ok()),
@@ -272,16 +339,20 @@ pub fn read_page(
             _ => None,
         },
         Mode::Offset => (!ids.is_empty()).then(|| {
-            let at = query_value(url, "offset")
+            let at = query_value(url, &spec.offset_param)
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0);
-            set_query(url, "offset", &(at + ids.len() as u64).to_string())
+            set_query(
+                url,
+                &spec.offset_param,
+                &(at + ids.len() as u64).to_string(),
+            )
         }),
         Mode::Page => (!ids.is_empty()).then(|| {
-            let at = query_value(url, "page")
+            let at = query_value(url, &spec.page_param)
                 .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(1);
-            set_query(url, "page", &(at + 1).to_string())
+                .unwrap_or(u64::from(style.first_page.unwrap_or(spec.first_page)));
+            set_query(url, &spec.page_param, &(at + 1).to_string())
         }),
         Mode::Single => None,
     };
@@ -300,6 +371,16 @@ pub fn read_page(
             votes.push(("has_more".into(), h));
         }
     }
+    // Page numbers and offsets end at an empty page, or where the API's own signals (a next
+    // link, `next: null`, `has_more: false`) say the page is the last.
+    let next = match (&style.mode, next) {
+        (Mode::Offset | Mode::Page, Some(_))
+            if !votes.is_empty() && votes.iter().all(|(_, m)| !m) =>
+        {
+            None
+        }
+        (_, n) => n,
+    };
     if contradiction.is_none() {
         if let (Some(more), Some(end)) = (
             votes.iter().find(|(_, m)| *m),
@@ -319,6 +400,8 @@ pub fn read_page(
         has_prev: sig.link_prev || sig.body_prev,
         contradiction,
         limit,
+        total,
+        last_page,
     };
     Ok((rec, next))
 }
@@ -378,6 +461,7 @@ impl Stepper {
             rec: WalkRec {
                 pages: vec![],
                 end: End::Signal,
+                past_end: None,
             },
             exchanges: vec![],
             pending: Some(first),
@@ -403,6 +487,17 @@ impl Stepper {
             me.exchanges.push(ex);
             false
         };
+        // Page numbers and offsets: a 404 for the page after the last is the end (Django REST
+        // framework answers a page past the end so).
+        if ex.status == Some(404)
+            && !self.rec.pages.is_empty()
+            && matches!(style.mode, Mode::Page | Mode::Offset)
+        {
+            self.rec.past_end = Some(404);
+            self.rec.end = End::Signal;
+            self.exchanges.push(ex);
+            return false;
+        }
         if !ex.is_success() {
             let why = match ex.status {
                 Some(s) => format!("HTTP {s}"),
@@ -413,14 +508,12 @@ impl Stepper {
         let Some(body) = ex.json() else {
             return fail("the body is not JSON".into(), self, ex);
         };
-        let (page, next) = match read_page(
-            env.spec,
-            style,
-            &url,
-            link_header(&ex).as_deref(),
-            &body,
-            self.limit,
-        ) {
+        let link = link_header(&ex);
+        let headers = PageHeaders {
+            link: link.as_deref(),
+            total_count: ex.header("x-total-count"),
+        };
+        let (page, next) = match read_page(env.spec, style, &url, headers, &body, self.limit) {
             Ok(x) => x,
             Err(e) => return fail(e, self, ex),
         };
@@ -545,100 +638,5 @@ pub async fn delete(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn spec() -> PaginationSpec {
-        PaginationSpec {
-            request: "list".into(),
-            style: PageStyle::Auto,
-            items: "/data".into(),
-            id: "/id".into(),
-            sort_key: None,
-            limit_param: "limit".into(),
-            page_size: 2,
-            max_pages: 10,
-            walkers: 1,
-            writers: 1,
-            insert_request: None,
-            delete_request: None,
-        }
-    }
-
-    fn url() -> Url {
-        Url::parse("http://h/orders?limit=2").unwrap()
-    }
-
-    #[test]
-    fn detects_and_reads_link_style() {
-        let body = json!({"data": [{"id": "a"}, {"id": "b"}], "next": "/orders?limit=2&cursor=X"});
-        let link = r#"</orders?limit=2&cursor=X>; rel="next""#;
-        let sig = signals(&url(), Some(link), &body);
-        let style = choose_style(PageStyle::Auto, &sig, 2, 2).unwrap();
-        assert_eq!(style.mode, Mode::Link);
-        assert!(style.note.contains("link"));
-        let (rec, next) = read_page(&spec(), &style, &url(), Some(link), &body, 2).unwrap();
-        assert_eq!(rec.ids, vec!["a", "b"]);
-        assert_eq!(next.unwrap().as_str(), "http://h/orders?limit=2&cursor=X");
-        assert!(rec.contradiction.is_none());
-        // Last page: Link absent, next null.
-        let last = json!({"data": [{"id": "c"}], "next": null});
-        let (rec, next) = read_page(&spec(), &style, &url(), None, &last, 2).unwrap();
-        assert!(next.is_none() && rec.contradiction.is_none());
-        // Link says more, body says end: contradiction.
-        let (rec, _) = read_page(&spec(), &style, &url(), Some(link), &last, 2).unwrap();
-        assert!(rec.contradiction.is_some());
-    }
-
-    #[test]
-    fn body_tokens_stripe_and_offset() {
-        let slack = json!({"data": [{"id": 1}], "response_metadata": {"next_cursor": "dXNlcjpXMDdRQ1JQQTQ="}});
-        let sig = signals(&url(), None, &slack);
-        let style = choose_style(PageStyle::Auto, &sig, 1, 2).unwrap();
-        assert_eq!(
-            style.mode,
-            Mode::Body("/response_metadata/next_cursor".into())
-        );
-        let (rec, next) = read_page(&spec(), &style, &url(), None, &slack, 2).unwrap();
-        assert_eq!(rec.ids, vec!["1"]);
-        assert_eq!(
-            query_value(&next.unwrap(), "cursor").unwrap(),
-            "dXNlcjpXMDdRQ1JQQTQ="
-        );
-
-        let aip = json!({"data": [], "next_page_token": "t"});
-        let style = choose_style(PageStyle::Auto, &signals(&url(), None, &aip), 0, 2).unwrap();
-        assert_eq!(style.token_param, "page_token");
-
-        let stripe = json!({"data": [{"id": "x"}, {"id": "y"}], "has_more": true});
-        let style = choose_style(PageStyle::Auto, &signals(&url(), None, &stripe), 2, 2).unwrap();
-        assert_eq!(style.mode, Mode::Stripe);
-        let (_, next) = read_page(&spec(), &style, &url(), None, &stripe, 2).unwrap();
-        assert_eq!(query_value(&next.unwrap(), "starting_after").unwrap(), "y");
-        let empty_more = json!({"data": [], "has_more": true});
-        let (rec, next) = read_page(&spec(), &style, &url(), None, &empty_more, 2).unwrap();
-        assert!(next.is_none() && rec.contradiction.is_some());
-
-        // Auto with a full page and no signal: the caller must probe.
-        let bare = json!({"data": [{"id": 1}, {"id": 2}]});
-        assert!(choose_style(PageStyle::Auto, &signals(&url(), None, &bare), 2, 2).is_none());
-        let style = choose_style(PageStyle::Offset, &signals(&url(), None, &bare), 2, 2).unwrap();
-        let (_, next) = read_page(&spec(), &style, &url(), None, &bare, 2).unwrap();
-        assert_eq!(query_value(&next.unwrap(), "offset").unwrap(), "2");
-        assert!(
-            read_page(&spec(), &style, &url(), None, &json!({"items": []}), 2).is_err(),
-            "no item array"
-        );
-    }
-
-    #[test]
-    fn delete_url_replaces_the_placeholder() {
-        let u = Url::parse("http://h/orders/%7Bid%7D").unwrap();
-        assert_eq!(
-            delete_url(&u, "ord_1").unwrap().as_str(),
-            "http://h/orders/ord_1"
-        );
-        assert!(delete_url(&Url::parse("http://h/orders").unwrap(), "x").is_none());
-    }
-}
+#[path = "net_tests.rs"]
+mod tests;
