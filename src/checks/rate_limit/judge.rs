@@ -269,7 +269,15 @@ pub fn retry_vs_reset(obs: &[Obs]) -> Decision {
             continue;
         };
         compared += 1;
-        if ra + 1.0 >= reset {
+        // Both are whole seconds (1 s of rounding); an epoch reset is resolved against the
+        // `Date` field, itself whole seconds (one more).
+        let epoch = obs[..=i]
+            .iter()
+            .rev()
+            .find_map(|o| o.snap.as_ref().and_then(|s| s.reset))
+            .is_some_and(|r| r.unit.is_epoch());
+        let slack = if epoch { 2.0 } else { 1.0 };
+        if ra + slack >= reset {
             continue;
         }
         let from = obs[i].done_ms + ra * 1000.0;

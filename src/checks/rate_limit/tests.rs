@@ -267,6 +267,17 @@ fn retry_vs_reset_decisions() {
     let d = judge::retry_vs_reset(&honoured);
     assert_eq!(d.status, CheckStatus::Pass, "{}", d.message);
     assert!(d.message.contains("sliding limiter"), "{}", d.message);
+    // An epoch reset resolved against a whole-second `Date` gets one more second (slowapi:
+    // `X-RateLimit-Reset: 1796061923.7283127`, Retry-After 60).
+    let mut epoch = limited(0.0, Some((0, 61)), Some(Ok(60.0)));
+    epoch.reset_in = Some(61.5);
+    if let Some(s) = epoch.snap.as_mut() {
+        s.reset = Some(Reset {
+            value: 1_796_061_923.7,
+            unit: crate::headers::ratelimit::ResetUnit::EpochSeconds,
+        });
+    }
+    assert_eq!(judge::retry_vs_reset(&[epoch]).status, CheckStatus::Pass);
     // A served request *before* the Retry-After proves nothing.
     let before = vec![
         limited(0.0, Some((0, 30)), Some(Ok(5.0))),
