@@ -372,3 +372,18 @@ fn each_family_page_documents_exactly_its_ids() {
         assert_eq!(named, f.ids(), "{}", page.display());
     }
 }
+
+/// `[checks] skip` is validated against the scenario module's copy of the catalog's IDs (the
+/// scenario module sits below the checks): it must list exactly each family's IDs, in order.
+#[test]
+fn the_waiver_catalog_is_the_families_catalog() {
+    let catalog: Vec<(&str, Vec<&str>)> = loadproof::checks::FAMILIES
+        .iter()
+        .map(|f| (f.prefix(), f.ids().to_vec()))
+        .collect();
+    let copy: Vec<(&str, Vec<&str>)> = loadproof::scenario::CHECK_IDS
+        .iter()
+        .map(|(p, ids)| (*p, ids.to_vec()))
+        .collect();
+    assert_eq!(copy, catalog);
+}
