@@ -229,7 +229,10 @@ fn passive_checks_judge_without_their_table() {
     assert!(!curl.contains("s3cret-token"), "{curl}");
     // The engine sends a `json` body as application/json: so must the reproduction (curl
     // would send --data-binary as a form otherwise).
-    assert!(curl.contains("-H 'content-type: application/json'"), "{curl}");
+    assert!(
+        curl.contains("-H 'content-type: application/json'"),
+        "{curl}"
+    );
 
     // A conforming server: the same run has nothing to report beyond passes, and the idle
     // rate-limit family (no rate-limit field seen) adds no line.
@@ -252,7 +255,14 @@ fn a_waived_check_is_reported_skip_and_does_not_fail_the_run() {
         bin()
             .args(["run", "scenarios/quickstart.toml", "--target"])
             .arg(server.base_url())
-            .args(["--duration", "1s", "--quiet", "--skip-check", "ERR-06", "--out"])
+            .args([
+                "--duration",
+                "1s",
+                "--quiet",
+                "--skip-check",
+                "ERR-06",
+                "--out",
+            ])
             .arg(&dir),
         std::time::Duration::from_secs(120),
     );

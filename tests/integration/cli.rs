@@ -234,7 +234,10 @@ fn an_unknown_skip_check_is_a_usage_error_with_a_hint() {
         );
         let (out, err) = text(&o);
         assert_eq!(code(&o), 1, "{arg}: {err}");
-        assert!(err.contains(&format!("unknown check `{arg}`")), "{arg}: {err}");
+        assert!(
+            err.contains(&format!("unknown check `{arg}`")),
+            "{arg}: {err}"
+        );
         assert!(err.contains(hint), "{arg}: {err}");
         assert!(out.is_empty(), "{arg}: {out}");
     }
