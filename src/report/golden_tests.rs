@@ -1015,3 +1015,40 @@ fn inconclusive_with_no_response() {
 fn open_loop_with_late_and_unsent_requests_after_a_warm_up() {
     golden("open_loop", &open_loop());
 }
+
+/// The timeline is the race's alone: an exchange after the race (IDEM-06's GET of the winner's
+/// resource) is evidence, not a racer; a check without a race draws no timeline at all.
+#[test]
+fn the_text_summary_draws_only_race_timelines() {
+    let mut race = check("IDEM-06", CheckStatus::Fail, 1, "mixed state");
+    race.evidence = race_evidence();
+    let mut state = race.evidence[0].clone();
+    state.note = Some("the winner's resource after the race".into());
+    state.timeline.as_mut().unwrap().race = false;
+    state.status = Some(299);
+    race.evidence.push(state);
+    let mut report = pass();
+    report.checks = vec![race, mismatch_check()];
+    let text = text::render(&report);
+    assert!(text.contains("IDEM-06 timeline"), "{text}");
+    assert!(!text.contains("IDEM-03 timeline"), "{text}");
+    let timeline =
+        &text[text.find("IDEM-06 timeline").unwrap()..text.find("IDEM-06 evidence").unwrap()];
+    assert!(
+        !timeline.contains("299"),
+        "the GET is not a racer:\n{timeline}"
+    );
+    assert!(
+        timeline.contains("… 2 more in report.json"),
+        "14 racers, 12 shown:\n{timeline}"
+    );
+    // IDEM-06's decisive exchange is its last step here; IDEM-03's is marked.
+    assert!(
+        text.contains("    the winner's resource after the race\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    same key K, different body B\n"),
+        "{text}"
+    );
+}

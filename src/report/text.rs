@@ -235,7 +235,7 @@ fn race_timeline(o: &mut String, c: &super::model::CheckResult) {
     let timed: Vec<_> = c
         .evidence
         .iter()
-        .filter_map(|e| e.timeline.as_ref().map(|t| (e, t)))
+        .filter_map(|e| e.timeline.as_ref().filter(|t| t.race).map(|t| (e, t)))
         .collect();
     if timed.len() < 2 {
         return;
