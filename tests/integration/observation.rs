@@ -315,10 +315,14 @@ profile = "problem+json"
     // The report orders it after the catalog's families, before the per-request expectations.
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
     let spy_at = ids.iter().position(|id| *id == "SPY-01").unwrap();
+    // (RL-01/02 judge the reference's rate-limit fields without a [checks.rate_limit] table.)
     assert!(
-        ids[..spy_at].iter().all(|id| id.starts_with("ERR-")),
+        ids[..spy_at]
+            .iter()
+            .all(|id| id.starts_with("ERR-") || id.starts_with("RL-")),
         "{ids:?}"
     );
+    assert_eq!(&ids[..2], ["RL-01", "RL-02"], "{ids:?}");
     assert!(
         ids[spy_at + 1..].iter().all(|id| id.starts_with("EXPECT-")),
         "{ids:?}"
