@@ -251,8 +251,16 @@ mod tests {
     }
 
     fn observe_html_500(set: &mut PassiveSet) {
+        observe_error(
+            set,
+            "text/html",
+            b"<html>Traceback (most recent call last):</html>",
+        );
+    }
+
+    fn observe_error(set: &mut PassiveSet, content_type: &'static str, body: &[u8]) {
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         set.observe(&Observation {
             source: Source::Load,
             request: Some("create"),
@@ -261,7 +269,7 @@ mod tests {
             sent: None,
             status: 500,
             headers: &headers,
-            body: Some(b"<html>Traceback (most recent call last):</html>"),
+            body: Some(body),
             body_truncated: false,
             at: Duration::ZERO,
         });
@@ -290,6 +298,27 @@ mod tests {
         );
 
         assert!(format!("{:?}", PassiveSet::new(FAMILIES, &no_tables(false))) == "[]");
+    }
+
+    /// No error format is declared without the table: a JSON error body in a vendor shape
+    /// under `application/json` is what ERR-01 expects, not a "not problem+json" warning.
+    #[test]
+    fn without_its_table_err_01_accepts_any_json_error() {
+        let mut set = PassiveSet::new(FAMILIES, &no_tables(true));
+        observe_error(&mut set, "application/json", br#"{"error":"not found"}"#);
+        observe_error(
+            &mut set,
+            "application/problem+json",
+            br#"{"title":"Not Found"}"#,
+        );
+        let v = set.verdicts(&Redactor::default());
+        let err01 = v.iter().find(|c| c.id == "ERR-01").unwrap();
+        assert_eq!(err01.status, CheckStatus::Pass, "{err01:#?}");
+        assert!(
+            err01.message.contains("a JSON media type"),
+            "{}",
+            err01.message
+        );
     }
 
     #[test]
