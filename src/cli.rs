@@ -113,6 +113,11 @@ pub struct RunArgs {
     /// Accept invalid TLS certificates (self-signed test servers).
     #[arg(long)]
     pub insecure: bool,
+
+    /// Waive a check: an ID (ERR-06) or a whole family (RL-*); repeatable. It is reported as
+    /// skip, and a family waived whole does not run.
+    #[arg(long = "skip-check", value_name = "ID")]
+    pub skip_checks: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -119,7 +119,13 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
 /// The main pipeline with the given check families (the catalog's, or more in tests).
 pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> Result<i32, Error> {
     let scenario = args.scenario.as_deref().map(scenario::load).transpose()?;
-    let plan = RunPlan::resolve(args, scenario).map_err(|e| Error::Usage(e.0))?;
+    let waivers = cli_waivers(&args.skip_checks, families)?;
+    let mut plan = RunPlan::resolve(args, scenario).map_err(|e| Error::Usage(e.0))?;
+    for w in waivers {
+        // The flag's reason wins over the scenario's for the same pattern.
+        plan.checks.skip.retain(|s| s.pattern != w.pattern);
+        plan.checks.skip.insert(0, w);
+    }
     // The handler lives for the rest of the process: a second Ctrl-C, even while the reports
     // are being written, exits at once.
     report::prepare_dir(&plan.output.dir).map_err(RuntimeError::from)?;
@@ -170,6 +176,27 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     }
     let _ = writeln!(out, "Reports    {}", plan.output.dir.display());
     Ok(report.exit_code())
+}
+
+/// `--skip-check ID`: each an ID of `families` or `FAM-*`, else a usage error with a hint.
+fn cli_waivers(
+    patterns: &[String],
+    families: &[&dyn checks::Family],
+) -> Result<Vec<scenario::Waiver>, Error> {
+    let catalog: Vec<(&str, &[&str])> = families.iter().map(|f| (f.prefix(), f.ids())).collect();
+    patterns
+        .iter()
+        .map(|p| {
+            scenario::Waiver::check(p, &catalog)
+                .map(|()| scenario::Waiver {
+                    pattern: p.clone(),
+                    by: scenario::WaivedBy::CommandLine,
+                })
+                .map_err(|(message, hint)| {
+                    Error::Usage(format!("--skip-check: {message}\n  hint: {hint}"))
+                })
+        })
+        .collect()
 }
 
 /// Write every report file off the async workers: a slow disk must not hold up the signal

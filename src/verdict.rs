@@ -65,6 +65,45 @@ pub struct Evidence {
     /// is rebuilt from the scenario). Added in 1.1.0.
     #[serde(default)]
     pub request: Option<String>,
+    /// The exchange that decides the verdict, marked by the family when it is not the last of
+    /// the chain (see [`CheckResult::decisive`]). Added in 1.2.0.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub decisive: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl CheckResult {
+    /// The exchange a person acts on: the evidence its family marked decisive, else the last
+    /// step of the chain (a chain leads up to its finding: IDEM-03's harmless first 201, then
+    /// the reuse of its key that the API failed to reject).
+    pub fn decisive(&self) -> Option<&Evidence> {
+        self.evidence
+            .iter()
+            .find(|e| e.decisive)
+            .or_else(|| self.evidence.last())
+    }
+
+    /// Mark evidence `i` as the decisive exchange (the others stay, as the chain leading to
+    /// it or following it). Out of range: nothing is marked, and the last stays decisive.
+    pub fn decided_by(mut self, i: usize) -> CheckResult {
+        for (k, e) in self.evidence.iter_mut().enumerate() {
+            e.decisive = k == i;
+        }
+        self
+    }
+
+    /// Whether its evidence is a race (requests released together on separate connections):
+    /// only then is its timeline worth drawing.
+    pub fn is_race(&self) -> bool {
+        self.evidence
+            .iter()
+            .filter(|e| e.timeline.as_ref().is_some_and(|t| t.race))
+            .count()
+            >= 2
+    }
 }
 
 /// Milliseconds from the check's origin (a race's release, or the check's start).
@@ -75,6 +114,10 @@ pub struct Timeline {
     pub done_ms: f64,
     /// Which connection (client) carried the request.
     pub connection: usize,
+    /// Whether the request was one of a race, released with the others by a barrier. Added in
+    /// 1.2.0.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub race: bool,
 }
 
 pub fn verdict(
@@ -121,7 +164,8 @@ pub fn error(id: &str, reason: impl Into<String>) -> CheckResult {
 pub struct Decision<C> {
     pub status: CheckStatus,
     pub message: String,
-    /// What to show, with a note each.
+    /// What to show, with a note each. The last one is the decisive exchange unless the
+    /// resolved verdict marks another ([`CheckResult::decided_by`]).
     pub evidence: Vec<(C, String)>,
 }
 
@@ -204,5 +248,42 @@ mod tests {
         );
         assert!(cmd.contains(r"-H 'x-note: it'\''s'"), "{cmd}");
         assert!(cmd.contains("--data-binary '{\"k\":"), "{cmd}");
+    }
+
+    #[test]
+    fn the_decisive_exchange_is_the_marked_one_else_the_last() {
+        let step = |n: &str| Evidence {
+            note: Some(n.into()),
+            ..Evidence::default()
+        };
+        let r = fail(
+            "IDEM-03",
+            "x",
+            vec![step("201"), step("rejection"), step("state")],
+        );
+        assert_eq!(r.decisive().unwrap().note.as_deref(), Some("state"));
+        let r = r.decided_by(1);
+        assert_eq!(r.decisive().unwrap().note.as_deref(), Some("rejection"));
+        assert_eq!(r.evidence.iter().filter(|e| e.decisive).count(), 1);
+        assert!(fail("X-1", "x", vec![]).decisive().is_none());
+        // Only a marked exchange carries the member: older reports read the same.
+        let json = serde_json::to_string(&r.evidence[0]).unwrap();
+        assert!(!json.contains("decisive"), "{json}");
+        let json = serde_json::to_string(&r.evidence[1]).unwrap();
+        assert!(json.contains(r#""decisive":true"#), "{json}");
+    }
+
+    #[test]
+    fn only_race_timelines_make_a_race() {
+        let timed = |race: bool| Evidence {
+            timeline: Some(Timeline {
+                race,
+                ..Timeline::default()
+            }),
+            ..Evidence::default()
+        };
+        assert!(fail("IDEM-05", "x", vec![timed(true), timed(true)]).is_race());
+        assert!(!fail("IDEM-01", "x", vec![timed(false), timed(false)]).is_race());
+        assert!(!fail("IDEM-05", "x", vec![timed(true)]).is_race());
     }
 }

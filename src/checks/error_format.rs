@@ -58,6 +58,16 @@ impl Family for ErrorFormat {
         let spec = checks.error_format.as_ref()?;
         Some(Box::new(Passive::new(spec)))
     }
+    /// Without `[checks.error_format]`, no format is declared: only what holds for every API
+    /// is judged (an error response is JSON, any JSON type, and leaks nothing). The members, the shape and
+    /// the titles (ERR-02..04) judge a declared format, and request ids (ERR-06) a declared
+    /// convention, so they need the table.
+    fn default_passive(&self) -> Option<Box<dyn super::BoxedPart>> {
+        Some(Box::new(Passive::tableless()))
+    }
+    fn tableless_ids(&self) -> &'static [&'static str] {
+        &["ERR-01", "ERR-05"]
+    }
     fn active<'a>(&'a self, ctx: &'a CheckCtx<'_>) -> LocalBoxFuture<'a, Vec<CheckResult>> {
         Box::pin(async move {
             if let Some(spec) = &ctx.checks.error_format {

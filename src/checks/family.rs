@@ -15,7 +15,7 @@ use super::CheckCtx;
 use crate::observe::{Observation, Observer, Source};
 use crate::redact::Redactor;
 use crate::scenario::ChecksSpec;
-use crate::verdict::CheckResult;
+use crate::verdict::{CheckResult, CheckStatus};
 
 /// A check family: its IDs, its scenario section, its passive and active parts.
 pub trait Family: Sync {
@@ -36,6 +36,17 @@ pub trait Family: Sync {
     /// checks phase, merged at the end.
     fn passive(&self, _checks: &ChecksSpec) -> Option<Box<dyn BoxedPart>> {
         None
+    }
+    /// Without its table (and with `passive = true`), the passive part with the table's
+    /// defaults, if the family can judge anything undeclared: it then reports only
+    /// [`Family::tableless_ids`], and only those that saw something to judge.
+    fn default_passive(&self) -> Option<Box<dyn BoxedPart>> {
+        None
+    }
+    /// The IDs [`Family::default_passive`] reports: those that hold for every API, with no
+    /// convention declared in the table.
+    fn tableless_ids(&self) -> &'static [&'static str] {
+        &[]
     }
     /// The active part: send probes through `ctx.client()` and judge them. Verdicts of IDs the
     /// passive part also judges are reported by the passive part, once.
@@ -96,31 +107,64 @@ impl<T: PassivePart> BoxedPart for T {
     }
 }
 
-/// The passive parts of the enabled families: the observer of one load thread, or of the
-/// checks phase.
+/// The passive parts of the enabled families (and, under `passive = true`, the defaults of
+/// those whose table is absent): the observer of one load thread, or of the checks phase.
 #[derive(Default)]
 pub struct PassiveSet {
-    parts: Vec<(&'static str, Box<dyn BoxedPart>)>,
+    parts: Vec<Part>,
+}
+
+struct Part {
+    key: &'static str,
+    part: Box<dyn BoxedPart>,
+    /// `Some(ids)`: the family has no table; only these IDs are reported, and only when they
+    /// judged something (a `skip` "nothing seen" from it is left out of the report).
+    tableless: Option<&'static [&'static str]>,
 }
 
 impl std::fmt::Debug for PassiveSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.parts.iter().map(|(k, _)| k))
+            .entries(self.parts.iter().map(|p| p.key))
             .finish()
     }
 }
 
+/// Whether the waivers cover every ID of `family`: then nothing of it runs.
+pub fn waived_whole(family: &dyn Family, checks: &ChecksSpec) -> bool {
+    family
+        .ids()
+        .iter()
+        .all(|id| checks.skip.iter().any(|w| w.matches(id)))
+}
+
 impl PassiveSet {
-    /// The parts of every enabled family of `families`.
+    /// The parts of every enabled family of `families` (the probes of the checks phase are
+    /// judged by these even under `passive = false`), and, under `passive = true`, the
+    /// defaults of the families without a table. A family waived whole has no part.
     pub fn new(families: &[&dyn Family], checks: &ChecksSpec) -> PassiveSet {
-        PassiveSet {
-            parts: families
-                .iter()
-                .filter(|f| f.enabled(checks))
-                .filter_map(|f| f.passive(checks).map(|p| (f.key(), p)))
-                .collect(),
-        }
+        let parts = families
+            .iter()
+            .filter(|f| !waived_whole(**f, checks))
+            .filter_map(|f| {
+                if f.enabled(checks) {
+                    f.passive(checks).map(|part| Part {
+                        key: f.key(),
+                        part,
+                        tableless: None,
+                    })
+                } else if checks.passive {
+                    f.default_passive().map(|part| Part {
+                        key: f.key(),
+                        part,
+                        tableless: Some(f.tableless_ids()),
+                    })
+                } else {
+                    None
+                }
+            })
+            .collect();
+        PassiveSet { parts }
     }
 
     /// For the load phase: empty under `passive = false`.
@@ -136,20 +180,37 @@ impl PassiveSet {
     pub fn part_mut<T: PassivePart>(&mut self) -> Option<&mut T> {
         self.parts
             .iter_mut()
-            .find_map(|(_, p)| p.as_any_mut().downcast_mut::<T>())
+            .find_map(|p| p.part.as_any_mut().downcast_mut::<T>())
+    }
+
+    /// The keys of the families whose passive part runs without their table.
+    pub fn tableless(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.parts
+            .iter()
+            .filter(|p| p.tableless.is_some())
+            .map(|p| p.key)
     }
 
     pub fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
         self.parts
             .into_iter()
-            .flat_map(|(_, p)| p.verdicts_boxed(r))
+            .flat_map(|p| {
+                let tableless = p.tableless;
+                p.part
+                    .verdicts_boxed(r)
+                    .into_iter()
+                    .filter(move |v| match tableless {
+                        None => true,
+                        Some(ids) => ids.contains(&v.id.as_str()) && v.status != CheckStatus::Skip,
+                    })
+            })
             .collect()
     }
 }
 
 impl Observer for PassiveSet {
     fn wants_body(&self, source: Source, status: u16) -> bool {
-        source != Source::Warmup && self.parts.iter().any(|(_, p)| p.wants_body(source, status))
+        source != Source::Warmup && self.parts.iter().any(|p| p.part.wants_body(source, status))
     }
 
     fn observe(&mut self, o: &Observation<'_>) {
@@ -157,17 +218,121 @@ impl Observer for PassiveSet {
         if o.source == Source::Warmup {
             return;
         }
-        for (_, p) in &mut self.parts {
-            p.observe(o);
+        for p in &mut self.parts {
+            p.part.observe(o);
         }
     }
 
     fn merge(&mut self, other: PassiveSet) {
-        for (key, part) in other.parts {
-            match self.parts.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, mine)) => mine.merge_boxed(part),
-                None => self.parts.push((key, part)),
+        for theirs in other.parts {
+            match self.parts.iter_mut().find(|p| p.key == theirs.key) {
+                Some(mine) => mine.part.merge_boxed(theirs.part),
+                None => self.parts.push(theirs),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+    use super::*;
+    use crate::checks::FAMILIES;
+    use crate::scenario::{WaivedBy, Waiver};
+
+    fn no_tables(passive: bool) -> ChecksSpec {
+        ChecksSpec {
+            passive,
+            ..ChecksSpec::default()
+        }
+    }
+
+    fn observe_html_500(set: &mut PassiveSet) {
+        observe_error(
+            set,
+            "text/html",
+            b"<html>Traceback (most recent call last):</html>",
+        );
+    }
+
+    fn observe_error(set: &mut PassiveSet, content_type: &'static str, body: &[u8]) {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        set.observe(&Observation {
+            source: Source::Load,
+            request: Some("create"),
+            method: "POST",
+            url: "http://127.0.0.1:1/orders",
+            sent: None,
+            status: 500,
+            headers: &headers,
+            body: Some(body),
+            body_truncated: false,
+            at: Duration::ZERO,
+        });
+    }
+
+    /// Without any `[checks.*]` table, ERR-01/05 and RL-01/02 still judge (passive = true);
+    /// a family that saw nothing to judge adds no verdict at all.
+    #[test]
+    fn passive_parts_run_without_their_table_and_stay_quiet_when_idle() {
+        let set = PassiveSet::new(FAMILIES, &no_tables(true));
+        assert_eq!(
+            set.tableless().collect::<Vec<_>>(),
+            ["rate_limit", "error_format"]
+        );
+        assert!(set.verdicts(&Redactor::default()).is_empty());
+
+        let mut set = PassiveSet::new(FAMILIES, &no_tables(true));
+        observe_html_500(&mut set);
+        let v = set.verdicts(&Redactor::default());
+        let ids: Vec<(&str, CheckStatus)> = v.iter().map(|c| (c.id.as_str(), c.status)).collect();
+        // ERR-06 (no request id) is a declared convention: not judged without the table.
+        assert_eq!(
+            ids,
+            [("ERR-01", CheckStatus::Fail), ("ERR-05", CheckStatus::Fail)],
+            "{v:#?}"
+        );
+
+        assert!(format!("{:?}", PassiveSet::new(FAMILIES, &no_tables(false))) == "[]");
+    }
+
+    /// No error format is declared without the table: a JSON error body in a vendor shape
+    /// under `application/json` is what ERR-01 expects, not a "not problem+json" warning.
+    #[test]
+    fn without_its_table_err_01_accepts_any_json_error() {
+        let mut set = PassiveSet::new(FAMILIES, &no_tables(true));
+        observe_error(&mut set, "application/json", br#"{"error":"not found"}"#);
+        observe_error(
+            &mut set,
+            "application/problem+json",
+            br#"{"title":"Not Found"}"#,
+        );
+        let v = set.verdicts(&Redactor::default());
+        let err01 = v.iter().find(|c| c.id == "ERR-01").unwrap();
+        assert_eq!(err01.status, CheckStatus::Pass, "{err01:#?}");
+        assert!(
+            err01.message.contains("a JSON media type"),
+            "{}",
+            err01.message
+        );
+    }
+
+    #[test]
+    fn a_family_waived_whole_has_no_passive_part() {
+        let mut checks = no_tables(true);
+        checks.skip = vec![Waiver {
+            pattern: "ERR-*".into(),
+            by: WaivedBy::Scenario,
+        }];
+        let set = PassiveSet::new(FAMILIES, &checks);
+        assert_eq!(set.tableless().collect::<Vec<_>>(), ["rate_limit"]);
+        let err = FAMILIES.iter().find(|f| f.prefix() == "ERR").unwrap();
+        assert!(waived_whole(*err, &checks));
+        checks.skip[0].pattern = "ERR-06".into();
+        assert!(!waived_whole(*err, &checks));
     }
 }

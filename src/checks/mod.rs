@@ -30,7 +30,7 @@ use tokio::sync::watch;
 pub use crate::observe::{Observation, Source};
 use crate::plan::RunPlan;
 use crate::redact::Redactor;
-use crate::scenario::{ChecksSpec, Protocol, RequestSpec};
+use crate::scenario::{ChecksSpec, Protocol, RequestSpec, Waiver};
 use crate::verdict::CheckResult;
 pub use crate::verdict::{error, fail, pass, skip, verdict, warn};
 pub use family::{BoxedPart, Family, PassivePart, PassiveSet};
@@ -123,9 +123,21 @@ pub async fn run(
     // (which turns off judging the load phase only).
     let mut set = PassiveSet::new(families, spec);
     crate::observe::Observer::merge(&mut set, load);
+    // The families whose verdicts this run reports, and so the ones a waiver shows up in.
+    let reported: Vec<(&dyn Family, bool)> = families
+        .iter()
+        .filter_map(|f| {
+            let tableless = set.tableless().any(|k| k == f.key());
+            (f.enabled(spec) || tableless).then_some((*f, tableless))
+        })
+        .collect();
     let hub: Hub = Arc::new(Mutex::new(set));
     let mut out = Vec::new();
-    for family in families.iter().filter(|f| f.enabled(spec)) {
+    // A family waived whole does not run: its active part may drive load at the target.
+    let active = families
+        .iter()
+        .filter(|f| f.enabled(spec) && !family::waived_whole(**f, spec));
+    for family in active {
         let ctx = CheckCtx {
             base_url,
             requests: &plan.requests,
@@ -153,9 +165,76 @@ pub async fn run(
     // A probe task abandoned by a stop may still hold the hub: take the set, not the Arc.
     let set = std::mem::take(&mut *hub.lock().unwrap_or_else(|p| p.into_inner()));
     out.extend(set.verdicts(&plan.redactor));
+    waive(&mut out, &reported, &spec.skip);
     // Catalog order: by family, then by ID.
     out.sort_by(|a, b| {
         (catalog_rank(families, &a.id), &a.id).cmp(&(catalog_rank(families, &b.id), &b.id))
     });
     out
+}
+
+/// Replace the verdict of every waived ID of a `reported` family (`(family, tableless)`) by a
+/// `skip` naming who waived it; a family without its table shows only its tableless IDs.
+pub fn waive(out: &mut Vec<CheckResult>, reported: &[(&dyn Family, bool)], skip: &[Waiver]) {
+    if skip.is_empty() {
+        return;
+    }
+    out.retain(|v| !skip.iter().any(|w| w.matches(&v.id)));
+    for (family, tableless) in reported {
+        let ids = if *tableless {
+            family.tableless_ids()
+        } else {
+            family.ids()
+        };
+        for id in ids {
+            if let Some(w) = skip.iter().find(|w| w.matches(id)) {
+                out.push(crate::verdict::skip(id, w.reason()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::WaivedBy;
+    use crate::verdict::CheckStatus;
+
+    fn fam(prefix: &str) -> &'static dyn Family {
+        *FAMILIES.iter().find(|f| f.prefix() == prefix).unwrap()
+    }
+
+    #[test]
+    fn waived_verdicts_are_replaced_by_skips_naming_who_waived_them() {
+        let mut out = vec![
+            fail("ERR-06", "no request id", vec![]),
+            pass("ERR-01", "fine"),
+            fail("RL-01", "bad field", vec![]),
+        ];
+        let skip = [
+            Waiver {
+                pattern: "ERR-06".into(),
+                by: WaivedBy::Scenario,
+            },
+            Waiver {
+                pattern: "RL-*".into(),
+                by: WaivedBy::CommandLine,
+            },
+        ];
+        // ERR has its table; RL runs without it (only RL-01/02 are its verdicts then).
+        waive(&mut out, &[(fam("ERR"), false), (fam("RL"), true)], &skip);
+        let got: Vec<(&str, CheckStatus, &str)> = out
+            .iter()
+            .map(|v| (v.id.as_str(), v.status, v.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("ERR-01", CheckStatus::Pass, "fine"),
+                ("ERR-06", CheckStatus::Skip, "waived by the scenario"),
+                ("RL-01", CheckStatus::Skip, "waived by --skip-check"),
+                ("RL-02", CheckStatus::Skip, "waived by --skip-check"),
+            ]
+        );
+    }
 }

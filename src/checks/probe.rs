@@ -200,6 +200,7 @@ impl Exchange {
             timeline: Some(self.timeline.clone()),
             // A probe is not a scenario request: its curl comes from the probe itself.
             request: None,
+            decisive: false,
         }
     }
 }
@@ -304,6 +305,7 @@ async fn send_unobserved(
         first_byte_ms: None,
         done_ms: 0.0,
         connection,
+        race: false,
     };
     match rb.send().await {
         Err(e) => {
@@ -367,7 +369,9 @@ pub async fn race(ctx: &CheckCtx<'_>, probes: Vec<Probe>) -> Result<Vec<Exchange
             tokio::spawn(async move {
                 barrier.wait().await;
                 let start = *origin.get_or_init(Instant::now);
-                send(&client, &probe, start, i).await
+                let mut ex = send(&client, &probe, start, i).await;
+                ex.timeline.race = true;
+                ex
             })
         })
         .collect();

@@ -45,6 +45,14 @@ impl Family for RateLimit {
         let spec = checks.rate_limit.as_ref()?;
         Some(Box::new(Passive::new(spec)))
     }
+    /// Without `[checks.rate_limit]`, RL-01/02 still judge the rate-limit fields of every
+    /// response (there is nothing to declare for them).
+    fn default_passive(&self) -> Option<Box<dyn super::BoxedPart>> {
+        Some(Box::new(Passive::default()))
+    }
+    fn tableless_ids(&self) -> &'static [&'static str] {
+        &["RL-01", "RL-02"]
+    }
     fn active<'a>(&'a self, ctx: &'a CheckCtx<'_>) -> LocalBoxFuture<'a, Vec<CheckResult>> {
         Box::pin(async move {
             match &ctx.checks.rate_limit {

@@ -352,6 +352,77 @@ fn order_curl(key: &str) -> String {
     )
 }
 
+/// IDEM-03, a chain of three sequential probes (their timelines are not a race): the harmless
+/// first 201, the mismatched body the API accepted (the decisive exchange), a GET of the first
+/// resource.
+fn mismatch_check() -> CheckResult {
+    let step = |i: usize, method: &str, path: &str, body: Option<&str>, status, note: &str| {
+        let key = "loadproof-5b1f0c0a7e3d4c7f9f0e2a4b6c8d0e1f";
+        let mut request_headers = BTreeMap::from([("accept".into(), "application/json".into())]);
+        let mut curl =
+            format!("curl -sS -i -X {method} '{TARGET}{path}' -H 'accept: application/json'");
+        if let Some(b) = body {
+            request_headers.insert("content-type".into(), "application/json".into());
+            request_headers.insert("idempotency-key".into(), format!("\"{key}\""));
+            curl = format!(
+                "{curl} -H 'content-type: application/json' -H 'idempotency-key: \"{key}\"' \
+                 --data-binary '{b}'"
+            );
+        }
+        Evidence {
+            method: Some(method.into()),
+            url: Some(format!("{TARGET}{path}")),
+            status: Some(status),
+            request_headers,
+            request_body: body.map(str::to_string),
+            curl: Some(curl),
+            note: Some(note.into()),
+            timeline: Some(Timeline {
+                sent_ms: 30.0 * i as f64,
+                first_byte_ms: Some(30.0 * i as f64 + 2.5),
+                done_ms: 30.0 * i as f64 + 2.6,
+                connection: 0,
+                race: false,
+            }),
+            ..Evidence::default()
+        }
+    };
+    let mut c = check(
+        "IDEM-03",
+        CheckStatus::Fail,
+        1,
+        "expected 422 for a reused key with a different body; saw 201 (a second resource, \
+         ord_00000002)",
+    );
+    c.evidence = vec![
+        step(
+            0,
+            "POST",
+            "/orders",
+            Some(ORDER_BODY),
+            201,
+            "first request (key K, body A)",
+        ),
+        step(
+            1,
+            "POST",
+            "/orders",
+            Some(r#"{"amount":9999,"currency":"EUR","customer":"cust-43"}"#),
+            201,
+            "same key K, different body B",
+        ),
+        step(
+            2,
+            "GET",
+            "/orders/ord_00000001",
+            None,
+            200,
+            "the first resource after the mismatched request",
+        ),
+    ];
+    c.decided_by(1)
+}
+
 /// The IDEM-05 race: 14 racers (more than the text writer shows), racer 9 got no response.
 fn race_evidence() -> Vec<Evidence> {
     (0..14u32)
@@ -389,8 +460,10 @@ fn race_evidence() -> Vec<Evidence> {
                     first_byte_ms: answered.then_some(first),
                     done_ms: if answered { first + 0.02 } else { 10_000.0 },
                     connection: i as usize,
+                    race: true,
                 }),
                 request: None,
+                decisive: false,
             }
         })
         .collect()
@@ -429,7 +502,10 @@ fn failed() -> Report {
         "expected 20 identical concurrent requests to create one resource; losers 409 or the \
          replay; saw 13 racers got 2xx with 13 different resources",
     );
+    // The judge marks the first racer with a second id (racer 1) as the decisive exchange.
     idem05.evidence = race_evidence();
+    let idem05 = idem05.decided_by(1);
+    let idem03 = mismatch_check();
     let mut err03 = check(
         "ERR-03",
         CheckStatus::Warn,
@@ -459,8 +535,8 @@ fn failed() -> Report {
         url: Some(format!("{TARGET}/orders")),
         status: Some(500),
         curl: Some(format!(
-            "curl -sS -X POST '{TARGET}/orders' -H 'authorization: Bearer ********' \
-             -H 'idempotency-key: <uuid>'"
+            "curl -sS -i -X POST '{TARGET}/orders' -H 'authorization: Bearer ********' \
+             -H 'idempotency-key: <uuid>' --data-binary '{ORDER_BODY}'"
         )),
         note: Some("status 500, expected 201".into()),
         request: Some("create_order".into()),
@@ -475,7 +551,7 @@ fn failed() -> Report {
         started_at: "2026-01-15T10:00:00.000Z".into(),
         finished_at: "2026-01-15T10:00:05.012Z".into(),
         outcome: Outcome::CheckFailed,
-        outcome_reason: Some("failed: IDEM-05, EXPECT-create_order".into()),
+        outcome_reason: Some("failed: IDEM-03, IDEM-05, EXPECT-create_order".into()),
         exit_code: 4,
         load: LoadInfo {
             connections: 20,
@@ -524,6 +600,7 @@ fn failed() -> Report {
                 "expected the retry replays the first response (same status, same id, same \
                  body); saw 201 twice with the same resource (ord_00000001)",
             ),
+            idem03,
             idem05,
             check(
                 "RL-01",
@@ -532,6 +609,10 @@ fn failed() -> Report {
                 "not configured: no [checks.rate_limit] in the scenario",
             ),
             err03,
+            check("ERR-06", CheckStatus::Skip, 1, "waived by the scenario"),
+            check("PAGE-01", CheckStatus::Skip, 1, "waived by --skip-check"),
+            check("PAGE-02", CheckStatus::Skip, 1, "waived by --skip-check"),
+            check("PAGE-03", CheckStatus::Skip, 1, "waived by --skip-check"),
             expect_create,
             check(
                 "EXPECT-list_orders",
@@ -933,4 +1014,41 @@ fn inconclusive_with_no_response() {
 #[test]
 fn open_loop_with_late_and_unsent_requests_after_a_warm_up() {
     golden("open_loop", &open_loop());
+}
+
+/// The timeline is the race's alone: an exchange after the race (IDEM-06's GET of the winner's
+/// resource) is evidence, not a racer; a check without a race draws no timeline at all.
+#[test]
+fn the_text_summary_draws_only_race_timelines() {
+    let mut race = check("IDEM-06", CheckStatus::Fail, 1, "mixed state");
+    race.evidence = race_evidence();
+    let mut state = race.evidence[0].clone();
+    state.note = Some("the winner's resource after the race".into());
+    state.timeline.as_mut().unwrap().race = false;
+    state.status = Some(299);
+    race.evidence.push(state);
+    let mut report = pass();
+    report.checks = vec![race, mismatch_check()];
+    let text = text::render(&report);
+    assert!(text.contains("IDEM-06 timeline"), "{text}");
+    assert!(!text.contains("IDEM-03 timeline"), "{text}");
+    let timeline =
+        &text[text.find("IDEM-06 timeline").unwrap()..text.find("IDEM-06 evidence").unwrap()];
+    assert!(
+        !timeline.contains("299"),
+        "the GET is not a racer:\n{timeline}"
+    );
+    assert!(
+        timeline.contains("… 2 more in report.json"),
+        "14 racers, 12 shown:\n{timeline}"
+    );
+    // IDEM-06's decisive exchange is its last step here; IDEM-03's is marked.
+    assert!(
+        text.contains("    the winner's resource after the race\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    same key K, different body B\n"),
+        "{text}"
+    );
 }

@@ -33,10 +33,17 @@ pub fn render(report: &Report, fail_on_warn: bool) -> Vec<u8> {
             "    <testcase classname=\"loadproof.checks\" name=\"{}\">",
             esc(&c.id)
         );
-        let details: String = c
+        // The decisive exchange first (what a CI reader acts on), then up to two more steps of
+        // the chain, in order.
+        let decisive = c.decisive();
+        let rest = c
             .evidence
             .iter()
-            .take(3)
+            .filter(|e| !decisive.is_some_and(|d| std::ptr::eq(*e, d)))
+            .take(2);
+        let details: String = decisive
+            .into_iter()
+            .chain(rest)
             .map(|e| {
                 let mut d = String::new();
                 if let (Some(m), Some(u)) = (&e.method, &e.url) {

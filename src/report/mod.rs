@@ -415,10 +415,20 @@ fn rfc3339(t: SystemTime) -> String {
 /// scenario's headers and body, with secrets masked and per-request placeholders shown as
 /// `<uuid>`, `<seq>`, `<rand.int>` (their values were not kept: that would cost the hot path).
 fn curl(plan: &RunPlan, spec: &RequestSpec, method: &str, url: &str) -> String {
-    let headers = spec
+    let mut headers: Vec<(&str, String)> = spec
         .headers
         .iter()
-        .map(|(name, value)| (name.as_str(), shown_template(value)));
+        .map(|(name, value)| (name.as_str(), shown_template(value)))
+        .collect();
+    // The engine sends a `json` body as application/json unless the scenario sets a type;
+    // without it, curl would send `--data-binary` as a form and the request would not reproduce.
+    if matches!(spec.body, Body::Json(_))
+        && !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("content-type", "application/json".to_string()));
+    }
     let body = match &spec.body {
         Body::None => None,
         Body::Raw(t) => Some(shown_template(t)),

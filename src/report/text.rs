@@ -128,8 +128,13 @@ pub fn render(report: &Report) -> String {
     }
     if !report.checks.is_empty() {
         let _ = writeln!(o, "\nChecks");
-        let id_w = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(8);
-        for c in &report.checks {
+        let rows = check_rows(&report.checks);
+        let id_w = rows
+            .iter()
+            .map(|(id, _)| id.chars().count())
+            .max()
+            .unwrap_or(8);
+        for (id, c) in rows {
             let mark = match c.status {
                 CheckStatus::Fail => "FAIL",
                 CheckStatus::Warn => "warn",
@@ -137,15 +142,19 @@ pub fn render(report: &Report) -> String {
                 CheckStatus::Skip => "skip",
                 CheckStatus::Error => "ERR ",
             };
-            let _ = writeln!(o, "  {mark}  {:<id_w$}  {}", c.id, c.message);
+            let _ = writeln!(o, "  {mark}  {id:<id_w$}  {}", c.message);
         }
         for c in report
             .checks
             .iter()
             .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
         {
-            race_timeline(&mut o, c);
-            for e in c.evidence.iter().take(1) {
+            if c.is_race() {
+                race_timeline(&mut o, c);
+            }
+            // The exchange that decides the finding (the family marks it, else the chain's
+            // last step), not the first step of its chain.
+            if let Some(e) = c.decisive() {
                 let _ = writeln!(o, "\n  {} evidence:", c.id);
                 if let (Some(m), Some(u)) = (&e.method, &e.url) {
                     let status = e.status.map_or(String::new(), |s| format!(" → {s}"));
@@ -185,14 +194,48 @@ pub fn render(report: &Report) -> String {
     o
 }
 
-/// For a concurrent finding (several exchanges with timelines), one line per request: which
+/// One row per check, except that skips of one family in a row with the same message (a family
+/// waived whole: "waived by the scenario") share one row, `PAGE-01…PAGE-06`; the JSON and JUnit
+/// keep one verdict per ID.
+fn check_rows(checks: &[super::model::CheckResult]) -> Vec<(String, &super::model::CheckResult)> {
+    let family = |id: &str| id.split('-').next().unwrap_or(id).to_string();
+    let mut rows: Vec<(String, &super::model::CheckResult)> = Vec::new();
+    let mut i = 0;
+    while i < checks.len() {
+        let c = &checks[i];
+        let run = checks[i..]
+            .iter()
+            .take_while(|d| {
+                c.status == CheckStatus::Skip
+                    && d.status == CheckStatus::Skip
+                    && d.message == c.message
+                    && family(&d.id) == family(&c.id)
+            })
+            .count()
+            .max(1);
+        let label = if run > 2 {
+            format!("{}…{}", c.id, checks[i + run - 1].id)
+        } else {
+            c.id.clone()
+        };
+        if run > 2 {
+            rows.push((label, c));
+        } else {
+            rows.extend(checks[i..i + run].iter().map(|d| (d.id.clone(), d)));
+        }
+        i += run;
+    }
+    rows
+}
+
+/// For a race (several requests released together), one line per request: which
 /// connection carried it, when it was sent, got its first byte and finished (ms from the race's
 /// release), and what it got. Capped so a big race stays readable; the JSON has every one.
 fn race_timeline(o: &mut String, c: &super::model::CheckResult) {
     let timed: Vec<_> = c
         .evidence
         .iter()
-        .filter_map(|e| e.timeline.as_ref().map(|t| (e, t)))
+        .filter_map(|e| e.timeline.as_ref().filter(|t| t.race).map(|t| (e, t)))
         .collect();
     if timed.len() < 2 {
         return;

@@ -18,7 +18,7 @@ mod validate;
 mod tests;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use validate::FAMILY_SECTIONS;
+pub use validate::{CHECK_IDS, FAMILY_SECTIONS};
 
 use std::path::{Path, PathBuf};
 

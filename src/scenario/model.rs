@@ -246,6 +246,71 @@ pub struct ChecksSpec {
     pub rate_limit: Option<RateLimitSpec>,
     pub pagination: Option<PaginationSpec>,
     pub error_format: Option<ErrorFormatSpec>,
+    /// Waived checks: `skip = ["ERR-06", "RL-*"]`, and `--skip-check` appended by `run`. A
+    /// waived check is reported `skip`; a family waived whole does not run at all.
+    pub skip: Vec<Waiver>,
+}
+
+/// One waived check ID (`"ERR-06"`) or family (`"RL-*"`), and who waived it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    pub pattern: String,
+    pub by: WaivedBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaivedBy {
+    /// `[checks] skip = [...]`.
+    Scenario,
+    /// `loadproof run --skip-check ID`.
+    CommandLine,
+}
+
+impl Waiver {
+    /// Whether it waives `id`: the same ID, or `FAM-*` and an ID of family `FAM`.
+    pub fn matches(&self, id: &str) -> bool {
+        match self.pattern.strip_suffix('*') {
+            Some(prefix) => id.starts_with(prefix),
+            None => self.pattern == id,
+        }
+    }
+
+    /// The message of a waived check's `skip` verdict.
+    pub fn reason(&self) -> &'static str {
+        match self.by {
+            WaivedBy::Scenario => "waived by the scenario",
+            WaivedBy::CommandLine => "waived by --skip-check",
+        }
+    }
+
+    /// Check `pattern` against a catalog of `(prefix, ids)`: `Ok` for a known ID or `FAM-*` of a
+    /// known prefix, else the error and a hint (with "did you mean" when one is close).
+    pub fn check(pattern: &str, catalog: &[(&str, &[&str])]) -> Result<(), (String, String)> {
+        let ids = catalog.iter().flat_map(|(_, ids)| ids.iter().copied());
+        let families = catalog.iter().map(|(p, _)| format!("{p}-*"));
+        let known: Vec<String> = ids.map(str::to_string).chain(families).collect();
+        if known.iter().any(|k| k == pattern) {
+            return Ok(());
+        }
+        let message = format!("unknown check `{pattern}`");
+        let hint = match super::validate::suggest(pattern, known.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "name a check ID such as `{}` or a whole family such as `{}-*` (families: {})",
+                catalog
+                    .first()
+                    .and_then(|(_, ids)| ids.first())
+                    .unwrap_or(&"ERR-06"),
+                catalog.first().map(|(p, _)| *p).unwrap_or("RL"),
+                catalog
+                    .iter()
+                    .map(|(p, _)| format!("{p}-*"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Err((message, hint))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1440,3 +1440,83 @@ fn pagination_new_keys_are_validated_with_locations() {
         .unwrap();
     assert_eq!(typo.hint.as_deref(), Some("did you mean `page_param`?"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Waivers: `[checks] skip`
+
+#[test]
+fn skip_waives_ids_and_families_in_toml_and_json() {
+    let toml = toml_ok(&with_target(&format!(
+        "{MINIMAL_TAIL}\n[checks]\nskip = [\"ERR-06\", \"RL-*\", \"ERR-06\"]\n"
+    )));
+    let want = vec![
+        Waiver {
+            pattern: "ERR-06".into(),
+            by: WaivedBy::Scenario,
+        },
+        Waiver {
+            pattern: "RL-*".into(),
+            by: WaivedBy::Scenario,
+        },
+    ];
+    assert_eq!(toml.checks.skip, want, "a repeated ID is listed once");
+    let json = r#"{"target": "reference",
+      "requests": [{"name": "health", "path": "/health"}],
+      "load": {"rate": 10, "duration": "10s"},
+      "checks": {"skip": ["ERR-06", "RL-*"]}}"#;
+    let s = load_str(json, "t.json", Format::Json, &no_env).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(s.checks.skip, want);
+    assert!(want[1].matches("RL-09") && !want[1].matches("ERR-01"));
+    assert!(want[0].matches("ERR-06") && !want[0].matches("ERR-05"));
+    assert!(toml_ok(&with_target(MINIMAL_TAIL)).checks.skip.is_empty());
+}
+
+#[test]
+fn an_unknown_waiver_is_located_with_did_you_mean() {
+    let src = with_target(&format!(
+        "{MINIMAL_TAIL}\n[checks]\nskip = [\"ERR-6\", \"RATE-*\", 3]\n"
+    ));
+    let d = toml_err(&src);
+    let line = src.lines().position(|l| l.starts_with("skip")).unwrap() + 1;
+    assert_eq!(
+        locs(&d),
+        [
+            (line, 9, "unknown check `ERR-6`".to_string()),
+            (line, 18, "unknown check `RATE-*`".to_string()),
+            (
+                line,
+                28,
+                "expected a check ID (string), found integer 3".to_string()
+            ),
+        ]
+    );
+    assert_eq!(d.items[0].hint.as_deref(), Some("did you mean `ERR-06`?"));
+    let far = d.items[1].hint.as_deref().unwrap();
+    assert!(far.contains("RL-*") && far.contains("IDEM-*"), "{far}");
+    // The rendering shows the line and a caret under the value.
+    let text = d.to_string();
+    assert!(text.contains("test.toml:") && text.contains('^'), "{text}");
+    let d = toml_err(&with_target(&format!(
+        "{MINIMAL_TAIL}\n[checks]\nskip = \"ERR-06\"\n"
+    )));
+    assert!(has(&d, "wrong type for `skip`"), "{d}");
+}
+
+/// `request_id_headers = []` used to validate and then fail ERR-06 with "no request id ()".
+#[test]
+fn empty_request_id_headers_point_to_the_waiver() {
+    let src = with_target(&format!(
+        "{MINIMAL_TAIL}\n[checks.error_format]\nrequest_id_headers = []\n"
+    ));
+    let d = toml_err(&src);
+    assert_eq!(d.items.len(), 1, "{d}");
+    assert_eq!(d.items[0].message, "`request_id_headers` is an empty list");
+    let hint = d.items[0].hint.as_deref().unwrap();
+    assert!(hint.contains(r#"skip = ["ERR-06"]"#), "{hint}");
+    let line = src
+        .lines()
+        .position(|l| l.starts_with("request_id_headers"))
+        .unwrap()
+        + 1;
+    assert_eq!((d.items[0].line, d.items[0].col), (line, 22));
+}

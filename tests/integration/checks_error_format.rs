@@ -178,3 +178,148 @@ request_id_headers = ["X-Request-Id"]
     );
     assert_eq!(code, 4);
 }
+
+/// A scenario without any `[checks.*]` table: the load phase POSTs an invalid order (a 4xx).
+const NO_TABLES: &str = r#"
+name = "no-tables"
+target = "reference"
+
+[load]
+rate = 40
+duration = "1s"
+connections = 2
+
+[[requests]]
+name = "invalid_amount"
+method = "POST"
+path = "/orders"
+headers = { "Idempotency-Key" = "${uuid}", "Authorization" = "Bearer ${secrets.token}" }
+json = { customer = "cust-1", amount = "not a number" }
+
+  [requests.expect]
+  status = [400, 422]
+
+[secrets]
+token = "s3cret-token"
+"#;
+
+/// Passive checks run without their table (issue 11): an HTML error page seen only in the load
+/// phase fails ERR-01, although the scenario has no [checks.error_format]; the checks that judge
+/// a declared convention (ERR-02..04, ERR-06) are not reported, and the finding's `curl`
+/// reproduces the POST with its body, the secret masked.
+#[test]
+fn passive_checks_judge_without_their_table() {
+    let dir = scratch("err-no-table-scenario");
+    let scenario = write(&dir, "no-tables.toml", NO_TABLES);
+    let (code, checks) = run_against("err-no-table", &scenario, &[Fault::ErrorsHtml]);
+    let ids: Vec<&str> = err_checks(&checks)
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["ERR-01", "ERR-05"], "{checks:#?}");
+    assert_eq!(failing(&checks), ["ERR-01"], "{checks:#?}");
+    assert_eq!(code, 4);
+    let err01 = checks.iter().find(|c| c["id"] == "ERR-01").unwrap();
+    let curl = err01["evidence"][0]["curl"].as_str().unwrap();
+    assert!(curl.contains("-X POST"), "{curl}");
+    assert!(
+        curl.contains(r#"--data-binary '{"amount":"not a number","customer":"cust-1"}'"#),
+        "{curl}"
+    );
+    assert!(!curl.contains("s3cret-token"), "{curl}");
+    // The engine sends a `json` body as application/json: so must the reproduction (curl
+    // would send --data-binary as a form otherwise).
+    assert!(
+        curl.contains("-H 'content-type: application/json'"),
+        "{curl}"
+    );
+
+    // A conforming server: the same run has nothing to report beyond passes, and the idle
+    // rate-limit family (no rate-limit field seen) adds no line.
+    let (code, checks) = run_against("err-no-table-ok", &scenario, &[]);
+    assert_eq!(code, 0, "{checks:#?}");
+    assert!(failing(&checks).is_empty(), "{checks:#?}");
+    assert!(
+        checks.iter().all(|c| c["status"] != "skip"),
+        "a table-less family reports no skips: {checks:#?}"
+    );
+}
+
+/// `--skip-check ERR-06` on an API without request ids: ERR-06 is reported `skip`, "waived by
+/// --skip-check", and the run passes; the rest of the family still runs.
+#[test]
+fn a_waived_check_is_reported_skip_and_does_not_fail_the_run() {
+    let (rt, server) = reference(ReferenceConfig::with_faults([Fault::ErrorsNoRequestId]));
+    let dir = scratch("err-waived");
+    let output = run(
+        bin()
+            .args(["run", "scenarios/quickstart.toml", "--target"])
+            .arg(server.base_url())
+            .args([
+                "--duration",
+                "1s",
+                "--quiet",
+                "--skip-check",
+                "ERR-06",
+                "--out",
+            ])
+            .arg(&dir),
+        std::time::Duration::from_secs(120),
+    );
+    rt.block_on(server.shutdown());
+    let checks = report(&dir)["checks"].as_array().cloned().unwrap();
+    let err06 = checks.iter().find(|c| c["id"] == "ERR-06").unwrap();
+    assert_eq!(err06["status"], "skip", "{err06:#}");
+    assert_eq!(err06["message"], "waived by --skip-check");
+    assert_each_id_once(&checks);
+    assert_eq!(code(&output), 0, "{checks:#?}");
+}
+
+/// A family waived whole does not run: `RL-*` sends no request to the rate-limited route (its
+/// drive would), and every RL ID is a skip "waived by the scenario".
+#[test]
+fn a_family_waived_whole_sends_nothing() {
+    let dir = scratch("rl-waived-scenario");
+    let quickstart = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+    let waived = quickstart.replace(
+        "[checks]\nfail_on = \"fail\"",
+        "[checks]\nskip = [\"RL-*\"]\nfail_on = \"fail\"",
+    );
+    assert_ne!(waived, quickstart, "the quickstart's [checks] moved");
+    let scenario = write(&dir, "waived.toml", &waived);
+    let (rt, server) = reference(ReferenceConfig::default());
+    let out = scratch("rl-waived");
+    let output = run(
+        bin()
+            .arg("run")
+            .arg(&scenario)
+            .arg("--target")
+            .arg(server.base_url())
+            .args(["--duration", "1s", "--quiet", "--out"])
+            .arg(&out),
+        std::time::Duration::from_secs(120),
+    );
+    let limited = server
+        .stats()
+        .by_route
+        .iter()
+        .filter(|(route, _)| route.contains("/limited"))
+        .map(|(_, n)| n)
+        .sum::<u64>();
+    rt.block_on(server.shutdown());
+    let checks = report(&out)["checks"].as_array().cloned().unwrap();
+    let rl: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["id"].as_str().unwrap().starts_with("RL-"))
+        .collect();
+    assert_eq!(rl.len(), 9, "{rl:#?}");
+    assert!(
+        rl.iter()
+            .all(|c| c["status"] == "skip" && c["message"] == "waived by the scenario"),
+        "{rl:#?}"
+    );
+    assert_eq!(limited, 0, "the waived rate-limit drive sent requests");
+    assert_eq!(code(&output), 0, "{checks:#?}");
+    let (stdout, _) = text(&output);
+    assert!(!stdout.contains("RL-01"), "--quiet prints no table");
+}

@@ -143,3 +143,44 @@ fn global_keys_fault_fails_key_scope() {
     );
     assert_eq!(code, 4);
 }
+
+/// Issue 11: the text summary showed the first step of IDEM-03's chain (the harmless 201). It
+/// shows the decisive exchange now, the reused key with body B that the API accepted, and no
+/// timeline (IDEM-03 is not a race); report.json marks that exchange `decisive`.
+#[test]
+fn the_summary_shows_the_decisive_exchange_of_a_finding() {
+    let (rt, server) = reference(ReferenceConfig::with_faults([
+        Fault::IdempotencyIgnoreMismatch,
+    ]));
+    let dir = scratch("idem-decisive");
+    let output = run(
+        bin()
+            .args(["run", "scenarios/quickstart.toml", "--target"])
+            .arg(server.base_url())
+            .args(["--duration", "1s", "--out"])
+            .arg(&dir),
+        std::time::Duration::from_secs(120),
+    );
+    rt.block_on(server.shutdown());
+    let (stdout, stderr) = text(&output);
+    let at = stdout
+        .find("  IDEM-03 evidence:\n")
+        .unwrap_or_else(|| panic!("no IDEM-03 evidence:\n{stdout}\n{stderr}"));
+    let section: String = stdout[at..].lines().take(4).collect::<Vec<_>>().join("\n");
+    assert!(
+        section.contains("same key K, different body B"),
+        "{section}"
+    );
+    assert!(section.contains("--data-binary"), "{section}");
+    assert!(!stdout.contains("IDEM-03 timeline"), "{stdout}");
+    let checks = report(&dir)["checks"].as_array().cloned().unwrap();
+    let idem03 = checks.iter().find(|c| c["id"] == "IDEM-03").unwrap();
+    let decisive: Vec<&Value> = idem03["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["decisive"] == true)
+        .collect();
+    assert_eq!(decisive.len(), 1, "{idem03:#}");
+    assert_eq!(decisive[0]["note"], "same key K, different body B");
+}

@@ -218,3 +218,27 @@ fn reference_api_binds_loopback_by_default_and_stops_on_ctrl_c() {
         text(&o)
     );
 }
+
+/// `--skip-check` takes a catalog ID or `FAM-*`; anything else is a usage error (exit 1) with a
+/// hint, before anything is sent.
+#[test]
+fn an_unknown_skip_check_is_a_usage_error_with_a_hint() {
+    for (arg, hint) in [
+        ("ERR-6", "did you mean `ERR-06`?"),
+        ("rl-*", "did you mean `RL-*`?"),
+        ("NOPE", "RL-*"),
+    ] {
+        let o = run(
+            bin().args(["run", "scenarios/quickstart.toml", "--skip-check", arg]),
+            LIMIT,
+        );
+        let (out, err) = text(&o);
+        assert_eq!(code(&o), 1, "{arg}: {err}");
+        assert!(
+            err.contains(&format!("unknown check `{arg}`")),
+            "{arg}: {err}"
+        );
+        assert!(err.contains(hint), "{arg}: {err}");
+        assert!(out.is_empty(), "{arg}: {out}");
+    }
+}

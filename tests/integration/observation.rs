@@ -315,10 +315,14 @@ profile = "problem+json"
     // The report orders it after the catalog's families, before the per-request expectations.
     let ids: Vec<&str> = checks.iter().map(|c| c["id"].as_str().unwrap()).collect();
     let spy_at = ids.iter().position(|id| *id == "SPY-01").unwrap();
+    // (RL-01/02 judge the reference's rate-limit fields without a [checks.rate_limit] table.)
     assert!(
-        ids[..spy_at].iter().all(|id| id.starts_with("ERR-")),
+        ids[..spy_at]
+            .iter()
+            .all(|id| id.starts_with("ERR-") || id.starts_with("RL-")),
         "{ids:?}"
     );
+    assert_eq!(&ids[..2], ["RL-01", "RL-02"], "{ids:?}");
     assert!(
         ids[spy_at + 1..].iter().all(|id| id.starts_with("EXPECT-")),
         "{ids:?}"
@@ -371,4 +375,19 @@ fn each_family_page_documents_exactly_its_ids() {
         named.dedup();
         assert_eq!(named, f.ids(), "{}", page.display());
     }
+}
+
+/// `[checks] skip` is validated against the scenario module's copy of the catalog's IDs (the
+/// scenario module sits below the checks): it must list exactly each family's IDs, in order.
+#[test]
+fn the_waiver_catalog_is_the_families_catalog() {
+    let catalog: Vec<(&str, Vec<&str>)> = loadproof::checks::FAMILIES
+        .iter()
+        .map(|f| (f.prefix(), f.ids().to_vec()))
+        .collect();
+    let copy: Vec<(&str, Vec<&str>)> = loadproof::scenario::CHECK_IDS
+        .iter()
+        .map(|(p, ids)| (*p, ids.to_vec()))
+        .collect();
+    assert_eq!(copy, catalog);
 }

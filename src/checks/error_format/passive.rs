@@ -64,6 +64,8 @@ pub struct Passive {
     pub(super) active_ran: bool,
     /// Why ERR-07 had nothing to judge although a one-bad-field probe exists.
     pub(super) local_note: Option<String>,
+    /// No format declared ([`Passive::tableless`]): ERR-01 expects any JSON media type.
+    any_json: bool,
 }
 
 impl Default for Passive {
@@ -119,6 +121,18 @@ pub fn config_for(spec: &ErrorFormatSpec) -> Arc<Config> {
 }
 
 impl Passive {
+    /// The part for a scenario without `[checks.error_format]`: no format is declared, so any
+    /// JSON media type is what ERR-01 expects (the `schema` profile's media rule; its shape
+    /// check, ERR-03, is not reported without the table), and an HTML or text error page fails.
+    pub fn tableless() -> Passive {
+        let mut p = Passive::new(&ErrorFormatSpec {
+            profile: ErrorProfile::Schema,
+            ..Passive::default().spec
+        });
+        p.any_json = true;
+        p
+    }
+
     pub fn new(spec: &ErrorFormatSpec) -> Passive {
         Passive {
             spec: spec.clone(),
@@ -133,6 +147,7 @@ impl Passive {
             active_error: None,
             active_ran: false,
             local_note: None,
+            any_json: false,
         }
     }
 
@@ -312,7 +327,11 @@ impl PassivePart for Passive {
                 format!("not applicable: none of the {seen} error responses {what}")
             }
         };
-        let want = judge_media(self.cfg.profile);
+        let want = if self.any_json {
+            "a JSON media type"
+        } else {
+            judge_media(self.cfg.profile)
+        };
         let [media, members, shape, stable, leak, correl, local, status] = self.tallies;
         let noun = format!("error responses ({sources})");
         let mut out = vec![

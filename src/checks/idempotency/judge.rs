@@ -183,6 +183,9 @@ struct Findings<'a> {
     warns: Vec<String>,
     notes: Vec<String>,
     evidence: Vec<Evidence>,
+    /// The evidence that decides the verdict, when it is not the last shown, and whether a
+    /// failure (not a warning) marked it.
+    decisive: Option<(usize, bool)>,
     redactor: &'a Redactor,
 }
 
@@ -195,7 +198,19 @@ impl<'a> Findings<'a> {
             warns: Vec::new(),
             notes: Vec::new(),
             evidence: Vec::new(),
+            decisive: None,
             redactor,
+        }
+    }
+
+    /// Evidence `i` shows the finding just recorded. The first failure's evidence decides the
+    /// verdict; a warning's only while no failure has been shown.
+    fn decide(&mut self, i: usize) {
+        let failing = !self.fails.is_empty();
+        match self.decisive {
+            Some((_, true)) => {}
+            Some((_, false)) if !failing => {}
+            _ => self.decisive = Some((i, failing)),
         }
     }
 
@@ -234,7 +249,11 @@ impl<'a> Findings<'a> {
         } else {
             self.evidence
         };
-        verdict(self.id, status, message, evidence)
+        let r = verdict(self.id, status, message, evidence);
+        match self.decisive {
+            Some((i, _)) => r.decided_by(i),
+            None => r,
+        }
     }
 }
 
@@ -490,11 +509,14 @@ pub fn judge_mismatch(
             _ => String::new(),
         };
         f.fail(format!("{}{what}", status_text(second)));
+        f.decide(1);
     } else if second.status.is_none() || is_5xx(second) {
         f.fail(status_text(second));
+        f.decide(1);
     }
     if let Some(e) = effect.side_effect() {
         f.fail(format!("body B took effect: {e}"));
+        f.decide(1);
     }
     if let Some(st) = state {
         f.show(st, "the first resource after the mismatched request");
@@ -511,10 +533,12 @@ pub fn judge_mismatch(
                     "body B took effect: the resource now carries B's values at {}",
                     varied.join(", ")
                 ));
+                f.decide(2);
             }
         }
     }
     if f.fails.is_empty() && second.status != Some(want) {
+        f.decide(1);
         if control.is_success() {
             f.warn(format!(
                 "{} (body B alone is valid: {} with a fresh key)",
@@ -604,6 +628,8 @@ pub fn judge_race(j: &Judge<'_>, racers: &[Exchange], effect: &Effect) -> CheckR
         .collect();
     ids.sort();
     ids.dedup();
+    // The decisive racer: the first whose outcome shows the worst finding.
+    let first_where = |p: &dyn Fn(&Exchange) -> bool| racers.iter().position(p);
     if ids.len() > 1 {
         f.fail(format!(
             "{} racers got 2xx with {} different ids ({})",
@@ -611,6 +637,13 @@ pub fn judge_race(j: &Judge<'_>, racers: &[Exchange], effect: &Effect) -> CheckR
             ids.len(),
             abbreviate(&ids)
         ));
+        // The first 2xx whose id is not the first winner's: the duplicate creation.
+        let winner = ok.iter().find_map(|e| created_id(e, j.id_pointer));
+        if let Some(i) = first_where(&|e: &Exchange| {
+            e.is_success() && created_id(e, j.id_pointer).is_some_and(|id| Some(id) != winner)
+        }) {
+            f.decide(i);
+        }
     }
     if let Some(e) = effect
         .side_effect()
@@ -624,10 +657,16 @@ pub fn judge_race(j: &Judge<'_>, racers: &[Exchange], effect: &Effect) -> CheckR
     let server_errors = racers.iter().filter(|e| is_5xx(e)).count();
     if server_errors > 0 {
         f.fail(format!("{server_errors} racer(s) got 5xx"));
+        if let Some(i) = first_where(&|e: &Exchange| is_5xx(e)) {
+            f.decide(i);
+        }
     }
     let no_response = racers.iter().filter(|e| e.status.is_none()).count();
     if no_response > 0 {
         f.warn(format!("{no_response} racer(s) got no response"));
+        if let Some(i) = first_where(&|e: &Exchange| e.status.is_none()) {
+            f.decide(i);
+        }
     }
     if ok.is_empty() {
         f.warn("no racer got 2xx, so there is no winner to compare with");
@@ -641,6 +680,9 @@ pub fn judge_race(j: &Judge<'_>, racers: &[Exchange], effect: &Effect) -> CheckR
             "{odd} loser(s) got a 4xx other than 409 ({})",
             statuses(racers.iter().filter(|e| is_4xx(e) && e.status != Some(409)))
         ));
+        if let Some(i) = first_where(&|e: &Exchange| is_4xx(e) && e.status != Some(409)) {
+            f.decide(i);
+        }
     }
     if ids.len() == 1 {
         let first = ok[0];
@@ -649,6 +691,9 @@ pub fn judge_race(j: &Judge<'_>, racers: &[Exchange], effect: &Effect) -> CheckR
             f.warn(format!(
                 "{differing} 2xx replay(s) differ from the winner's body"
             ));
+            if let Some(i) = first_where(&|e: &Exchange| e.is_success() && !same_json(first, e)) {
+                f.decide(i);
+            }
         }
     }
     if let Some(n) = effect.note() {
@@ -723,6 +768,12 @@ pub fn judge_concurrent_mismatch(
             ids.len(),
             abbreviate(&ids)
         ));
+        let winner = ok.iter().find_map(|e| created_id(e, j.id_pointer));
+        if let Some(i) = racers.iter().position(|e| {
+            e.is_success() && created_id(e, j.id_pointer).is_some_and(|id| Some(id) != winner)
+        }) {
+            f.decide(i);
+        }
     }
     if let Some(e) = effect
         .side_effect()
@@ -733,6 +784,9 @@ pub fn judge_concurrent_mismatch(
     let server_errors = racers.iter().filter(|e| is_5xx(e)).count();
     if server_errors > 0 {
         f.fail(format!("{server_errors} racer(s) got 5xx"));
+        if let Some(i) = racers.iter().position(is_5xx) {
+            f.decide(i);
+        }
     }
     let no_response = racers.iter().filter(|e| e.status.is_none()).count();
     if no_response > 0 {
@@ -744,6 +798,7 @@ pub fn judge_concurrent_mismatch(
     // Racers whose own body matches the final state: exactly the winners may.
     if let Some(st) = state {
         f.show(st, "the winner's resource after the race");
+        let state_at = racers.len();
         if let (true, Some(res)) = (st.is_success(), st.json()) {
             let matching: Vec<usize> = racers
                 .iter()
@@ -762,12 +817,14 @@ pub fn judge_concurrent_mismatch(
             if comparable {
                 if matching.is_empty() {
                     f.fail("mixed state: the final resource matches none of the bodies sent");
+                    f.decide(state_at);
                 } else if !matching.iter().any(|&i| racers[i].is_success()) {
                     f.fail(format!(
                         "mixed state: the final resource carries the body of racer {}, which got {}",
                         matching[0],
                         status_text(&racers[matching[0]])
                     ));
+                    f.decide(state_at);
                 }
             } else {
                 f.note(format!(
@@ -787,6 +844,15 @@ pub fn judge_concurrent_mismatch(
             "{} racers with a different body got 2xx (the winner's replay) instead of 4xx; the payload-mismatch rule is IDEM-03's",
             ok.len() - 1
         ));
+        // The first 2xx after the winner's: a different body that was not rejected.
+        if let Some(i) = racers
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_success())
+            .nth(1)
+        {
+            f.decide(i.0);
+        }
     }
     let odd = racers
         .iter()
@@ -867,6 +933,7 @@ pub fn judge_key_scope(j: &Judge<'_>, header: &str, run: &KeyScopeRun) -> CheckR
         _ => {}
     }
     let (id_a, id_b) = (created_id(a, j.id_pointer), created_id(b, j.id_pointer));
+    // Client B's exchange decides what it finds; A's retry (the last) decides its own finding.
     if b.is_success() {
         match (&id_a, &id_b) {
             (Some(x), Some(y)) if x == y => f.fail(format!(
@@ -892,6 +959,9 @@ pub fn judge_key_scope(j: &Judge<'_>, header: &str, run: &KeyScopeRun) -> CheckR
             "client B got {}: the key seems shared across credentials (no body leaked)",
             status_text(b)
         ));
+    }
+    if !f.fails.is_empty() || !f.warns.is_empty() {
+        f.decide(1);
     }
     // The other direction: A's retry must still be A's response, not B's.
     let id_again = created_id(&run.a_again, j.id_pointer);
@@ -955,28 +1025,40 @@ pub fn judge_methods(j: &Judge<'_>, del: &DeleteRun, put: Result<&PutRun, &str>)
             );
         }
         _ if is_5xx(&del.first) || del.first.status.is_none() => {
-            f.fail(format!("first DELETE got {}", status_text(&del.first)))
+            f.fail(format!("first DELETE got {}", status_text(&del.first)));
+            f.decide(0);
         }
-        _ if !del.first.is_success() => f.warn(format!(
-            "first DELETE of a freshly created resource got {}",
-            status_text(&del.first)
-        )),
+        _ if !del.first.is_success() => {
+            f.warn(format!(
+                "first DELETE of a freshly created resource got {}",
+                status_text(&del.first)
+            ));
+            f.decide(0);
+        }
         _ => {}
     }
     match del.second.status {
         Some(404 | 410) => {}
         Some(s) if (200..300).contains(&s) => {}
-        Some(s) if s >= 500 => f.fail(format!("repeated DELETE got {s}")),
-        _ => f.warn(format!("repeated DELETE got {}", status_text(&del.second))),
+        Some(s) if s >= 500 => {
+            f.fail(format!("repeated DELETE got {s}"));
+            f.decide(1);
+        }
+        _ => {
+            f.warn(format!("repeated DELETE got {}", status_text(&del.second)));
+            f.decide(1);
+        }
     }
     if let Some(e) = del.effect.side_effect() {
         f.fail(format!("state drift on the repeated DELETE: {e}"));
+        f.decide(1);
     }
     if let Some(n) = del.effect.note() {
         f.note(n);
     }
     if let Some(after) = &del.after {
         f.show(after, "GET after both DELETEs");
+        let before = (f.fails.len(), f.warns.len());
         match after.status {
             Some(404 | 410) => {}
             Some(s) if (200..300).contains(&s) => {
@@ -991,21 +1073,32 @@ pub fn judge_methods(j: &Judge<'_>, del: &DeleteRun, put: Result<&PutRun, &str>)
             Some(s) if s >= 500 => f.fail(format!("GET after DELETE got {s}")),
             _ => f.warn(format!("GET after DELETE got {}", status_text(after))),
         }
+        if (f.fails.len(), f.warns.len()) != before {
+            f.decide(2);
+        }
     }
     let put_seen = match put {
         Err(note) => note.to_string(),
         Ok(run) => {
+            let puts_at = f.evidence.len();
+            let states_at = puts_at + run.puts.len();
             for (i, p) in run.puts.iter().enumerate() {
                 f.show(p, format!("PUT #{}", i + 1));
             }
             for (i, s) in run.states.iter().enumerate() {
                 f.show(s, format!("GET after PUT #{}", i + 1));
             }
-            if let Some(p) = run.puts.iter().find(|p| is_5xx(p) || p.status.is_none()) {
-                f.fail(format!("PUT got {}", status_text(p)));
+            if let Some(i) = run
+                .puts
+                .iter()
+                .position(|p| is_5xx(p) || p.status.is_none())
+            {
+                f.fail(format!("PUT got {}", status_text(&run.puts[i])));
+                f.decide(puts_at + i);
             }
             let first_status = run.puts.first().and_then(|p| p.status);
-            if run.puts.iter().any(|p| p.status != first_status) {
+            if let Some(i) = run.puts.iter().position(|p| p.status != first_status) {
+                f.decide(puts_at + i);
                 f.warn(format!(
                     "repeated PUTs got different statuses ({})",
                     run.puts
@@ -1022,8 +1115,14 @@ pub fn judge_methods(j: &Judge<'_>, del: &DeleteRun, put: Result<&PutRun, &str>)
                 &run.states
             };
             if let Some(first) = views.first() {
-                if views.iter().any(|v| !same_json(first, v)) {
+                if let Some(i) = views.iter().position(|v| !same_json(first, v)) {
                     f.fail("state drift: the resource differs between identical PUTs");
+                    let at = if run.states.is_empty() {
+                        puts_at
+                    } else {
+                        states_at
+                    };
+                    f.decide(at + i);
                 }
             }
             format!("PUT ×{}: one state", run.puts.len())

@@ -906,3 +906,74 @@ fn key_scope_setup_problems() {
         CheckStatus::Error
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The decisive exchange: what the summary shows of each finding
+
+#[test]
+fn idem_03_shows_the_accepted_mismatch_not_the_harmless_first_201() {
+    // A GET of the first resource follows the mismatch: the last step is not the finding.
+    let state = ex(
+        probe("GET", "/orders/ord_1", None),
+        200,
+        order("ord_1", 5),
+        &[],
+    );
+    let v = judge_mismatch(
+        &ietf(),
+        &created("ord_1", 5),
+        &second_body(201, order("ord_2", 6)),
+        &created("ord_3", 6),
+        Some(&state),
+        &["/amount".to_string()],
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Fail, "{}", v.message);
+    let d = v.decisive().unwrap();
+    assert_eq!(d.note.as_deref(), Some("same key K, different body B"));
+    assert_eq!(d.status, Some(201));
+    // When the resource itself shows the finding, the GET decides.
+    let state = ex(
+        probe("GET", "/orders/ord_1", None),
+        200,
+        order("ord_1", 6),
+        &[],
+    );
+    let v = judge_mismatch(
+        &ietf(),
+        &created("ord_1", 5),
+        &second_body(422, json!({})),
+        &created("ord_2", 6),
+        Some(&state),
+        &["/amount".to_string()],
+        &Effect::NotMeasured,
+    );
+    assert_eq!(v.status, CheckStatus::Fail, "{}", v.message);
+    assert_eq!(
+        v.decisive().unwrap().note.as_deref(),
+        Some("the first resource after the mismatched request")
+    );
+}
+
+#[test]
+fn idem_05_shows_the_racer_that_created_a_duplicate() {
+    let racers = vec![
+        created("ord_1", 5),
+        ex(
+            post(json!({"customer": "c", "amount": 5})),
+            409,
+            json!({}),
+            &[],
+        ),
+        created("ord_2", 5),
+        ex(
+            post(json!({"customer": "c", "amount": 5})),
+            409,
+            json!({}),
+            &[],
+        ),
+    ];
+    let v = judge_race(&ietf(), &racers, &Effect::NotMeasured);
+    assert_eq!(v.status, CheckStatus::Fail, "{}", v.message);
+    assert_eq!(v.decisive().unwrap().note.as_deref(), Some("racer 2"));
+}

@@ -29,7 +29,7 @@ use super::diag::Diagnostic;
 use super::model::*;
 use super::tree::{Entry, Node, get};
 
-pub use checks::FAMILY_SECTIONS;
+pub use checks::{CHECK_IDS, FAMILY_SECTIONS};
 pub(crate) use cx::{Cx, suggest};
 use templates::TplScope;
 

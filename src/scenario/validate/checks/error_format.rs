@@ -64,6 +64,17 @@ impl Cx<'_> {
         };
         let request_id_headers = match get(t, "request_id_headers") {
             Some(h) => match &h.value.kind {
+                // No header to look in would make every response fail ERR-06 ("no request
+                // id"): an API without request ids waives the check instead.
+                Kind::Array(items) if items.is_empty() => {
+                    self.err_hint(
+                        h.value.span.clone(),
+                        "`request_id_headers` is an empty list",
+                        "list the headers that carry a request id, or, if the API sends none, \
+                         waive the check: `skip = [\"ERR-06\"]` in [checks]",
+                    );
+                    return None;
+                }
                 Kind::Array(items) => {
                     let mut out = Vec::new();
                     for node in items {

@@ -11,10 +11,10 @@ use std::ops::Range;
 use super::Cx;
 use super::templates::TplScope;
 use crate::scenario::model::*;
-use crate::scenario::tree::{Entry, get};
+use crate::scenario::tree::{Entry, Kind, get};
 
 /// `[checks]` settings that are not a check family.
-const SETTINGS: &[&str] = &["fail_on", "passive"];
+const SETTINGS: &[&str] = &["fail_on", "passive", "skip"];
 
 /// The check families: one `[checks.<family>]` table each, parsed by `checks/<family>.rs`
 /// and dispatched in [`Cx::checks`] below. The one list of family keys: `[checks]` accepts
@@ -22,6 +22,37 @@ const SETTINGS: &[&str] = &["fail_on", "passive"];
 /// is its parser file, an entry here and its line in the dispatch. (The scenario module sits
 /// below the checks, so it cannot read `checks::FAMILIES`; a test holds the two lists equal.)
 pub const FAMILY_SECTIONS: &[&str] = &["idempotency", "rate_limit", "pagination", "error_format"];
+
+/// The check IDs `skip = [...]` may name, `(prefix, ids)` per family in catalog order: the
+/// scenario module cannot read `checks::FAMILIES`, so this copy is held equal to it by a test
+/// (`tests/integration/observation.rs`). A family that adds an ID adds it here too.
+pub const CHECK_IDS: &[(&str, &[&str])] = &[
+    (
+        "IDEM",
+        &[
+            "IDEM-01", "IDEM-02", "IDEM-03", "IDEM-04", "IDEM-05", "IDEM-06", "IDEM-07", "IDEM-08",
+        ],
+    ),
+    (
+        "RL",
+        &[
+            "RL-01", "RL-02", "RL-03", "RL-04", "RL-05", "RL-06", "RL-07", "RL-08", "RL-09",
+            "RL-10",
+        ],
+    ),
+    (
+        "PAGE",
+        &[
+            "PAGE-01", "PAGE-02", "PAGE-03", "PAGE-04", "PAGE-05", "PAGE-06",
+        ],
+    ),
+    (
+        "ERR",
+        &[
+            "ERR-01", "ERR-02", "ERR-03", "ERR-04", "ERR-05", "ERR-06", "ERR-07", "ERR-08",
+        ],
+    ),
+];
 
 impl Cx<'_> {
     pub(super) fn checks(&mut self, e: &Entry, requests: &[RequestSpec]) -> Option<ChecksSpec> {
@@ -39,6 +70,7 @@ impl Cx<'_> {
         let rate_limit = get(t, "rate_limit").and_then(|r| self.rate_limit(r));
         let pagination = get(t, "pagination").and_then(|p| self.pagination(p));
         let error_format = get(t, "error_format").and_then(|x| self.error_format(x));
+        let skip = get(t, "skip").map(|s| self.waivers(s)).unwrap_or_default();
         if self.diags.len() != before {
             return None;
         }
@@ -49,7 +81,35 @@ impl Cx<'_> {
             rate_limit,
             pagination,
             error_format,
+            skip,
         })
+    }
+
+    /// `skip = ["ERR-06", "RL-*"]`: each an ID of the catalog or a family glob `FAM-*`.
+    fn waivers(&mut self, e: &Entry) -> Vec<Waiver> {
+        let Kind::Array(items) = &e.value.kind else {
+            self.type_err(e, "an array of check IDs, like [\"ERR-06\", \"RL-*\"]");
+            return Vec::new();
+        };
+        let mut out: Vec<Waiver> = Vec::new();
+        for node in items {
+            let Kind::String(s) = &node.kind else {
+                self.err(
+                    node.span.clone(),
+                    format!("expected a check ID (string), found {}", node.describe()),
+                );
+                continue;
+            };
+            match Waiver::check(s, CHECK_IDS) {
+                Ok(()) if out.iter().all(|w| w.pattern != *s) => out.push(Waiver {
+                    pattern: s.clone(),
+                    by: WaivedBy::Scenario,
+                }),
+                Ok(()) => {}
+                Err((message, hint)) => self.err_hint(node.span.clone(), message, hint),
+            }
+        }
+        out
     }
 
     fn required_request(
