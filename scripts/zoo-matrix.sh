@@ -110,10 +110,11 @@ for n in names:
     code = open(os.path.join(d, "exit")).read().strip() if os.path.exists(os.path.join(d, "exit")) else "?"
     secs = open(os.path.join(d, "seconds")).read().strip() if os.path.exists(os.path.join(d, "seconds")) else "?"
     rep = os.path.join(d, "report", "report.json")
-    got = {}
+    got, msgs = {}, {}
     if os.path.exists(rep):
         for c in json.load(open(rep)).get("checks", []):
             got[c["id"]] = c["status"]
+            msgs[c["id"]] = c.get("message", "")
     checks = e.get("checks", {})
     for cid, spec in checks.items():
         g = got.get(cid, "-")
@@ -121,6 +122,14 @@ for n in names:
         res = "match" if ok else "MISMATCH"
         if ok and g != spec["verdict"]:
             res = "match (accepted alternative)"
+        # Some rows also name what the message must say (RL-10: the limiter's class).
+        says = spec.get("says")
+        if says and g == spec["verdict"]:
+            if says in msgs.get(cid, ""):
+                res += f" — says \"{says}\""
+            else:
+                ok = False
+                res = f"MISMATCH — should say \"{says}\": {msgs.get(cid, '')[:90]}"
         bad += not ok
         print(f"{n:<20} {cid:<14} {spec['verdict']:<9} {g:<9} {res}")
     for cid in sorted(set(got) - set(checks)):

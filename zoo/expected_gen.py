@@ -11,8 +11,10 @@ import json
 T = {}
 def t(name, exitc, checks, exit_also=None, note=None):
     T[name] = dict(exit=exitc, checks=checks, exit_also=exit_also, note=note)
-def c(v, reason, also=None, note=None):
+def c(v, reason, also=None, note=None, says=None):
     d = {"verdict": v, "reason": reason}
+    # `says`: text the verdict's message must contain (RL-10: the class it names).
+    if says: d["says"] = says
     if also: d["also"] = also
     if note: d["note"] = note
     return d
@@ -45,18 +47,18 @@ def flask(strategy, burst, rl10_reason, extra=None, rl05=None):
     return d
 
 t("rl-flask-fixed", 4, flask("fixed-window", 1.8, c("pass",
-  "GT: boundary pass accepted 4 at 8.5 s + 5 at 10.0-11.0 s = 9 in a 10 s interval (factor 1.8), quota returns all at once at the edge → fixed window; no max_burst set, so consistent → pass (cat RL-10)")))
+  "GT: boundary pass accepted 4 at 8.5 s + 5 at 10.0-11.0 s = 9 in a 10 s interval (factor 1.8), quota returns all at once at the edge → fixed window; no max_burst set, so consistent → pass (cat RL-10)", says="fixed window")))
 t("rl-flask-moving", 4, flask("moving-window", 1.0, c("pass",
-  "GT: never more than 5 in any 10 s interval (factor 1.0); quota returns as old requests age (1 at 10.0 s, 4 at 18.5 s) → sliding log; pass (cat RL-10)")))
+  "GT: never more than 5 in any 10 s interval (factor 1.0); quota returns as old requests age (1 at 10.0 s, 4 at 18.5 s) → sliding log; pass (cat RL-10)", says="sliding window (log)")))
 import copy
 _fx = copy.deepcopy(T["rl-flask-fixed"]["checks"])
-_fx["RL-10"] = c("fail", "GT (rl-flask-fixed, same app and config): 9 accepted in a 10 s interval across the window edge, boundary-burst factor 1.8 > max_burst 1.0 → fail (cat RL-10: burst factor above max_burst)")
+_fx["RL-10"] = c("fail", "GT (rl-flask-fixed, same app and config): 9 accepted in a 10 s interval across the window edge, boundary-burst factor 1.8 > max_burst 1.0 → fail (cat RL-10: burst factor above max_burst)", says="behaves as a fixed window")
 t("rl-flask-fixed-maxburst", 4, _fx, note="second instance of rl-flask-fixed with max_burst = 1.0; its ground truth is rl-flask-fixed's")
 _mv = copy.deepcopy(T["rl-flask-moving"]["checks"])
-_mv["RL-10"] = c("pass", "GT (rl-flask-moving, same app and config): never more than 5 in any 10 s interval, factor 1.0 ≤ max_burst 1.0 → pass (cat RL-10)")
+_mv["RL-10"] = c("pass", "GT (rl-flask-moving, same app and config): never more than 5 in any 10 s interval, factor 1.0 ≤ max_burst 1.0 → pass (cat RL-10)", says="sliding window (log)")
 t("rl-flask-moving-maxburst", 4, _mv, note="second instance of rl-flask-moving with max_burst = 1.0; its ground truth is rl-flask-moving's")
 t("rl-flask-swc", 4, flask("sliding-window-counter", 1.6, c("pass",
-  "GT: up to 7 (pass 1) and 8 (boundary pass) in a 10 s interval (factor 1.4-1.6) with one request back every 2 s → sliding window counter (weighted previous window); no max_burst set → pass (cat RL-10: the class list includes 'sliding window (log or counter)')",
+  "GT: up to 7 (pass 1) and 8 (boundary pass) in a 10 s interval (factor 1.4-1.6) with one request back every 2 s → sliding window counter (weighted previous window); no max_burst set → pass (cat RL-10: the class list includes 'sliding window (log or counter)')", says="sliding window (counter)",
   note="a counter approximation exceeds 1x but refills gradually: a classifier that maps 'burst > 1' to fixed window would contradict the gradual refill and might warn ('no class explains'); the catalog does not say how far above 1x a counter may go"),
   rl05=c("pass", "GT: remaining 4,3,2,1,0 within the burst; it comes back gradually (one slot every 2 s) only after the advertised reset moved (cat RL-05)", also=["warn"],
          note="a sliding counter frees one slot at a time while X-RateLimit-Reset keeps moving; if loadproof samples remaining across such a step it may call it 'rises mid-window' (cat RL-05: warn, servers MAY)")))
@@ -72,7 +74,7 @@ t("rl-slowapi", 4, {
   "RL-07": c("pass", "GT: served again 60.2 s after the first 429 with Retry-After 60 (< 2x the wait) (cat RL-07)"),
   "RL-08": c("warn", "GT: the 429 body is application/json {\"error\": \"Rate limit exceeded: 5 per 1 minute\"}, a vendor shape, not problem+json — cat RL-08: not in the scenario's error format → warn (no strict)", also=["fail"], note="catalog RL-08 names only HTML/empty → warn; a JSON body in another vocabulary is not spelled out"),
   "RL-09": RL09,
-  "RL-10": c("pass", "GT: boundary pass: 4 at 58.5 s + 5 at 60.0-62.0 s = 9 in a 60 s interval (factor 1.8), quota back all at once at 60 s → fixed window; no max_burst → pass (cat RL-10)"),
+  "RL-10": c("pass", "GT: boundary pass: 4 at 58.5 s + 5 at 60.0-62.0 s = 9 in a 60 s interval (factor 1.8), quota back all at once at 60 s → fixed window; no max_burst → pass (cat RL-10)", says="fixed window"),
   "ERR-01": c("warn", "GT: 429 is application/json, not application/problem+json — cat: a generic media type warns; HTML/text/plain would fail"),
   "ERR-02": c("pass", "GT: the 429 body is a JSON object without type/status/title — nothing contradicts the response (cat ERR-02)", also=["warn"], note="'error' is a 5-letter extension; no member is inconsistent"),
   "ERR-03": c("fail", "GT: {\"error\": ...} has neither title nor status; cat: a body carrying none of the profile's information fails", also=["skip"], note="the catalog says 'under a declared profile'; this scenario has no [checks.error_format], so whether the default problem+json counts as declared is ambiguous"),
@@ -98,15 +100,15 @@ nginx_common = {
 d = dict(nginx_common)
 d.update({
   "RL-06": c("pass", "GT: declared quota 1 per 10 s (rate=6r/m is accounted per ms); first 429 at request 2 = quota+1, accepted again at 10.0 s (cat RL-06 with declared quota/window)"),
-  "RL-10": c("pass", "GT: one request accepted every 10.0 s whatever is sent (steady refill), pre-edge requests at 8.5 s all 429 → leaky bucket; pass (cat RL-10)",
+  "RL-10": c("pass", "GT: one request accepted every 10.0 s whatever is sent (steady refill), pre-edge requests at 8.5 s all 429 → leaky bucket; pass (cat RL-10)", says="token or leaky bucket",
              note="the probe's boundary pass counted 2 accepts in a 10 s interval only because two accepts were exactly 10.0 s apart (±ms): an RL-10 that uses closed intervals or ignores send-time jitter would see a 2x 'burst' on a leaky bucket"),
 })
 t("rl-nginx", 4, d)
 d = dict(nginx_common)
 d.update({
-  "RL-06": c("pass", "GT: declared quota 4 per 10 s (burst=3 nodelay + 1); first 429 at request 5 = quota+1; not throttled at the declared reset (one request accepted at 10.0 s) (cat RL-06)",
+  "RL-06": c("pass", "GT: declared as a bucket, quota 4 (burst=3 nodelay + 1) per 40 s (capacity ÷ rate: 4 ÷ 6/min, as docs/checks/rate-limit.md says to declare a bucket); first 429 at request 5 = quota+1; one request accepted again 10.0 s later (cat RL-06)",
              note="a leaky bucket refills one request per 10 s, not the whole quota: a check that expects the full quota back at the reset would call it 'well short of advertised'; no q/w declaration describes burst+rate exactly"),
-  "RL-10": c("pass", "GT: 4 at once, then exactly one every 10 s (steady refill); never more than 4 in any 10 s interval (factor 1.0) → token/leaky bucket (cat RL-10)"),
+  "RL-10": c("pass", "GT: 4 at once, then exactly one every 10 s (steady refill); never more than 4 in any 10 s interval (factor 1.0) → token/leaky bucket (cat RL-10)", says="token or leaky bucket"),
 })
 t("rl-nginx-burst", 4, d)
 
@@ -123,7 +125,7 @@ def express(draft):
       "RL-07": c("pass", "GT: served again ~10 s after the first 429, Retry-After 10 (cat RL-07)"),
       "RL-08": c("warn", "GT: the default 429 body is text/html 'Too many requests, please try again later.'; cat RL-08: HTML → warn"),
       "RL-09": RL09,
-      "RL-10": c("pass", "GT: boundary pass: 4 at 8.5 s + 5 at 10.0-11.0 s = 9 in 10 s (factor 1.8), quota back all at once at the edge → fixed window (MemoryStore); no max_burst → pass (cat RL-10)"),
+      "RL-10": c("pass", "GT: boundary pass: 4 at 8.5 s + 5 at 10.0-11.0 s = 9 in 10 s (factor 1.8), quota back all at once at the edge → fixed window (MemoryStore); no max_burst → pass (cat RL-10)", says="fixed window"),
       "ERR-01": c("fail", "GT: the 429 is text/html; cat ERR-01 → fail"),
       "ERR-02": c("fail", "GT: a plain sentence, not a JSON object (cat ERR-02)", note="the current code skips ERR-02/03 for non-JSON bodies ('see ERR-01') so that one HTML page is not counted three times; the catalog text says non-object body → fail: one of the two should change"),
       "ERR-03": c("fail", "GT: no problem+json member (cat ERR-03)", also=["skip"], note="default profile without a table: see rl-slowapi ERR-03"),

@@ -69,6 +69,13 @@ pub fn classify_declared(
     }
 }
 
+fn seconds_apart(a: SystemTime, b: SystemTime) -> f64 {
+    match a.duration_since(b) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => e.duration().as_secs_f64(),
+    }
+}
+
 impl Obs {
     /// `declared`: the scenario's error format, when it is not problem+json (RL-08 then judges
     /// the body against it).
@@ -84,7 +91,16 @@ impl Obs {
         }
         let parsed = parse_fields(&f);
         let date = retry_after::response_date(e.header("date"));
-        let now = date.unwrap_or_else(SystemTime::now);
+        // Epoch resets are resolved against the server's clock (`Date`), which has whole seconds
+        // only: a reset read against it is up to a second long, enough to misjudge a 10 s
+        // window as 11 s. When the two clocks agree to within 2 s, the client's is the same
+        // clock with the fractions kept.
+        let client = SystemTime::now();
+        let now = match date {
+            Some(d) if seconds_apart(d, client) < 2.0 => client,
+            Some(d) => d,
+            None => client,
+        };
         let now_s = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());

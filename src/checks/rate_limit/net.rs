@@ -411,6 +411,18 @@ fn recovery_in(d: &Driver<'_, '_>, exp: &Experiment, window_s: f64) -> CheckResu
         .filter(|&i| d.obs[i].sent_ms >= due)
         .collect();
     if attempts.is_empty() {
+        // Served again before the advertised wait was up: it would be served at it too.
+        let early = exp
+            .refills
+            .iter()
+            .filter_map(|r| r.first().copied())
+            .find(|&i| d.obs[i].sent_ms > d.obs[l].done_ms);
+        if let Some(i) = early {
+            return d.result(
+                "RL-07",
+                judge::recovery(&d.obs, l, wait, &[i]),
+            );
+        }
         return skip(
             "RL-07",
             format!(
@@ -447,7 +459,15 @@ async fn experiment(
         .filter(|o| o.accepted())
         .map(|o| o.done_ms)
         .fold(0.0, f64::max);
-    let mut opener_at = (last_ok + w_ms + 250.0).max(elapsed(d));
+    // Two windows when the budget allows: a sliding-window counter still weighs the window
+    // before the current one.
+    let budget_ms = deadline.duration_since(d.origin).as_secs_f64() * 1000.0;
+    let quiet = if last_ok + 2.0 * w_ms + 1.75 * w_ms + 2000.0 <= budget_ms {
+        2.0 * w_ms
+    } else {
+        w_ms
+    };
+    let mut opener_at = (last_ok + quiet + 250.0).max(elapsed(d));
     // The burst mid-window when a reset told where window edges fall: a sliding counter's refill
     // then waits for an edge, a bucket's does not, and the two differ by a quarter window.
     if let Some(edge) = grid_edge(&d.obs) {
@@ -456,8 +476,13 @@ async fn experiment(
             opener_at += (0.5 * w_ms - offset).rem_euclid(w_ms);
         }
     }
-    let burst_at = opener_at + 0.5 * w_ms;
-    let budget_ms = deadline.duration_since(d.origin).as_secs_f64() * 1000.0;
+    // At quota 1 an opener would leave the burst nothing: the burst opens the window itself.
+    let with_opener = ad.quota >= 2;
+    let burst_at = if with_opener {
+        opener_at + 0.5 * w_ms
+    } else {
+        opener_at
+    };
     if burst_at + 2000.0 > budget_ms {
         return Ok(Planned::DoesNotFit(format!(
             "the experiment would start {} from now, beyond the time budget (`max_wait` = {}); the window is {}",
@@ -468,19 +493,27 @@ async fn experiment(
     }
     let origin = d.origin;
     let at = move |ms: f64| origin + Duration::from_secs_f64(ms / 1000.0);
-    tokio::time::sleep_until(at(opener_at).into()).await;
-    let p = d.probe()?;
-    let opener = d.send(&p).await;
+    let opener = if with_opener {
+        tokio::time::sleep_until(at(opener_at).into()).await;
+        let p = d.probe()?;
+        Some(d.send(&p).await)
+    } else {
+        None
+    };
     tokio::time::sleep_until(at(burst_at).into()).await;
     let burst = d.drain(cap).await?;
-    let fresh = match d.obs[opener].remaining() {
-        Some(r) if d.obs[opener].accepted() && r + 1 == ad.quota => Fresh::Verified,
-        Some(_) => Fresh::Unknown,
-        None if d.obs[opener].accepted() => Fresh::Waited,
+    let first = opener.or(burst.first().copied());
+    let fresh = match first {
+        Some(f) => match d.obs[f].remaining() {
+            Some(r) if d.obs[f].accepted() && r + 1 == ad.quota => Fresh::Verified,
+            Some(_) => Fresh::Unknown,
+            None if d.obs[f].accepted() => Fresh::Waited,
+            None => Fresh::Unknown,
+        },
         None => Fresh::Unknown,
     };
     let mut exp = Experiment {
-        opener: Some(opener),
+        opener,
         burst,
         fresh,
         probes: Vec::new(),
