@@ -418,10 +418,7 @@ fn recovery_in(d: &Driver<'_, '_>, exp: &Experiment, window_s: f64) -> CheckResu
             .filter_map(|r| r.first().copied())
             .find(|&i| d.obs[i].sent_ms > d.obs[l].done_ms);
         if let Some(i) = early {
-            return d.result(
-                "RL-07",
-                judge::recovery(&d.obs, l, wait, &[i]),
-            );
+            return d.result("RL-07", judge::recovery(&d.obs, l, wait, &[i]));
         }
         return skip(
             "RL-07",
