@@ -278,9 +278,29 @@ pub async fn send(
     origin: Instant,
     connection: usize,
 ) -> Exchange {
-    let ex = send_unobserved(&client.http, probe, origin, connection).await;
+    let mut ex = send_unobserved(&client.http, probe, origin, connection).await;
+    if stale_connection(&ex) && probe.method.is_idempotent() {
+        // A server may close a keep-alive connection right after a response without saying
+        // so (uvicorn after an unhandled 500): the next request on it meets a reset before any
+        // byte of an answer. That is the pool's artefact, not the target's answer; an
+        // idempotent request is sent again, once, on a fresh connection.
+        ex = send_unobserved(&client.http, probe, origin, connection).await;
+    }
     client.record(&ex);
     ex
+}
+
+/// No response, and the connection was reset or closed under the request (not a timeout, not
+/// a refused connect).
+fn stale_connection(ex: &Exchange) -> bool {
+    ex.status.is_none()
+        && ex.error.as_deref().is_some_and(|e| {
+            let e = e.to_ascii_lowercase();
+            (e.contains("connection reset")
+                || e.contains("connection closed before message completed")
+                || e.contains("broken pipe"))
+                && !e.contains("timed out")
+        })
 }
 
 /// Send one probe without showing it to anyone: only for requests that are not part of a check

@@ -302,6 +302,33 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
 // ---------------------------------------------------------------------------------------------
 // ERR-03: profile shape
 
+/// ERR-03 for a body that does not even declare the profile's media type (`application/json`
+/// under problem+json): with neither `title` nor `status` and no URI `type`, it is another
+/// vocabulary (FastAPI's `{"detail": "Not Found"}`, `{"error": "…"}`), and a problem-details
+/// client gets nothing from it. The same members under `application/problem+json` are a minimal
+/// RFC 9457 body (every member is optional; `type` defaults to `about:blank`) and pass.
+pub fn undeclared_vocabulary(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
+    let Some(obj) = body.as_object() else {
+        return Vec::new();
+    };
+    if profile != ErrorProfile::ProblemJson
+        || obj.contains_key("title")
+        || obj.contains_key("status")
+        // A `type` of any kind is judged by `shape_issues` (a bare word there fails already).
+        || obj.get("type").and_then(Value::as_str).is_some()
+    {
+        return Vec::new();
+    }
+    let keys: Vec<&str> = obj.keys().map(String::as_str).take(4).collect();
+    vec![Issue::fail(
+        "not-problem-details",
+        format!(
+            "an `application/json` body with no `title`, no `status` and no `type` (members: {}): another vocabulary, nothing a problem-details client can use",
+            keys.join(", ")
+        ),
+    )]
+}
+
 /// ERR-03: the structure the profile prescribes. A body that is not an object is ERR-02's
 /// finding and yields nothing here. (`schema` is validated by the caller with its validator.)
 pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {

@@ -391,3 +391,87 @@ fn the_waiver_catalog_is_the_families_catalog() {
         .collect();
     assert_eq!(copy, catalog);
 }
+
+/// A server that answers the first request of each connection and closes the connection when a
+/// second one arrives on it, without a word (what uvicorn does after an unhandled 500): a
+/// probe that meets that stale connection is sent again on a fresh one, not reported as "no
+/// response" against the target.
+#[test]
+fn a_probe_on_a_connection_the_server_closed_is_sent_again() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        for _ in 0..500 {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut seen = Vec::new();
+                // Read one request head.
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let (status, body) = if seen.starts_with(b"GET /missing") {
+                    (
+                        "404 Not Found",
+                        r#"{"type":"about:blank","title":"Not Found","status":404}"#,
+                    )
+                } else {
+                    (
+                        "200 OK",
+                        r#"{"type":"about:blank","title":"OK","status":200}"#,
+                    )
+                };
+                let ct = if status.starts_with("404") {
+                    "application/problem+json"
+                } else {
+                    "application/json"
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: {ct}\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+                // Wait for the next request on this connection, then close without answering.
+                let _ = sock.read(&mut buf).await;
+            });
+        }
+    });
+    let (_, checks) = run_scenario(
+        "stale-connection",
+        &target,
+        r#"name = "stale"
+target = "__TARGET__"
+
+[load]
+rate = 5
+duration = "1s"
+
+[[requests]]
+name = "ok"
+path = "/ok"
+
+[[requests]]
+name = "missing"
+path = "/missing"
+weight = 0
+
+[checks]
+skip = ["ERR-06"]
+
+[checks.error_format]
+probes = [{ request = "missing", status = 404 }, { request = "missing", status = 404 }]
+"#,
+    );
+    let err08 = check(&checks, "ERR-08");
+    assert_eq!(err08["status"], "pass", "{err08:#}");
+}

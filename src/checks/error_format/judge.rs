@@ -214,7 +214,13 @@ pub fn judge(
             ),
             // The schema could not be loaded: ERR-03 reports that instead.
             Some(Err(_)) => None,
-            None => Some(pd::shape_issues(cfg.profile, &json)),
+            None => {
+                let mut issues = pd::shape_issues(cfg.profile, &json);
+                if classify_media(cfg.profile, content_type) == pd::MediaClass::OtherJson {
+                    issues.extend(pd::undeclared_vocabulary(cfg.profile, &json));
+                }
+                Some(issues)
+            }
         };
         j.code = pd::error_code(cfg.profile, &json);
         j.title = pd::error_title(cfg.profile, &json);

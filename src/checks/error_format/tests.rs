@@ -332,3 +332,25 @@ fn about_blank_titles_are_keyed_on_the_status() {
     );
     assert!(decide_title(&key("about:blank", 404), "Not Found", "Not found!").is_some());
 }
+
+/// FastAPI's default `{"detail": "Not Found"}` as `application/json` is another vocabulary under
+/// the problem+json profile (ERR-03 fail; ERR-01 only warns on the media type); the same body as
+/// `application/problem+json` is a minimal RFC 9457 body and passes.
+#[test]
+fn a_generic_json_body_without_problem_members_fails_err03() {
+    let body = br#"{"detail":"Not Found"}"#;
+    let json = headers(&[("content-type", "application/json"), ("x-request-id", "r1")]);
+    let j = judge(&cfg(), 404, &json, body, false);
+    assert_eq!(failing(&j), vec!["ERR-03"]);
+    assert!(keys(j.shape.as_deref().unwrap()).contains(&"not-problem-details"));
+    let problem = headers(&[
+        ("content-type", "application/problem+json"),
+        ("x-request-id", "r1"),
+    ]);
+    let j = judge(&cfg(), 404, &problem, body, false);
+    assert!(failing(&j).is_empty(), "{:?}", j.shape);
+    // A complete problem body under `application/json`: a media-type warning only.
+    let full = br#"{"type":"about:blank","title":"Not Found","status":404}"#;
+    let j = judge(&cfg(), 404, &json, full, false);
+    assert!(failing(&j).is_empty(), "{:?}", j.shape);
+}

@@ -839,20 +839,36 @@ pub fn judge_concurrent_mismatch(
             ));
         }
     }
-    if ok.len() > 1 && ids.len() <= 1 {
+    // A racer that sent the winner's very body is owed the replay; only a 2xx to a *different*
+    // body is the payload-mismatch rule broken. The winner's body: the one the final state
+    // carries, else the first 2xx racer's.
+    let winner_body = state
+        .and_then(|st| st.json().filter(|_| st.is_success()))
+        .and_then(|res| {
+            racers
+                .iter()
+                .filter(|e| e.is_success())
+                .filter_map(|e| e.probe.json())
+                .find(|b| state_matches(&res, b, varied) == Some(true))
+        })
+        .or_else(|| {
+            racers
+                .iter()
+                .find(|e| e.is_success())
+                .and_then(|e| e.probe.json())
+        });
+    let differing: Vec<usize> = racers
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.is_success() && e.probe.json() != winner_body)
+        .map(|(i, _)| i)
+        .collect();
+    if ids.len() <= 1 && !differing.is_empty() {
         f.warn(format!(
             "{} racers with a different body got 2xx (the winner's replay) instead of 4xx; the payload-mismatch rule is IDEM-03's",
-            ok.len() - 1
+            differing.len()
         ));
-        // The first 2xx after the winner's: a different body that was not rejected.
-        if let Some(i) = racers
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.is_success())
-            .nth(1)
-        {
-            f.decide(i.0);
-        }
+        f.decide(differing[0]);
     }
     let odd = racers
         .iter()

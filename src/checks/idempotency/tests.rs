@@ -510,6 +510,25 @@ fn concurrent_mismatch_conforming() {
     assert_eq!(v.status, CheckStatus::Pass, "{}", v.message);
     let v = judge_concurrent_mismatch(&ietf(), &racers, None, &ptrs, &Effect::Count(1));
     assert_eq!(v.status, CheckStatus::Pass, "{}", v.message);
+    // Bodies alternate: a racer that sent the winner's very body gets the replay, which is
+    // right (fastapi-idempotency in the zoo); only a 2xx to another body is a finding.
+    let racers = vec![
+        mismatch_racer(6, 201, order("ord_1", 6)),
+        mismatch_racer(7, 422, json!({})),
+        mismatch_racer(6, 201, order("ord_1", 6)),
+        mismatch_racer(7, 422, json!({})),
+    ];
+    let v = judge_concurrent_mismatch(&ietf(), &racers, Some(&state(6)), &ptrs, &Effect::Count(1));
+    assert_eq!(v.status, CheckStatus::Pass, "{}", v.message);
+    let mut racers = racers;
+    racers[3] = mismatch_racer(7, 201, order("ord_1", 6));
+    let v = judge_concurrent_mismatch(&ietf(), &racers, Some(&state(6)), &ptrs, &Effect::Count(1));
+    assert_eq!(v.status, CheckStatus::Warn, "{}", v.message);
+    assert!(
+        v.message.contains("1 racers with a different body"),
+        "{}",
+        v.message
+    );
 }
 
 #[test]

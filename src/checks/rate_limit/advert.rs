@@ -3,8 +3,8 @@
 //! Real limiters advertise in many ways, most of them without a window: draft-08+
 //! `RateLimit-Policy` gives `q` and `w`; draft-07 gives both in `RateLimit-Policy`; draft-00..06
 //! `RateLimit-Limit` and vendor `X-RateLimit-Limit` give only the quota. For those the window is
-//! read off the reset of a response at a *fresh* window (remaining = quota − 1: the first request
-//! of a window sees the whole window ahead of it), unless the scenario declares the window
+//! read off the longest reset seen (the first request of a fresh window sees the whole window
+//! ahead of it), unless the scenario declares the window
 //! (`window = "10s"`), which wins over that inference. A target that advertises nothing can still be judged against a quota and
 //! window the scenario declares. Every verdict that uses these names the source, so a reader
 //! knows what the server was held to.
@@ -26,7 +26,7 @@ pub struct Advert {
 }
 
 impl Advert {
-    /// "5 per 60 s (X-RateLimit-*; window from the reset at a fresh window)".
+    /// "5 per 60 s (X-RateLimit-*; window read off the longest reset seen)".
     pub fn describe(&self) -> String {
         match self.window_s {
             Some(w) => format!("{} per {} ({})", self.quota, secs(w), self.source),
@@ -74,7 +74,7 @@ pub fn resolve(obs: &[Obs], quota: Option<u64>, window: Option<Duration>) -> Opt
     } else if let Some(w) = fresh_window(obs, q) {
         (
             Some(w),
-            format!("{gen_label}; window read off the reset at a fresh window"),
+            format!("{gen_label}; window read off the longest reset seen"),
         )
     } else {
         (None, format!("{gen_label}; no window advertised"))
@@ -93,11 +93,17 @@ pub fn resolve(obs: &[Obs], quota: Option<u64>, window: Option<Duration>) -> Opt
     })
 }
 
-/// The window seen from a fresh window's first request: its remaining is quota − 1 and its reset
-/// is the whole window ahead (rounded to a second, the unit every reset field has).
+/// The window read off the resets: the longest reset any response advertised, rounded to a
+/// second (the unit of every reset field). A fresh window's first request sees the whole window
+/// ahead, and no reset of a fixed window or a log is ever longer; `quota` only gates that a
+/// quota was advertised at all. A bucket's reset is the time to its next token and a clock-aligned
+/// window may never be seen fresh: for those the scenario declares `window`.
 pub fn fresh_window(obs: &[Obs], quota: u64) -> Option<f64> {
+    if quota == 0 {
+        return None;
+    }
     obs.iter()
-        .filter(|o| o.accepted() && quota > 0 && o.remaining() == Some(quota - 1))
+        .filter(|o| o.snap.is_some())
         .filter_map(|o| o.reset_in)
         .filter(|r| *r >= 0.5)
         .map(|r| r.round())

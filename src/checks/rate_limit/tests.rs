@@ -760,14 +760,23 @@ mod refill_experiment {
         let fresh = vec![acc(0.0, Some(Q - 1))];
         let a = advert::resolve(&fresh, None, None).unwrap();
         assert_eq!(a.window_s, Some(W));
-        assert!(a.source.contains("fresh window"), "{}", a.source);
+        assert!(a.source.contains("longest reset"), "{}", a.source);
         // The scenario's window wins over the inference (a bucket's reset is its next token).
         let a = advert::resolve(&fresh, None, Some(std::time::Duration::from_secs(60))).unwrap();
         assert_eq!(a.window_s, Some(60.0));
         assert!(a.source.contains("declared"), "{}", a.source);
-        // Not fresh and nothing declared: no window.
-        let stale = vec![acc(0.0, Some(1))];
-        assert_eq!(advert::resolve(&stale, None, None).unwrap().window_s, None);
+        // The longest reset seen, not the latest.
+        let mut later = acc(0.0, Some(1));
+        later.reset_in = Some(1.2);
+        let two = vec![later, acc(0.0, Some(Q - 1))];
+        assert_eq!(advert::resolve(&two, None, None).unwrap().window_s, Some(W));
+        // No reset at all and nothing declared: no window.
+        let mut bare_ok = acc(0.0, Some(1));
+        bare_ok.reset_in = None;
+        assert_eq!(
+            advert::resolve(&[bare_ok], None, None).unwrap().window_s,
+            None
+        );
         // Nothing advertised: the declaration, marked as such.
         let bare = vec![thr(0.0)];
         assert!(advert::resolve(&bare, None, None).is_none());
