@@ -106,6 +106,27 @@ pub fn fresh_window(obs: &[Obs], quota: u64) -> Option<f64> {
         .filter(|o| o.snap.is_some())
         .filter_map(|o| o.reset_in)
         .filter(|r| *r >= 0.5)
-        .map(|r| r.round())
         .reduce(f64::max)
+        .map(snap_window)
+}
+
+/// Windows people configure, in seconds.
+const USUAL_WINDOWS: [f64; 17] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
+    3600.0, 86400.0,
+];
+
+/// A delta reset of a fresh window is the window itself, a whole number. An epoch reset is whole
+/// seconds rounded either way by the server (an `int()` or a ceiling) and read against the
+/// client's clock, so the longest one of a 10 s window reads 9.x to 10.9: within a second of a
+/// usual window, that window; otherwise the nearest second.
+fn snap_window(r: f64) -> f64 {
+    if (r - r.round()).abs() < 0.05 {
+        return r.round().max(1.0);
+    }
+    USUAL_WINDOWS
+        .iter()
+        .copied()
+        .find(|w| (r - w).abs() <= 1.0 + 1e-9)
+        .unwrap_or_else(|| r.round().max(1.0))
 }

@@ -516,7 +516,7 @@ async fn experiment(
         probes: Vec::new(),
         refills: Vec::new(),
         end_ms: 0.0,
-        pace_ms: (w_ms / (4.0 * q)).clamp(50.0, (w_ms / 8.0).max(50.0)),
+        pace_ms: (w_ms / (8.0 * q)).clamp(50.0, (w_ms / 8.0).max(50.0)),
         cut: false,
     };
     let limited = exp.burst.iter().copied().find(|&i| d.obs[i].throttled());

@@ -427,6 +427,29 @@ fn classify(obs: &[Obs], exp: &Experiment, q: f64, w_ms: f64) -> Option<(Class, 
             )
         }
     };
+    let since_end = t1 + p - b_end;
+    if q <= 1.0 {
+        // Quota 1: every refill is the whole quota. A fixed window gives it back at an edge,
+        // before a window has passed; a log and a bucket a window after use (the same limiter).
+        if since_end < w_ms - tol {
+            return Some((
+                Class::FixedWindow,
+                Refill::AllAtOnce,
+                format!(
+                    "the quota came back {} after use, before a window had passed: a window edge",
+                    text(since_end)
+                ),
+            ));
+        }
+        return Some((
+            Class::Bucket,
+            Refill::Steady,
+            format!(
+                "the quota came back {} after use; at quota 1 a bucket and a sliding log are the same limiter",
+                text(since_end)
+            ),
+        ));
+    }
     // A refill of most of the quota at once.
     if let Some(&(tb, kb)) = runs.iter().find(|(_, k)| *k >= big) {
         // A log gives the burst back one window after it, and the opener (still counted when
@@ -463,20 +486,11 @@ fn classify(obs: &[Obs], exp: &Experiment, q: f64, w_ms: f64) -> Option<(Class, 
         }
         return None;
     }
-    if q <= 1.0 {
-        // Quota 1: a log and a bucket are the same limiter.
-        return Some((
-            Class::Bucket,
-            Refill::Steady,
-            format!(
-                "the quota came back {} after use; at quota 1 a bucket and a sliding log are the same limiter",
-                text(t1 + p - b_end)
-            ),
-        ));
-    }
-    let since_end = t1 + p - b_end;
     let _ = k1;
-    if since_end <= 1.5 * step + tol {
+    // A bucket is empty (less than one token) when the burst ends, so its first token is back
+    // within one step (window ÷ quota); a counter's first request comes back only after the next
+    // window edge, plus a step. The probes' pace and a round trip blur the boundary.
+    if since_end <= step + 1.5 * exp.pace_ms + 2.0 * median_rtt(obs, &exp.burst) + 50.0 {
         return Some((
             Class::Bucket,
             Refill::Steady,

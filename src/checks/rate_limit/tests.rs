@@ -765,6 +765,13 @@ mod refill_experiment {
         let a = advert::resolve(&fresh, None, Some(std::time::Duration::from_secs(60))).unwrap();
         assert_eq!(a.window_s, Some(60.0));
         assert!(a.source.contains("declared"), "{}", a.source);
+        // An epoch reset rounded up by the server reads a 10 s window as 11 s: snapped to 10.
+        let mut ceiled = acc(0.0, Some(Q - 1));
+        ceiled.reset_in = Some(10.8);
+        assert_eq!(
+            advert::resolve(&[ceiled], None, None).unwrap().window_s,
+            Some(10.0)
+        );
         // The longest reset seen, not the latest.
         let mut later = acc(0.0, Some(1));
         later.reset_in = Some(1.2);
