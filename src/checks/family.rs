@@ -210,14 +210,14 @@ impl PassiveSet {
 
 impl Observer for PassiveSet {
     fn wants_body(&self, source: Source, status: u16) -> bool {
-        source != Source::Warmup && self.parts.iter().any(|p| p.part.wants_body(source, status))
+        self.parts.iter().any(|p| p.part.wants_body(source, status))
     }
 
     fn observe(&mut self, o: &Observation<'_>) {
-        // The warm-up is outside the measured run by contract: nothing it sees is judged.
-        if o.source == Source::Warmup {
-            return;
-        }
+        // Every response is judged, the warm-up's included (issue 11): an error page served
+        // only while caches are cold is as much a finding as one served under load. The
+        // warm-up stays out of every figure (latency, series, thresholds), not out of the
+        // verdicts; passive parts count its responses with the load phase's.
         for p in &mut self.parts {
             p.part.observe(o);
         }

@@ -312,7 +312,7 @@ fn a_family_waived_whole_sends_nothing() {
         .iter()
         .filter(|c| c["id"].as_str().unwrap().starts_with("RL-"))
         .collect();
-    assert_eq!(rl.len(), 9, "{rl:#?}");
+    assert_eq!(rl.len(), 10, "{rl:#?}");
     assert!(
         rl.iter()
             .all(|c| c["status"] == "skip" && c["message"] == "waived by the scenario"),
