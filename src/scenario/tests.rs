@@ -1520,3 +1520,56 @@ fn empty_request_id_headers_point_to_the_waiver() {
         + 1;
     assert_eq!((d.items[0].line, d.items[0].col), (line, 22));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `[checks.rate_limit]`: declared quota and window, the time budget, RL-10
+
+fn rl_scenario(settings: &str) -> String {
+    with_target(&format!(
+        "{MINIMAL_TAIL}\n[checks.rate_limit]\nrequest = \"health\"\n{settings}"
+    ))
+}
+
+#[test]
+fn rate_limit_quota_window_budget_and_burst() {
+    let s = toml_ok(&rl_scenario(
+        "quota = 4\nwindow = \"40s\"\nmax_wait = \"2m\"\nmax_burst = 1.0\nalgorithm = false\n",
+    ));
+    let r = s.checks.rate_limit.unwrap();
+    assert_eq!(r.quota, Some(4));
+    assert_eq!(r.window, Some(std::time::Duration::from_secs(40)));
+    assert_eq!(r.max_wait, std::time::Duration::from_secs(120));
+    assert_eq!(r.max_burst, Some(1.0));
+    assert!(!r.algorithm);
+    let r = toml_ok(&rl_scenario("")).checks.rate_limit.unwrap();
+    assert_eq!(
+        (r.quota, r.window, r.max_wait, r.max_burst, r.algorithm),
+        (None, None, DEFAULT_RL_MAX_WAIT, None, true)
+    );
+}
+
+/// Every wrong key is reported in one pass, each at its place (a bad `max_wait` once hid a bad
+/// `max_burst` after it).
+#[test]
+fn rate_limit_new_keys_are_all_reported_with_locations() {
+    let d = toml_err(&rl_scenario(
+        "quota = 0\nmax_wait = \"soon\"\nmax_burst = 0.5\n",
+    ));
+    let l = locs(&d);
+    let at = |needle: &str| {
+        l.iter()
+            .find(|(_, _, m)| m.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in\n{d}"))
+            .clone()
+    };
+    let base = l.iter().map(|x| x.0).min().unwrap();
+    let quota = at("`quota`");
+    let wait = at("max_wait");
+    let burst = at("`max_burst` is a multiple of the quota");
+    assert!(
+        quota.0 == base && wait.0 > quota.0 && burst.0 > wait.0,
+        "{l:?}"
+    );
+    assert!(has(&d, "`quota` without `window`"), "{d}");
+    assert_eq!(burst.1, 13, "{l:?}");
+}

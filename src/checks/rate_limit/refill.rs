@@ -407,7 +407,7 @@ fn classify(obs: &[Obs], exp: &Experiment, q: f64, w_ms: f64) -> Option<(Class, 
                 .map(|&i| (obs[i].sent_ms - p, accepted_count(obs, r) as f64))
         })
         .collect();
-    let &(t1, k1) = runs.first()?;
+    let &(t1, _) = runs.first()?;
     let k_burst = accepted_count(obs, &exp.burst) as f64;
     let opener_counted = exp.opener.is_some_and(|o| obs[o].accepted()) && k_burst < q;
     let big = (q / 2.0).ceil().max(2.0).min(q);
@@ -486,7 +486,6 @@ fn classify(obs: &[Obs], exp: &Experiment, q: f64, w_ms: f64) -> Option<(Class, 
         }
         return None;
     }
-    let _ = k1;
     // A bucket is empty (less than one token) when the burst ends, so its first token is back
     // within one step (window ÷ quota); a counter's first request comes back only after the next
     // window edge, plus a step. The probes' pace and a round trip blur the boundary.

@@ -43,15 +43,17 @@ impl Cx<'_> {
             Some(p) => Some(self.credential(p, "the rate_limit `partition`")?),
             None => None,
         };
+        // Each key is judged even when an earlier one is wrong, so one pass reports them all:
+        // `None` is "invalid, already reported".
         let quota = match get(t, "quota") {
-            Some(x) => Some(u64::from(self.u32_in(x, 1, 1_000_000)?)),
-            None => None,
+            Some(x) => self.u32_in(x, 1, 1_000_000).map(|q| Some(u64::from(q))),
+            None => Some(None),
         };
         let window = match get(t, "window") {
-            Some(x) => Some(self.duration(x, true)?),
-            None => None,
+            Some(x) => self.duration(x, true).map(Some),
+            None => Some(None),
         };
-        if let (Some(q), None) = (get(t, "quota"), &window) {
+        if let (Some(q), None) = (get(t, "quota"), get(t, "window")) {
             self.err_hint(
                 q.key_span.clone(),
                 "`quota` without `window`: a quota is counted per window",
@@ -59,24 +61,24 @@ impl Cx<'_> {
             );
         }
         let max_wait = match get(t, "max_wait") {
-            Some(x) => self.duration(x, true)?,
-            None => DEFAULT_RL_MAX_WAIT,
+            Some(x) => self.duration(x, true),
+            None => Some(DEFAULT_RL_MAX_WAIT),
         };
         let max_burst = match get(t, "max_burst") {
-            Some(x) => {
-                let v = self.number(x)?;
-                if !(1.0..=100.0).contains(&v) {
+            Some(x) => self.number(x).and_then(|v| {
+                if (1.0..=100.0).contains(&v) {
+                    Some(Some(v))
+                } else {
                     self.err(
                         x.value.span.clone(),
                         format!(
                             "`max_burst` is a multiple of the quota, at least 1.0 (never more than the quota in a window-long interval), found {v}"
                         ),
                     );
-                    return None;
+                    None
                 }
-                Some(v)
-            }
-            None => None,
+            }),
+            None => Some(None),
         };
         let algorithm = get(t, "algorithm").map_or(Some(true), |h| self.bool_of(h));
         Some(RateLimitSpec {
@@ -84,10 +86,10 @@ impl Cx<'_> {
             tolerance,
             honesty: honesty?,
             partition,
-            quota,
-            window,
-            max_wait,
-            max_burst,
+            quota: quota?,
+            window: window?,
+            max_wait: max_wait?,
+            max_burst: max_burst?,
             algorithm: algorithm?,
         })
     }
