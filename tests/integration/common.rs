@@ -244,3 +244,15 @@ pub fn spawn_run(args: &[&str], out: &Path) -> Child {
         .spawn()
         .expect("spawn loadproof")
 }
+
+/// Serve an axum `app` on 127.0.0.1:0 on `rt`; returns the base URL (no trailing slash).
+pub fn serve_app(rt: &tokio::runtime::Runtime, app: axum::Router) -> String {
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}

@@ -15,18 +15,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// Serve `app` on 127.0.0.1:0 on `rt`; returns the base URL.
-fn serve(rt: &tokio::runtime::Runtime, app: Router) -> String {
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
-}
-
 /// Run `scenario` (with `target` filled in) for 1 s; (exit code, checks).
 fn run_scenario(name: &str, target: &str, scenario: &str) -> (i32, Vec<Value>) {
     let dir = scratch(name);
@@ -77,7 +65,7 @@ fn a_stack_trace_only_an_idempotency_probe_receives_fails_err05() {
             )
         }),
     );
-    let url = serve(&rt, app);
+    let url = serve_app(&rt, app);
     let (code, checks) = run_scenario(
         "observe-idem-leak",
         &url,
@@ -136,7 +124,7 @@ fn an_html_429_only_the_rate_limit_drive_receives_fails_err01() {
                 )
             }),
         );
-    let url = serve(&rt, app);
+    let url = serve_app(&rt, app);
     let (code, checks) = run_scenario(
         "observe-rl-html",
         &url,

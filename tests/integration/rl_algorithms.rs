@@ -174,14 +174,7 @@ fn serve(rt: &tokio::runtime::Runtime, algo: Algo) -> String {
         .route("/limited", get(limited))
         .route("/", get(|| async { "ok" }))
         .with_state(Arc::new(Mutex::new(Limiter::new(algo))));
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    url
+    serve_app(rt, app)
 }
 
 /// Run the family against `algo`; the RL checks by ID.

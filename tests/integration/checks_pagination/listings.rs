@@ -227,14 +227,7 @@ fn serve(rt: &tokio::runtime::Runtime, kind: Kind, slice_bug: bool) -> String {
         .route("/posts", get(list).post(create))
         .route("/posts/{id}", delete(remove))
         .with_state(app);
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    url
+    serve_app(rt, router)
 }
 
 /// Run a scenario listing `/posts` with `settings` in `[checks.pagination]`; the PAGE verdicts.
