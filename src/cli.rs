@@ -114,6 +114,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub insecure: bool,
 
+    /// A threshold, replacing the scenario's on the same metric and scope (repeatable):
+    /// 'p99<=250ms', 'error_rate<=0.05', 'rps>=100', 'not_sent_rate<=0.01',
+    /// 'p99[list_orders]<=300ms'. A breach exits 5.
+    #[arg(long = "threshold", value_name = "METRIC<=VALUE")]
+    pub thresholds: Vec<String>,
+
     /// Waive a check: an ID (ERR-06) or a whole family (RL-*); repeatable. It is reported as
     /// skip, and a family waived whole does not run.
     #[arg(long = "skip-check", value_name = "ID")]

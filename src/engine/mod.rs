@@ -22,6 +22,7 @@ pub mod body;
 pub mod client;
 pub mod expect;
 pub mod h1;
+pub mod precise;
 pub mod request;
 pub mod stats;
 mod worker;
@@ -149,6 +150,7 @@ struct ThreadResult<O> {
     by_class: [crate::metrics::LatencyHistogram; 5],
     sent_on_time: u64,
     sent_late: u64,
+    send_delay: crate::metrics::LatencyHistogram,
 }
 
 /// Run the load phase against `base_url`. Each worker thread gets its own observer from
@@ -198,6 +200,7 @@ where
         warmup: load.warmup.as_ref().map(|_| merged.warmup),
         requests: merged.requests,
         by_class: merged.by_class,
+        send_delay: open_loop.map(|_| merged.send_delay),
         open_loop,
         series: aggregator.finish_all(),
     };
@@ -402,6 +405,7 @@ impl ThreadPlan<'_> {
             let handle = std::thread::Builder::new()
                 .name(format!("loadproof-worker-{t}"))
                 .spawn(move || -> Result<ThreadResult<O>, String> {
+                    precise::tighten_thread_timer_slack();
                     let rt = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()
@@ -551,6 +555,7 @@ struct Merged<O> {
     by_class: [crate::metrics::LatencyHistogram; 5],
     sent_on_time: u64,
     sent_late: u64,
+    send_delay: crate::metrics::LatencyHistogram,
     observer: O,
 }
 
@@ -567,6 +572,7 @@ impl<O: Observer> Merged<O> {
             by_class: Default::default(),
             sent_on_time: 0,
             sent_late: 0,
+            send_delay: Default::default(),
             observer,
         };
         for r in &results {
@@ -581,6 +587,7 @@ impl<O: Observer> Merged<O> {
             }
             m.sent_on_time += r.sent_on_time;
             m.sent_late += r.sent_late;
+            m.send_delay.merge(&r.send_delay);
         }
         m
     }

@@ -18,6 +18,8 @@ pub struct ThreadStats {
     pub by_class: [LatencyHistogram; 5],
     pub sent_on_time: u64,
     pub sent_late: u64,
+    /// Open loop: actual send − due time, per request sent.
+    pub send_delay: LatencyHistogram,
     /// Per request: sent but not yet recorded.
     pub in_flight: Vec<u64>,
     pub series: SecondAccumulator,
@@ -30,6 +32,7 @@ impl ThreadStats {
             by_class: Default::default(),
             sent_on_time: 0,
             sent_late: 0,
+            send_delay: LatencyHistogram::new(),
             in_flight: vec![0; requests],
             series,
         }

@@ -16,6 +16,7 @@ use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
 use super::expect::CompiledExpectations;
 use super::h1;
+use super::precise::PreciseTimer;
 use super::request::RenderCtx;
 use super::stats::{LATE_AFTER, Sample, status_class};
 use super::{
@@ -127,6 +128,7 @@ pub(super) async fn thread_main<O: Observer + 'static>(
         by_class: std::mem::take(&mut stats.by_class),
         sent_on_time: stats.sent_on_time,
         sent_late: stats.sent_late,
+        send_delay: std::mem::take(&mut stats.send_delay),
     }
 }
 
@@ -143,6 +145,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
     };
     let mut rng = SmallRng::seed_from_u64(0x9e37_79b9_7f4a_7c15 ^ id as u64);
     let mut stop = ctx.stop.clone();
+    let mut timer = PreciseTimer::new();
     loop {
         if *stop.borrow() {
             break;
@@ -155,7 +158,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
         let due = ctx.start + offset;
         if due > Instant::now() {
             tokio::select! {
-                _ = tokio::time::sleep_until(due) => {}
+                _ = timer.sleep_until(due) => {}
                 _ = stopped(&mut stop) => break,
             }
         }
@@ -261,7 +264,7 @@ async fn execute<O: Observer>(
         Transport::H1(lane) => {
             let mut rendered_url = None;
             let req = prepared.h1_request(&mut rctx, &mut rendered_url);
-            sent_at = begin(ctx, which);
+            sent_at = begin(ctx, which, due);
             url = match rendered_url {
                 Some(u) => Cow::Owned(u),
                 None => Cow::Borrowed(prepared.static_url().unwrap_or("")),
@@ -273,7 +276,7 @@ async fn execute<O: Observer>(
         }
         Transport::Reqwest(client) => {
             let rendered = prepared.render(&mut rctx);
-            sent_at = begin(ctx, which);
+            sent_at = begin(ctx, which, due);
             (url, outcome) = match rendered {
                 Err(msg) => (Cow::Borrowed(""), Outcome::Failed(ErrorKind::Request, msg)),
                 Ok(r) => {
@@ -347,10 +350,14 @@ async fn execute<O: Observer>(
     }
 }
 
-/// Count a request as sent and in flight; returns the send instant.
-fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
+/// Count a request as sent and in flight; returns the send instant. In open loop, also records
+/// how late the send is against its due time: the tool's own precision, shown in the report.
+fn begin<O>(ctx: &ThreadCtx<O>, which: usize, due: Option<Instant>) -> Instant {
     let sent_at = Instant::now();
     let mut s = ctx.stats.borrow_mut();
+    if let Some(due) = due {
+        s.send_delay.record(sent_at.saturating_duration_since(due));
+    }
     s.in_flight[which] += 1;
     s.requests[which].sent += 1;
     sent_at

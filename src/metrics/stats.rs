@@ -149,6 +149,9 @@ pub struct Observed {
     pub requests: Vec<RequestStats>,
     pub by_class: [LatencyHistogram; 5],
     pub open_loop: Option<OpenLoopCounts>,
+    /// Open loop: how late each request was actually sent against its due time (the tool's own
+    /// precision; part of every open-loop latency). `None` in closed loop.
+    pub send_delay: Option<LatencyHistogram>,
     pub series: Vec<SeriesPoint>,
 }
 

@@ -142,6 +142,7 @@ impl RunPlan {
             scenario.target = parse_target(t)?;
         }
         let load = resolve_load(&args, &scenario.load)?;
+        let thresholds = resolve_thresholds(&args, &mut scenario, &load)?;
         let requests = scenario
             .requests
             .iter()
@@ -168,13 +169,44 @@ impl RunPlan {
             target: scenario.target,
             requests,
             load,
-            thresholds: scenario.thresholds,
+            thresholds,
             checks: scenario.checks,
             redactor: Redactor::new(scenario.secrets),
             output,
             insecure: args.insecure,
         })
     }
+}
+
+/// The scenario's thresholds, `--threshold` flags (each replacing the scenario's on the same
+/// metric and scope) and the defaults nothing overrode.
+fn resolve_thresholds(
+    args: &RunArgs,
+    scenario: &mut Scenario,
+    load: &LoadPlan,
+) -> Result<Vec<Threshold>, UsageError> {
+    let flags = args
+        .thresholds
+        .iter()
+        .map(|t| crate::scenario::thresholds::parse_flag(t).map_err(UsageError))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (t, text) in flags.iter().zip(&args.thresholds) {
+        if let Some(name) = &t.request
+            && !scenario.requests.iter().any(|r| &r.name == name)
+        {
+            let names: Vec<&str> = scenario.requests.iter().map(|r| r.name.as_str()).collect();
+            return Err(UsageError(format!(
+                "--threshold {text:?}: no request is named {name:?}\n  hint: the requests are {}",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(crate::scenario::thresholds::resolve(
+        std::mem::take(&mut scenario.thresholds),
+        flags,
+        matches!(load.mode, LoadMode::Open(_)),
+        args.scenario.is_none(),
+    ))
 }
 
 fn parse_target(text: &str) -> Result<Target, UsageError> {

@@ -208,6 +208,7 @@ fn threshold(
         unit: unit.into(),
         passed,
         note: None,
+        source: "scenario".into(),
     }
 }
 
@@ -938,6 +939,7 @@ fn open_loop() -> Report {
                 not_sent: 37,
             },
             late_after_ms: 5.0,
+            send_delay_ms: latency(5_963, 0.041, 0.083, 6.2, 40.1, 52.7),
         }),
         status_codes: codes(&[("200", 3_972), ("201", 1_991)]),
         status_classes: vec![StatusClass {
@@ -978,6 +980,17 @@ fn open_loop() -> Report {
                 "req/s",
                 true,
             ),
+            ThresholdResult {
+                source: "default".into(),
+                ..threshold(
+                    "not_sent_rate",
+                    None,
+                    "<=",
+                    (0.1, 37.0 / 6_000.0),
+                    "ratio",
+                    true,
+                )
+            },
         ],
         ..pass()
     }

@@ -48,8 +48,13 @@ pub fn render(report: &Report) -> Vec<u8> {
         let c = &ol.counts;
         let _ = writeln!(
             o,
-            "Open loop: {} due, {} on time, {} late, {} not sent. Latency is measured from each request's due time.\n",
-            c.due, c.sent_on_time, c.sent_late, c.not_sent
+            "Open loop: {} due, {} on time, {} late, {} not sent. Latency is measured from each request's due time; loadproof's own send delay (actual send − due time) was p50 {:.3} ms, p99 {:.3} ms.\n",
+            c.due,
+            c.sent_on_time,
+            c.sent_late,
+            c.not_sent,
+            ol.send_delay_ms.p50,
+            ol.send_delay_ms.p99
         );
     }
     o.push_str("| request | count | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | mean ms |\n");
@@ -89,7 +94,11 @@ pub fn render(report: &Report) -> Vec<u8> {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} |",
-                th.bound(),
+                if th.source == "default" {
+                    format!("{} (default)", th.bound())
+                } else {
+                    th.bound()
+                },
                 cell(th.request.as_deref().unwrap_or("all")),
                 cell(&th.measured()),
                 if th.passed { "pass" } else { "**breached**" }

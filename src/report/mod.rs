@@ -164,6 +164,7 @@ impl Report {
                     latency: &summary,
                     percentile: &pct,
                     error_rate: rate(stats.error_total() + stats.expectation_failures, stats.sent),
+                    not_sent_rate: observed.open_loop.map(|c| rate(c.not_sent, c.due)),
                     rps: stats.sent as f64 / elapsed,
                     responses: stats.responses,
                 },
@@ -239,6 +240,11 @@ impl Report {
             open_loop: observed.open_loop.map(|counts| OpenLoop {
                 counts,
                 late_after_ms: LATE_AFTER.as_secs_f64() * 1000.0,
+                send_delay_ms: observed
+                    .send_delay
+                    .as_ref()
+                    .map(LatencySummary::from)
+                    .unwrap_or_default(),
             }),
             status_codes: status_codes(&overall),
             status_classes,
@@ -318,6 +324,14 @@ pub fn decide_outcome(
         return (
             Outcome::ThresholdBreached,
             Some(format!("breached: {}", breached.join(", "))),
+        );
+    }
+    if sent == 0 {
+        return (
+            Outcome::Inconclusive,
+            Some(
+                "the load phase sent no request (none fell due in it): nothing was measured".into(),
+            ),
         );
     }
     if sent > 0 && responses == 0 {
@@ -553,6 +567,7 @@ mod tests {
             unit: "ms".into(),
             passed,
             note: None,
+            source: "scenario".into(),
         }
     }
 
@@ -564,6 +579,9 @@ mod tests {
             (Outcome::Pass, None)
         );
         // Every request failed: nothing was measured, so nothing passed.
+        let (o, why) = decide_outcome(None, &[], &[], false, (0, 0));
+        assert_eq!(o, Outcome::Inconclusive, "a run that sent nothing passed");
+        assert!(why.unwrap().contains("sent no request"));
         let (o, why) = decide_outcome(None, &[], &[], false, (20, 0));
         assert_eq!(o, Outcome::Inconclusive);
         assert!(why.unwrap().contains("none of 20 requests"));

@@ -147,6 +147,10 @@ pub struct OpenLoop {
     pub counts: OpenLoopCounts,
     /// A send later than this after its due time counts as late.
     pub late_after_ms: f64,
+    /// Actual send − due time over the requests sent: loadproof's own timing precision, which
+    /// every open-loop latency includes. A p50 of tens of microseconds is a precise run; a p99
+    /// near `late_after_ms` means the client, not the target, was the bottleneck.
+    pub send_delay_ms: LatencySummary,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +200,14 @@ pub struct ThresholdResult {
     /// a threshold is never `passed`. Added in 1.1.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// `scenario`, `command_line` or `default` (a bound applied to every run unless
+    /// overridden). Added in 1.3.0.
+    #[serde(default = "scenario_source")]
+    pub source: String,
+}
+
+fn scenario_source() -> String {
+    "scenario".into()
 }
 
 impl ThresholdResult {

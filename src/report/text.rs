@@ -73,6 +73,14 @@ pub fn render(report: &Report) -> String {
             "Open loop  {} due · {} on time · {} late (> {} ms) · {} not sent",
             c.due, c.sent_on_time, c.sent_late, ol.late_after_ms, c.not_sent
         );
+        let d = &ol.send_delay_ms;
+        let _ = writeln!(
+            o,
+            "Send delay p50 {} · p99 {} · max {} (actual send − due time; part of every latency)",
+            ms_short(d.p50),
+            ms_short(d.p99),
+            ms_short(d.max)
+        );
     }
     o.push('\n');
     let name_w = report
@@ -173,9 +181,14 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(o, "\nThresholds");
         for th in &report.thresholds {
             let scope = th.request.as_deref().unwrap_or("all");
+            let default = if th.source == "default" {
+                " · default"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 o,
-                "  {}  {} ({scope}): {}",
+                "  {}  {} ({scope}{default}): {}",
                 if th.passed { "pass" } else { "FAIL" },
                 th.bound(),
                 th.measured()
@@ -263,4 +276,9 @@ fn race_timeline(o: &mut String, c: &super::model::CheckResult) {
     if timed.len() > SHOWN {
         let _ = writeln!(o, "    … {} more in report.json", timed.len() - SHOWN);
     }
+}
+
+/// A small duration in milliseconds, to the microsecond: send delays are tens of microseconds.
+fn ms_short(ms: f64) -> String {
+    format!("{ms:.3} ms")
 }

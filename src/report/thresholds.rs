@@ -3,6 +3,8 @@
 
 use crate::metrics::LatencySummary;
 use crate::report::model::ThresholdResult;
+#[cfg(test)]
+use crate::scenario::ThresholdSource;
 use crate::scenario::{Bound, Metric, Threshold};
 
 /// The figures a threshold can be judged against, for the whole run or one request name.
@@ -12,19 +14,16 @@ pub struct Figures<'a> {
     /// Full-precision percentiles come from the histogram, not the rounded summary.
     pub percentile: &'a dyn Fn(f64) -> f64,
     pub error_rate: f64,
+    /// Open loop: due requests never sent over due requests; `None` in closed loop, where
+    /// nothing is due and so nothing can go unsent.
+    pub not_sent_rate: Option<f64>,
     pub rps: f64,
     /// How many responses the latency figures rest on.
     pub responses: u64,
 }
 
 pub fn metric_name(m: Metric) -> String {
-    match m {
-        Metric::Percentile(p) => format!("p{p}"),
-        Metric::Max => "max".into(),
-        Metric::Mean => "mean".into(),
-        Metric::ErrorRate => "error_rate".into(),
-        Metric::Rps => "rps".into(),
-    }
+    crate::scenario::thresholds::name(m)
 }
 
 pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
@@ -33,6 +32,7 @@ pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
         Metric::Max => (f.latency.max, "ms"),
         Metric::Mean => (f.latency.mean, "ms"),
         Metric::ErrorRate => (f.error_rate, "ratio"),
+        Metric::NotSentRate => (f.not_sent_rate.unwrap_or(0.0), "ratio"),
         Metric::Rps => (f.rps, "req/s"),
     };
     let (op, limit, mut passed) = match t.bound {
@@ -46,10 +46,14 @@ pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
     // An empty histogram reads as 0 ms, which would "meet" every latency bound: a latency
     // nothing measured is not a pass.
     let latency_metric = matches!(t.metric, Metric::Percentile(_) | Metric::Max | Metric::Mean);
-    let note = (latency_metric && f.responses == 0).then(|| {
+    let note = if latency_metric && f.responses == 0 {
         passed = false;
-        "no responses to measure a latency on".to_string()
-    });
+        Some("no responses to measure a latency on".to_string())
+    } else if t.metric == Metric::NotSentRate && f.not_sent_rate.is_none() {
+        Some("closed loop: no request is ever due, so none goes unsent".to_string())
+    } else {
+        None
+    };
     ThresholdResult {
         metric: metric_name(t.metric),
         request: t.request.clone(),
@@ -59,6 +63,7 @@ pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
         unit: unit.into(),
         passed,
         note,
+        source: t.source.as_str().into(),
     }
 }
 
@@ -72,6 +77,7 @@ mod tests {
             latency: l,
             percentile: pct,
             error_rate: 0.02,
+            not_sent_rate: Some(0.0),
             rps: 95.0,
             responses: 100,
         }
@@ -90,6 +96,7 @@ mod tests {
             metric,
             request: None,
             bound,
+            source: ThresholdSource::Scenario,
         };
         let ok = evaluate(
             &th(
@@ -135,6 +142,7 @@ mod tests {
             metric,
             request: None,
             bound,
+            source: ThresholdSource::Scenario,
         };
         let p99 = evaluate(
             &th(

@@ -5,6 +5,7 @@
 //! The file format is documented in `docs/scenario-format.md`.
 
 pub mod model;
+pub mod thresholds;
 pub use model::*;
 
 mod diag;

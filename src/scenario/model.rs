@@ -212,6 +212,29 @@ pub struct Threshold {
     /// Restrict to one request name (validated to exist); `None` means the whole run.
     pub request: Option<String>,
     pub bound: Bound,
+    /// Where the threshold was written (a default is one nobody wrote).
+    pub source: ThresholdSource,
+}
+
+/// Where a threshold comes from; a command-line bound replaces the scenario's on the same
+/// metric and scope, and either replaces a default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdSource {
+    Scenario,
+    CommandLine,
+    /// Applied to every run unless overridden: `not_sent_rate <= 0.1` in open loop, and
+    /// `error_rate <= 0.5` for an ad-hoc `--url` run.
+    Default,
+}
+
+impl ThresholdSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThresholdSource::Scenario => "scenario",
+            ThresholdSource::CommandLine => "command_line",
+            ThresholdSource::Default => "default",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -222,6 +245,8 @@ pub enum Metric {
     Mean,
     /// Fraction of requests that were request errors or failed expectations, 0..=1.
     ErrorRate,
+    /// Open loop: fraction of due requests never sent (the backlog at the end), 0..=1.
+    NotSentRate,
     /// Achieved requests per second.
     Rps,
 }

@@ -608,7 +608,10 @@ mod refill_experiment {
         let mut burst = Vec::new();
         for k in 0..burst_ok {
             burst.push(obs.len());
-            obs.push(acc(2000.0 + k as f64 * 2.0, Some(Q - 1 - k as u64 - 1)));
+            obs.push(acc(
+                2000.0 + k as f64 * 2.0,
+                Some((Q - 1).saturating_sub(k as u64 + 1)),
+            ));
         }
         burst.push(obs.len());
         obs.push(thr(2000.0 + burst_ok as f64 * 2.0));
