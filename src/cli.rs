@@ -82,6 +82,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
 
+    /// How long requests still in flight when the load phase ends (or at Ctrl-C) may take to
+    /// finish before they are cut (default 5s, at most 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub drain: Option<std::time::Duration>,
+
     /// HTTP method for ad-hoc mode.
     #[arg(short = 'm', long, value_name = "METHOD", requires = "url")]
     pub method: Option<String>,

@@ -169,7 +169,7 @@ where
     let prepared = Prepared::new(plan, base_url)?;
     let shape = Shape::of(load);
     let lanes = build_lanes(plan, base_url, &shape)?;
-    let clock = Clock::new(load, prepared.max_timeout);
+    let clock = Clock::new(load);
     let live = Arc::new(Live::default());
     let (series_tx, series_rx) = std::sync::mpsc::channel();
     let mut aggregator = SeriesAggregator::new(shape.threads, series_rx);
@@ -209,8 +209,6 @@ struct Prepared {
     requests: Arc<Vec<PreparedRequest>>,
     expectations: Arc<Vec<CompiledExpectations>>,
     mix: Mix,
-    /// The longest request timeout: how long the last request may still be in flight.
-    max_timeout: Duration,
 }
 
 impl Prepared {
@@ -226,13 +224,11 @@ impl Prepared {
             .iter()
             .map(|r| CompiledExpectations::compile(&r.expect).map_err(EngineError::Expectation))
             .collect::<Result<_, _>>()?;
-        let max_timeout = requests.iter().map(|r| r.timeout).max().unwrap_or(timeout);
         let mix = Mix::new(&plan.requests.iter().map(|r| r.weight).collect::<Vec<_>>());
         Ok(Prepared {
             requests: Arc::new(requests),
             expectations: Arc::new(expectations),
             mix,
-            max_timeout,
         })
     }
 }
@@ -307,12 +303,13 @@ struct Clock {
     start: Instant,
     started_at: SystemTime,
     end: Instant,
-    /// No request may be in flight past this: the end, the longest timeout and the drain.
+    /// No request may be in flight past this: the end and the drain. The request timeout has
+    /// no say here: a long one must not make the run outlive its plan.
     hard_end: Instant,
 }
 
 impl Clock {
-    fn new(load: &crate::plan::LoadPlan, max_timeout: Duration) -> Clock {
+    fn new(load: &crate::plan::LoadPlan) -> Clock {
         // A short lead time so every thread is parked on its first due time before it arrives.
         let lead = Duration::from_millis(20);
         let warmup = load.warmup.as_ref().map(|w| {
@@ -330,7 +327,7 @@ impl Clock {
             start,
             started_at: SystemTime::now() + lead + after_warmup,
             end,
-            hard_end: end + max_timeout + load.drain,
+            hard_end: end + load.drain,
         }
     }
 }

@@ -100,20 +100,24 @@ pub(super) async fn thread_main<O: Observer + 'static>(
             std::future::pending::<()>().await;
         }
     };
-    tokio::select! {
-        _ = all_done => {}
-        _ = stopped_then_drained => {}
-        _ = tokio::time::sleep_until(ctx.hard_end) => {}
-    }
+    let cut = tokio::select! {
+        _ = all_done => ErrorKind::Cancelled,
+        _ = stopped_then_drained => ErrorKind::Cancelled,
+        _ = tokio::time::sleep_until(ctx.hard_end) => {
+            // The drain after the planned end ran out: whatever is still in flight took longer
+            // than the run allows, which is a timeout. A stop that came first keeps its kind.
+            if *ctx.stop.borrow() { ErrorKind::Cancelled } else { ErrorKind::Timeout }
+        }
+    };
     set.abort_all();
     ticker.abort();
 
-    // Requests still in flight were abandoned: they count as cancelled, not as lost.
+    // Requests still in flight were abandoned: they count as cut (see above), not as lost.
     for phase in phases.iter() {
         let mut stats = phase.stats.borrow_mut();
         let in_flight = std::mem::take(&mut stats.in_flight);
         for (r, n) in stats.requests.iter_mut().zip(in_flight) {
-            r.errors[ErrorKind::Cancelled.index()] += n;
+            r.errors[cut.index()] += n;
         }
     }
     let warmup = warm.map(|w| std::mem::take(&mut w.stats.borrow_mut().requests));
