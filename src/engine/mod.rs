@@ -18,9 +18,11 @@
 //! the load phase ends are counted as not sent. Closed loop: each user sends, waits, thinks,
 //! repeats, and latency is measured from the actual send.
 
+mod backoff;
 pub mod body;
 pub mod client;
 pub mod expect;
+pub mod fds;
 pub mod h1;
 pub mod request;
 pub mod stats;
@@ -149,6 +151,7 @@ struct ThreadResult<O> {
     by_class: [crate::metrics::LatencyHistogram; 5],
     sent_on_time: u64,
     sent_late: u64,
+    backoff: stats::BackoffCounts,
 }
 
 /// Run the load phase against `base_url`. Each worker thread gets its own observer from
@@ -199,6 +202,7 @@ where
         requests: merged.requests,
         by_class: merged.by_class,
         open_loop,
+        backoff: matches!(load.mode, LoadMode::Closed { .. }).then_some(merged.backoff),
         series: aggregator.finish_all(),
     };
     Ok((observed, merged.observer))
@@ -548,6 +552,7 @@ struct Merged<O> {
     by_class: [crate::metrics::LatencyHistogram; 5],
     sent_on_time: u64,
     sent_late: u64,
+    backoff: stats::BackoffCounts,
     observer: O,
 }
 
@@ -564,6 +569,7 @@ impl<O: Observer> Merged<O> {
             by_class: Default::default(),
             sent_on_time: 0,
             sent_late: 0,
+            backoff: stats::BackoffCounts::default(),
             observer,
         };
         for r in &results {
@@ -578,6 +584,8 @@ impl<O: Observer> Merged<O> {
             }
             m.sent_on_time += r.sent_on_time;
             m.sent_late += r.sent_late;
+            m.backoff.count += r.backoff.count;
+            m.backoff.total += r.backoff.total;
         }
         m
     }

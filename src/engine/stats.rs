@@ -8,7 +8,7 @@
 use crate::metrics::LatencyHistogram;
 use crate::metrics::series::SecondAccumulator;
 pub use crate::metrics::stats::{
-    LATE_AFTER, Observed, OpenLoopCounts, RequestStats, Sample, status_class,
+    BackoffCounts, LATE_AFTER, Observed, OpenLoopCounts, RequestStats, Sample, status_class,
 };
 
 #[derive(Debug)]
@@ -18,6 +18,8 @@ pub struct ThreadStats {
     pub by_class: [LatencyHistogram; 5],
     pub sent_on_time: u64,
     pub sent_late: u64,
+    /// Closed-loop back-offs after failed connects.
+    pub backoff: BackoffCounts,
     /// Per request: sent but not yet recorded.
     pub in_flight: Vec<u64>,
     pub series: SecondAccumulator,
@@ -30,6 +32,7 @@ impl ThreadStats {
             by_class: Default::default(),
             sent_on_time: 0,
             sent_late: 0,
+            backoff: BackoffCounts::default(),
             in_flight: vec![0; requests],
             series,
         }

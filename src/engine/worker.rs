@@ -12,6 +12,7 @@ use rand::rngs::SmallRng;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
+use super::backoff::Backoff;
 use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
 use super::expect::CompiledExpectations;
@@ -131,6 +132,7 @@ pub(super) async fn thread_main<O: Observer + 'static>(
         by_class: std::mem::take(&mut stats.by_class),
         sent_on_time: stats.sent_on_time,
         sent_late: stats.sent_late,
+        backoff: stats.backoff,
     }
 }
 
@@ -168,16 +170,32 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
             // The load phase is over: this due request is part of the backlog, not sent.
             break;
         }
+        let late = now.saturating_duration_since(due) > LATE_AFTER;
         {
             let mut s = ctx.stats.borrow_mut();
-            if now.saturating_duration_since(due) > LATE_AFTER {
+            if late {
                 s.sent_late += 1;
             } else {
                 s.sent_on_time += 1;
             }
         }
         let which = ctx.mix.pick(&mut rng);
-        execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
+        let failed = execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
+        if failed == Some(ErrorKind::Local) {
+            // The client could not even open a socket: nothing was sent, on time or not, so
+            // this due request is part of the "not sent" backlog.
+            let mut s = ctx.stats.borrow_mut();
+            if late {
+                s.sent_late -= 1;
+            } else {
+                s.sent_on_time -= 1;
+            }
+        }
+        if failed.is_some() {
+            // A failure that returned without waiting (a refused or impossible connect) must
+            // not let this worker spin past the others on the thread.
+            tokio::task::yield_now().await;
+        }
     }
 }
 
@@ -194,6 +212,7 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
     };
     let mut rng = SmallRng::seed_from_u64(0x2545_f491_4f6c_dd1d ^ user as u64);
     let mut stop = ctx.stop.clone();
+    let mut backoff = Backoff::default();
     // Every user starts at the common start instant, so the load phase's clock (elapsed time,
     // rates, the per-second series) covers all of its requests.
     tokio::select! {
@@ -226,8 +245,28 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
             None => None,
         };
         let which = ctx.mix.pick(&mut rng);
-        execute(ctx, &lane.transport, which, &mut rng, None).await;
+        let failed = execute(ctx, &lane.transport, which, &mut rng, None).await;
         drop(permit);
+        match failed {
+            None => backoff.reset(),
+            Some(ErrorKind::Connect | ErrorKind::Local) => {
+                // Retrying at once would measure the client's retry speed, not the target.
+                let wake = (Instant::now() + backoff.next_wait()).min(ctx.end);
+                let waited = wake.saturating_duration_since(Instant::now());
+                {
+                    let mut s = ctx.stats.borrow_mut();
+                    s.backoff.count += 1;
+                    s.backoff.total += waited;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep_until(wake) => {}
+                    _ = stopped(&mut stop) => break,
+                }
+                continue;
+            }
+            // Any other failure still yields, so a failure that returns at once cannot spin.
+            Some(_) => tokio::task::yield_now().await,
+        }
         if let Some(think) = think_time {
             let wake = (Instant::now() + *think).min(ctx.end);
             tokio::select! {
@@ -249,13 +288,14 @@ enum Outcome {
 }
 
 /// Send one request and record it. Latency runs from `due` (open loop) or from the send.
+/// Returns the kind of error when no response came back.
 async fn execute<O: Observer>(
     ctx: &ThreadCtx<O>,
     transport: &Transport,
     which: usize,
     rng: &mut SmallRng,
     due: Option<Instant>,
-) {
+) -> Option<ErrorKind> {
     let prepared = &ctx.requests[which];
     let method = prepared.method.as_str();
     let mut rctx = RenderCtx::new(&ctx.shared.render, rng);
@@ -300,6 +340,7 @@ async fn execute<O: Observer>(
     let second = done.saturating_duration_since(ctx.start).as_secs();
     let mut s = ctx.stats.borrow_mut();
     s.in_flight[which] = s.in_flight[which].saturating_sub(1);
+    let mut failed_kind = None;
     let (failed, measured) = match outcome {
         Outcome::Response {
             status,
@@ -332,6 +373,7 @@ async fn execute<O: Observer>(
             (failed, Some(latency))
         }
         Outcome::Failed(kind, message) => {
+            failed_kind = Some(kind);
             let r = &mut s.requests[which];
             r.errors[kind.index()] += 1;
             r.error_samples.entry(kind).or_insert_with(|| Sample {
@@ -349,6 +391,7 @@ async fn execute<O: Observer>(
     if failed {
         ctx.shared.live.errors.fetch_add(1, Ordering::Relaxed);
     }
+    failed_kind
 }
 
 /// Count a request as sent and in flight; returns the send instant.

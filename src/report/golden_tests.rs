@@ -291,6 +291,7 @@ fn pass() -> Report {
         totals: totals(&requests, elapsed_s),
         latency_ms: latency(1203, 1.53, 1.95, 3.10, 4.38, 4.38),
         open_loop: None,
+        backoff: None,
         status_codes: codes(&[("200", 801), ("201", 402)]),
         status_classes: vec![StatusClass {
             class: "2xx".into(),
@@ -939,6 +940,7 @@ fn open_loop() -> Report {
             },
             late_after_ms: 5.0,
         }),
+        backoff: None,
         status_codes: codes(&[("200", 3_972), ("201", 1_991)]),
         status_classes: vec![StatusClass {
             class: "2xx".into(),

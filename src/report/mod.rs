@@ -240,6 +240,10 @@ impl Report {
                 counts,
                 late_after_ms: LATE_AFTER.as_secs_f64() * 1000.0,
             }),
+            backoff: observed.backoff.map(|b| BackoffReport {
+                count: b.count,
+                total_s: b.total.as_secs_f64(),
+            }),
             status_codes: status_codes(&overall),
             status_classes,
             errors_by_kind: errors_by_kind(&overall),

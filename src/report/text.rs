@@ -74,6 +74,13 @@ pub fn render(report: &Report) -> String {
             c.due, c.sent_on_time, c.sent_late, ol.late_after_ms, c.not_sent
         );
     }
+    if let Some(b) = report.backoff.as_ref().filter(|b| b.count > 0) {
+        let _ = writeln!(
+            o,
+            "Back-off   {} waits after refused connects · {:.1}s in all (10 ms doubling to 1 s)",
+            b.count, b.total_s
+        );
+    }
     o.push('\n');
     let name_w = report
         .requests

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::common::*;
@@ -129,4 +129,116 @@ timeout = "48h"
         Duration::from_secs(30),
     );
     assert_eq!(code(&o), 2, "{:?}", text(&o));
+}
+
+/// `loadproof ARGS` under the file-descriptor limits `ulimit_cmds` sets (`sh` builtins, so
+/// the test needs no `prlimit`), with `--quiet --out OUT`.
+fn run_under_ulimit(
+    ulimit_cmds: &str,
+    args: &[&str],
+    out: &std::path::Path,
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::null())
+        .arg("-c")
+        .arg(format!("{ulimit_cmds}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_loadproof"))
+        .arg("run")
+        .args(args)
+        .args(["--quiet", "--out"])
+        .arg(out);
+    run(&mut cmd, Duration::from_secs(60))
+}
+
+#[test]
+fn a_low_soft_descriptor_limit_is_raised_to_what_the_run_needs() {
+    let (rt, server) = reference(loadproof::reference::ReferenceConfig::default());
+    let dir = scratch("fds-raised");
+    let url = format!("{}/health", server.base_url());
+    // 100 connections cannot fit in 64 descriptors; the hard limit leaves room to raise.
+    let o = run_under_ulimit(
+        "ulimit -Sn 64",
+        &["--url", &url, "-c", "100", "-z", "1s"],
+        &dir,
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["totals"]["request_errors"], 0, "{}", r["errors_by_kind"]);
+    assert!(
+        r["totals"]["responses"].as_u64().unwrap() >= 100,
+        "{}",
+        r["totals"]
+    );
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn a_run_the_hard_descriptor_limit_cannot_fit_is_refused_before_any_load() {
+    let (rt, server) = reference(loadproof::reference::ReferenceConfig::default());
+    let dir = scratch("fds-refused");
+    let url = format!("{}/health", server.base_url());
+    let o = run_under_ulimit(
+        "ulimit -Sn 128; ulimit -Hn 128",
+        &["--url", &url, "-c", "300", "-z", "2s"],
+        &dir,
+    );
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let (_, err) = text(&o);
+    assert!(err.contains("hard limit is 128"), "{err}");
+    assert!(
+        err.contains("needs about 6") || err.contains("needs about 7"),
+        "{err}"
+    );
+    assert!(err.contains("ulimit -Hn"), "{err}");
+    // Refused before sending anything (the pre-flight is a bare TCP connect, no request).
+    assert_eq!(server.stats().requests, 0);
+    assert!(!dir.join("report.json").exists());
+    rt.block_on(server.shutdown());
+}
+
+#[test]
+fn closed_loop_users_back_off_from_a_target_that_went_away() {
+    let rt = runtime();
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    // Answer for 700 ms, then drop the listener: the port refuses from then on.
+    let task = rt.spawn(async move {
+        let until = tokio::time::Instant::now() + Duration::from_millis(700);
+        while let Ok(Ok((mut s, _))) = tokio::time::timeout_at(until, listener.accept()).await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                if matches!(s.read(&mut buf).await, Ok(n) if n > 0) {
+                    let _ = s
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+                        )
+                        .await;
+                }
+            });
+        }
+    });
+    let dir = scratch("backoff");
+    let o = run(
+        bin()
+            .args([
+                "run", "--url", &url, "-c", "2", "-z", "3s", "--quiet", "--out",
+            ])
+            .arg(&dir),
+        Duration::from_secs(60),
+    );
+    let r = report(&dir);
+    let refused = errors(&r, "connect");
+    // Without back-off two users fail thousands of times in 2 s; with it (10 ms doubling to 1 s)
+    // each fails about eight times.
+    assert!(
+        (1..=60).contains(&refused),
+        "{} / {:?}",
+        r["errors_by_kind"],
+        text(&o)
+    );
+    let backoff = &r["backoff"];
+    assert_eq!(backoff["count"].as_u64(), Some(refused), "{backoff}");
+    assert!(backoff["total_s"].as_f64().unwrap() > 0.5, "{backoff}");
+    task.abort();
 }
