@@ -113,6 +113,19 @@ pub fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<ErrorKind>
     None
 }
 
+/// A status code outside 100–599 is not an HTTP status (RFC 9110 §15 defines only those
+/// classes): the response is a protocol error, not a 5xx or a success to be judged.
+pub fn check_status(status: u16) -> Result<(), (ErrorKind, String)> {
+    if (100..=599).contains(&status) {
+        Ok(())
+    } else {
+        Err((
+            ErrorKind::Protocol,
+            format!("status {status} is outside 100-599, so not an HTTP status"),
+        ))
+    }
+}
+
 /// Whether `io` says this process ran out of something (descriptors, socket buffers, memory,
 /// local ports) rather than anything about the target.
 pub fn is_local_exhaustion(io: &std::io::Error) -> bool {
@@ -159,6 +172,18 @@ pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_outside_100_to_599_are_protocol_errors() {
+        for ok in [100, 200, 404, 599] {
+            assert!(check_status(ok).is_ok(), "{ok}");
+        }
+        for bad in [0, 99, 600, 999, 1000] {
+            let (kind, message) = check_status(bad).unwrap_err();
+            assert_eq!(kind, ErrorKind::Protocol);
+            assert!(message.contains(&bad.to_string()), "{message}");
+        }
+    }
 
     #[test]
     fn running_out_of_descriptors_is_local_not_the_targets_fault() {

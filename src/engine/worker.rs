@@ -473,6 +473,9 @@ async fn h1_exchange<O: Observer>(
         };
         let (head, mut body) = resp.into_parts();
         let status = head.status.as_u16();
+        // Dropping the connection with the response: a server that sends a non-HTTP status
+        // cannot be trusted with the next request on it.
+        client::check_status(status).map_err(|(kind, message)| Outcome::Failed(kind, message))?;
         let keep = body_keep(ctx, &ctx.expectations[which], status);
         let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
         if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
@@ -517,6 +520,9 @@ async fn send_and_read<O: Observer>(
         Err(e) => return Outcome::Failed(client::classify(&e), client::chain_text(&e)),
     };
     let status = resp.status().as_u16();
+    if let Err((kind, message)) = client::check_status(status) {
+        return Outcome::Failed(kind, message);
+    }
     let keep = body_keep(ctx, &ctx.expectations[which], status);
     let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
     if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {

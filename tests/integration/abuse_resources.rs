@@ -242,3 +242,80 @@ fn closed_loop_users_back_off_from_a_target_that_went_away() {
     assert!(backoff["total_s"].as_f64().unwrap() > 0.5, "{backoff}");
     task.abort();
 }
+
+/// An ad-hoc run of `requests` requests against `url` with extra `args`; returns the report.
+fn adhoc_against(url: &str, name: &str, args: &[&str]) -> serde_json::Value {
+    let dir = scratch(name);
+    let o = run(
+        bin()
+            .args([
+                "run",
+                "--url",
+                url,
+                "-c",
+                "2",
+                "--requests",
+                "10",
+                "--timeout",
+                "2s",
+            ])
+            .args(args)
+            .args(["--quiet", "--out"])
+            .arg(&dir),
+        Duration::from_secs(60),
+    );
+    // No request got a response it could measure: inconclusive, never a pass.
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    report(&dir)
+}
+
+#[test]
+fn a_status_outside_100_to_599_is_a_protocol_error_on_both_http_paths() {
+    let rt = runtime();
+    // HTTP/1.1 (the lean path): a status line hyper parses (it accepts 100-999) but HTTP does
+    // not define.
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let h1_url = format!("http://{}/", listener.local_addr().unwrap());
+    let h1 = rt.spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {
+                    let reply = b"HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nok";
+                    if s.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let r = adhoc_against(&h1_url, "status-600-h1", &[]);
+    assert_eq!(errors(&r, "protocol"), 10, "{}", r["errors_by_kind"]);
+    assert_eq!(r["totals"]["responses"], 0, "{}", r["status_codes"]);
+    assert!(r["status_classes"].as_array().unwrap().is_empty());
+
+    // HTTP/2 cleartext (the reqwest path): `:status 999`.
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let h2_url = format!("http://{}/", listener.local_addr().unwrap());
+    let h2 = rt.spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(mut conn) = h2::server::handshake(sock).await else {
+                    return;
+                };
+                while let Some(Ok((_req, mut respond))) = conn.accept().await {
+                    let head = axum::http::Response::builder()
+                        .status(999)
+                        .body(())
+                        .unwrap();
+                    let _ = respond.send_response(head, true);
+                }
+            });
+        }
+    });
+    let r = adhoc_against(&h2_url, "status-999-h2c", &["--protocol", "h2c"]);
+    assert_eq!(errors(&r, "protocol"), 10, "{}", r["errors_by_kind"]);
+    assert_eq!(r["totals"]["responses"], 0, "{}", r["status_codes"]);
+    h1.abort();
+    h2.abort();
+}
