@@ -319,3 +319,67 @@ fn a_status_outside_100_to_599_is_a_protocol_error_on_both_http_paths() {
     h1.abort();
     h2.abort();
 }
+
+/// Wait (bounded) until `path` exists.
+fn wait_for(path: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn two_runs_into_the_same_out_folder_the_second_refuses() {
+    let (rt, server) = reference(loadproof::reference::ReferenceConfig::default());
+    let url = format!("{}/health", server.base_url());
+    let dir = scratch("out-lock");
+    let lock = dir.join(".loadproof.lock");
+    let first = spawn_run(
+        &["--url", &url, "--rate", "20", "-z", "30s", "--quiet"],
+        &dir,
+    );
+    wait_for(&lock);
+    let o = run(
+        bin()
+            .args(["run", "--url", &url, "--requests", "5", "--quiet", "--out"])
+            .arg(&dir),
+        Duration::from_secs(30),
+    );
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let (_, err) = text(&o);
+    assert!(err.contains("in use by another loadproof run"), "{err}");
+    assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+    signal(&first, "-INT");
+    let o = wait_with_limit(first, Duration::from_secs(30));
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    assert_eq!(
+        report(&dir)["interrupted"],
+        true,
+        "the first run's reports are its own"
+    );
+    assert!(!lock.exists(), "the lock file is removed at the end");
+
+    // A run killed outright leaves its lock file behind, but not its lock: the next run goes.
+    let mut killed = spawn_run(
+        &["--url", &url, "--rate", "20", "-z", "30s", "--quiet"],
+        &dir,
+    );
+    wait_for(&lock);
+    killed.kill().unwrap();
+    let _ = killed.wait();
+    assert!(lock.exists());
+    let o = run(
+        bin()
+            .args(["run", "--url", &url, "--requests", "5", "--quiet", "--out"])
+            .arg(&dir),
+        Duration::from_secs(30),
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert!(!lock.exists());
+    rt.block_on(server.shutdown());
+}
