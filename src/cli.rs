@@ -11,7 +11,8 @@ Exit codes:
   0  all good
   1  command-line usage error
   2  scenario invalid
-  3  runtime error (target unreachable at start, output not writable, interrupted)
+  3  runtime error (target unreachable at start, output not writable or in use,
+     too few file descriptors, interrupted)
   4  a conformance check or expectation failed
   5  a threshold was breached";
 
