@@ -75,6 +75,33 @@ fn the_drain_bounds_a_run_whose_requests_outlast_its_plan() {
     // The three users' requests were cut by the drain after the planned end: timeouts.
     assert_eq!(errors(&r, "timeout"), 3, "{}", r["errors_by_kind"]);
     assert_eq!(errors(&r, "cancelled"), 0, "{}", r["errors_by_kind"]);
+
+    // A stop (Ctrl-C) drains for the same bound, and what it cuts stays `cancelled`.
+    let dir = scratch("drain-stop");
+    let child = spawn_run(
+        &[
+            "--url",
+            &url,
+            "-c",
+            "3",
+            "-z",
+            "60s",
+            "--timeout",
+            "1h",
+            "--drain",
+            "1s",
+            "--quiet",
+        ],
+        &dir,
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    signal(&child, "-INT");
+    let o = wait_with_limit(child, Duration::from_secs(30));
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["interrupted"], true);
+    assert_eq!(errors(&r, "cancelled"), 3, "{}", r["errors_by_kind"]);
+    assert_eq!(errors(&r, "timeout"), 0, "{}", r["errors_by_kind"]);
     server.abort();
 }
 
