@@ -11,7 +11,8 @@ Exit codes:
   0  all good
   1  command-line usage error
   2  scenario invalid
-  3  runtime error (target unreachable at start, output not writable, interrupted)
+  3  runtime error (target unreachable at start, output not writable or in use,
+     too few file descriptors, interrupted)
   4  a conformance check or expectation failed
   5  a threshold was breached";
 
@@ -81,6 +82,11 @@ pub struct RunArgs {
     /// Per-request timeout, e.g. 5s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<std::time::Duration>,
+
+    /// How long requests still in flight when the load phase ends (or at Ctrl-C) may take to
+    /// finish before they are cut (default 5s, at most 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub drain: Option<std::time::Duration>,
 
     /// HTTP method for ad-hoc mode.
     #[arg(short = 'm', long, value_name = "METHOD", requires = "url")]

@@ -65,9 +65,16 @@ pub enum Error {
 /// answers badly is measured, not an error.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
-    /// The output folder cannot be made or written to (found before any load is sent).
+    /// A report file could not be written.
     #[error(transparent)]
     Output(#[from] report::WriteError),
+    /// The output folder cannot take the reports (not writable, no room, in use by another
+    /// run); found before any load is sent.
+    #[error(transparent)]
+    OutDir(#[from] report::outdir::OutDirError),
+    /// The run needs more file descriptors than the hard limit allows (found before any load).
+    #[error(transparent)]
+    Fds(#[from] engine::fds::FdError),
     /// The target does not accept a TCP connection.
     #[error("target unreachable: {url}: {why}")]
     Unreachable { url: String, why: String },
@@ -128,7 +135,9 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     }
     // The handler lives for the rest of the process: a second Ctrl-C, even while the reports
     // are being written, exits at once.
-    report::prepare_dir(&plan.output.dir).map_err(RuntimeError::from)?;
+    // Held until the run returns: no other run may write into this folder meanwhile.
+    let _out_lock = report::outdir::prepare(&plan.output.dir).map_err(RuntimeError::from)?;
+    engine::fds::ensure(&plan).map_err(RuntimeError::from)?;
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
     let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);

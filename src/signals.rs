@@ -1,4 +1,5 @@
-//! Ctrl-C and SIGTERM. The first asks the run to stop (in-flight requests drain for a bounded time
+//! Ctrl-C, SIGTERM and SIGHUP (a closed terminal or a parent that hangs up is a stop too, not a
+//! kill that loses the reports). The first asks the run to stop (in-flight requests drain for a bounded time
 //! and every report is still written, marked interrupted); a second exits at once.
 
 use tokio::sync::watch;
@@ -35,12 +36,15 @@ pub fn install() -> (tokio::task::JoinHandle<()>, watch::Receiver<bool>) {
     (task, rx)
 }
 
-/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from the moment this is created.
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM and SIGHUP, listened for from the moment this is
+/// created.
 pub struct Termination {
     #[cfg(unix)]
     int: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
 }
 
 impl Termination {
@@ -53,6 +57,7 @@ impl Termination {
             Termination {
                 int: signal(SignalKind::interrupt()).ok(),
                 term: signal(SignalKind::terminate()).ok(),
+                hup: signal(SignalKind::hangup()).ok(),
             }
         }
         #[cfg(not(unix))]
@@ -61,7 +66,7 @@ impl Termination {
         }
     }
 
-    /// Resolves on the next Ctrl-C or SIGTERM.
+    /// Resolves on the next Ctrl-C, SIGTERM or SIGHUP.
     pub async fn recv(&mut self) {
         #[cfg(unix)]
         {
@@ -83,9 +88,18 @@ impl Termination {
                     None => std::future::pending::<()>().await,
                 }
             };
+            let hup = async {
+                match &mut self.hup {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
             tokio::select! {
                 _ = int => {}
                 _ = term => {}
+                _ = hup => {}
             }
         }
         #[cfg(not(unix))]

@@ -43,6 +43,11 @@ pub fn classify(e: &reqwest::Error) -> ErrorKind {
     if e.is_timeout() {
         return ErrorKind::Timeout;
     }
+    // Before `is_connect`: a connect that failed for want of a descriptor is ours, not the
+    // target's.
+    if io_error_kind(e) == Some(ErrorKind::Local) {
+        return ErrorKind::Local;
+    }
     let chain = chain_text(e).to_ascii_lowercase();
     if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
         return ErrorKind::Tls;
@@ -90,6 +95,9 @@ pub fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<ErrorKind>
     let mut src = e.source();
     while let Some(s) = src {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if is_local_exhaustion(io) {
+                return Some(ErrorKind::Local);
+            }
             return match io.kind() {
                 Io::ConnectionReset
                 | Io::ConnectionAborted
@@ -103,6 +111,46 @@ pub fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<ErrorKind>
         src = s.source();
     }
     None
+}
+
+/// A status code outside 100–599 is not an HTTP status (RFC 9110 §15 defines only those
+/// classes): the response is a protocol error, not a 5xx or a success to be judged.
+pub fn check_status(status: u16) -> Result<(), (ErrorKind, String)> {
+    if (100..=599).contains(&status) {
+        Ok(())
+    } else {
+        Err((
+            ErrorKind::Protocol,
+            format!("status {status} is outside 100-599, so not an HTTP status"),
+        ))
+    }
+}
+
+/// Whether `io` says this process ran out of something (descriptors, socket buffers, memory,
+/// local ports) rather than anything about the target.
+pub fn is_local_exhaustion(io: &std::io::Error) -> bool {
+    use rustix::io::Errno;
+    let Some(code) = io.raw_os_error() else {
+        return false;
+    };
+    [
+        Errno::MFILE,
+        Errno::NFILE,
+        Errno::NOBUFS,
+        Errno::NOMEM,
+        Errno::ADDRNOTAVAIL,
+    ]
+    .iter()
+    .any(|e| e.raw_os_error() == code)
+}
+
+/// The kind of a failed TCP connect: the client's own exhaustion, or the target's refusal.
+pub fn connect_error_kind(io: &std::io::Error) -> ErrorKind {
+    if is_local_exhaustion(io) {
+        ErrorKind::Local
+    } else {
+        ErrorKind::Connect
+    }
 }
 
 /// The error and all its sources on one line: reqwest's top-level message alone ("error sending
@@ -124,6 +172,42 @@ pub fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_outside_100_to_599_are_protocol_errors() {
+        for ok in [100, 200, 404, 599] {
+            assert!(check_status(ok).is_ok(), "{ok}");
+        }
+        for bad in [0, 99, 600, 999, 1000] {
+            let (kind, message) = check_status(bad).unwrap_err();
+            assert_eq!(kind, ErrorKind::Protocol);
+            assert!(message.contains(&bad.to_string()), "{message}");
+        }
+    }
+
+    #[test]
+    fn running_out_of_descriptors_is_local_not_the_targets_fault() {
+        let emfile = std::io::Error::from_raw_os_error(rustix::io::Errno::MFILE.raw_os_error());
+        assert_eq!(connect_error_kind(&emfile), ErrorKind::Local);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(connect_error_kind(&refused), ErrorKind::Connect);
+        // Deep in a source chain (as reqwest and hyper wrap it), it is still found.
+        #[derive(Debug)]
+        struct Wrap(std::io::Error);
+        impl std::fmt::Display for Wrap {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl std::error::Error for Wrap {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let nfile = std::io::Error::from_raw_os_error(rustix::io::Errno::NFILE.raw_os_error());
+        assert_eq!(io_error_kind(&Wrap(nfile)), Some(ErrorKind::Local));
+        assert_eq!(ErrorKind::Local.name(), "local");
+    }
 
     #[tokio::test]
     async fn refused_connection_is_a_connect_error() {

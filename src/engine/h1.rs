@@ -142,7 +142,7 @@ async fn connect(target: &Target) -> Result<Conn, Failure> {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             return Err((
-                ErrorKind::Connect,
+                super::client::connect_error_kind(&e),
                 format!("cannot connect to {}:{}: {e}", target.host, target.port),
             ));
         }

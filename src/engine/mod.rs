@@ -18,9 +18,11 @@
 //! the load phase ends are counted as not sent. Closed loop: each user sends, waits, thinks,
 //! repeats, and latency is measured from the actual send.
 
+mod backoff;
 pub mod body;
 pub mod client;
 pub mod expect;
+pub mod fds;
 pub mod h1;
 pub mod precise;
 pub mod request;
@@ -151,6 +153,7 @@ struct ThreadResult<O> {
     sent_on_time: u64,
     sent_late: u64,
     send_delay: crate::metrics::LatencyHistogram,
+    backoff: stats::BackoffCounts,
 }
 
 /// Run the load phase against `base_url`. Each worker thread gets its own observer from
@@ -171,7 +174,7 @@ where
     let prepared = Prepared::new(plan, base_url)?;
     let shape = Shape::of(load);
     let lanes = build_lanes(plan, base_url, &shape)?;
-    let clock = Clock::new(load, prepared.max_timeout);
+    let clock = Clock::new(load);
     let live = Arc::new(Live::default());
     let (series_tx, series_rx) = std::sync::mpsc::channel();
     let mut aggregator = SeriesAggregator::new(shape.threads, series_rx);
@@ -202,6 +205,7 @@ where
         by_class: merged.by_class,
         send_delay: open_loop.map(|_| merged.send_delay),
         open_loop,
+        backoff: matches!(load.mode, LoadMode::Closed { .. }).then_some(merged.backoff),
         series: aggregator.finish_all(),
     };
     Ok((observed, merged.observer))
@@ -212,8 +216,6 @@ struct Prepared {
     requests: Arc<Vec<PreparedRequest>>,
     expectations: Arc<Vec<CompiledExpectations>>,
     mix: Mix,
-    /// The longest request timeout: how long the last request may still be in flight.
-    max_timeout: Duration,
 }
 
 impl Prepared {
@@ -229,13 +231,11 @@ impl Prepared {
             .iter()
             .map(|r| CompiledExpectations::compile(&r.expect).map_err(EngineError::Expectation))
             .collect::<Result<_, _>>()?;
-        let max_timeout = requests.iter().map(|r| r.timeout).max().unwrap_or(timeout);
         let mix = Mix::new(&plan.requests.iter().map(|r| r.weight).collect::<Vec<_>>());
         Ok(Prepared {
             requests: Arc::new(requests),
             expectations: Arc::new(expectations),
             mix,
-            max_timeout,
         })
     }
 }
@@ -310,12 +310,13 @@ struct Clock {
     start: Instant,
     started_at: SystemTime,
     end: Instant,
-    /// No request may be in flight past this: the end, the longest timeout and the drain.
+    /// No request may be in flight past this: the end and the drain. The request timeout has
+    /// no say here: a long one must not make the run outlive its plan.
     hard_end: Instant,
 }
 
 impl Clock {
-    fn new(load: &crate::plan::LoadPlan, max_timeout: Duration) -> Clock {
+    fn new(load: &crate::plan::LoadPlan) -> Clock {
         // A short lead time so every thread is parked on its first due time before it arrives.
         let lead = Duration::from_millis(20);
         let warmup = load.warmup.as_ref().map(|w| {
@@ -333,7 +334,7 @@ impl Clock {
             start,
             started_at: SystemTime::now() + lead + after_warmup,
             end,
-            hard_end: end + max_timeout + load.drain,
+            hard_end: end + load.drain,
         }
     }
 }
@@ -556,6 +557,7 @@ struct Merged<O> {
     sent_on_time: u64,
     sent_late: u64,
     send_delay: crate::metrics::LatencyHistogram,
+    backoff: stats::BackoffCounts,
     observer: O,
 }
 
@@ -573,6 +575,7 @@ impl<O: Observer> Merged<O> {
             sent_on_time: 0,
             sent_late: 0,
             send_delay: Default::default(),
+            backoff: stats::BackoffCounts::default(),
             observer,
         };
         for r in &results {
@@ -588,6 +591,8 @@ impl<O: Observer> Merged<O> {
             m.sent_on_time += r.sent_on_time;
             m.sent_late += r.sent_late;
             m.send_delay.merge(&r.send_delay);
+            m.backoff.count += r.backoff.count;
+            m.backoff.total += r.backoff.total;
         }
         m
     }

@@ -8,7 +8,7 @@
 use crate::metrics::LatencyHistogram;
 use crate::metrics::series::SecondAccumulator;
 pub use crate::metrics::stats::{
-    LATE_AFTER, Observed, OpenLoopCounts, RequestStats, Sample, status_class,
+    BackoffCounts, LATE_AFTER, Observed, OpenLoopCounts, RequestStats, Sample, status_class,
 };
 
 #[derive(Debug)]
@@ -20,6 +20,8 @@ pub struct ThreadStats {
     pub sent_late: u64,
     /// Open loop: actual send − due time, per request sent.
     pub send_delay: LatencyHistogram,
+    /// Closed-loop back-offs after failed connects.
+    pub backoff: BackoffCounts,
     /// Per request: sent but not yet recorded.
     pub in_flight: Vec<u64>,
     pub series: SecondAccumulator,
@@ -33,6 +35,7 @@ impl ThreadStats {
             sent_on_time: 0,
             sent_late: 0,
             send_delay: LatencyHistogram::new(),
+            backoff: BackoffCounts::default(),
             in_flight: vec![0; requests],
             series,
         }

@@ -12,6 +12,7 @@ use rand::rngs::SmallRng;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
+use super::backoff::Backoff;
 use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
 use super::expect::CompiledExpectations;
@@ -101,20 +102,24 @@ pub(super) async fn thread_main<O: Observer + 'static>(
             std::future::pending::<()>().await;
         }
     };
-    tokio::select! {
-        _ = all_done => {}
-        _ = stopped_then_drained => {}
-        _ = tokio::time::sleep_until(ctx.hard_end) => {}
-    }
+    let cut = tokio::select! {
+        _ = all_done => ErrorKind::Cancelled,
+        _ = stopped_then_drained => ErrorKind::Cancelled,
+        _ = tokio::time::sleep_until(ctx.hard_end) => {
+            // The drain after the planned end ran out: whatever is still in flight took longer
+            // than the run allows, which is a timeout. A stop that came first keeps its kind.
+            if *ctx.stop.borrow() { ErrorKind::Cancelled } else { ErrorKind::Timeout }
+        }
+    };
     set.abort_all();
     ticker.abort();
 
-    // Requests still in flight were abandoned: they count as cancelled, not as lost.
+    // Requests still in flight were abandoned: they count as cut (see above), not as lost.
     for phase in phases.iter() {
         let mut stats = phase.stats.borrow_mut();
         let in_flight = std::mem::take(&mut stats.in_flight);
         for (r, n) in stats.requests.iter_mut().zip(in_flight) {
-            r.errors[ErrorKind::Cancelled.index()] += n;
+            r.errors[cut.index()] += n;
         }
     }
     let warmup = warm.map(|w| std::mem::take(&mut w.stats.borrow_mut().requests));
@@ -129,6 +134,7 @@ pub(super) async fn thread_main<O: Observer + 'static>(
         sent_on_time: stats.sent_on_time,
         sent_late: stats.sent_late,
         send_delay: std::mem::take(&mut stats.send_delay),
+        backoff: stats.backoff,
     }
 }
 
@@ -167,16 +173,32 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
             // The load phase is over: this due request is part of the backlog, not sent.
             break;
         }
+        let late = now.saturating_duration_since(due) > LATE_AFTER;
         {
             let mut s = ctx.stats.borrow_mut();
-            if now.saturating_duration_since(due) > LATE_AFTER {
+            if late {
                 s.sent_late += 1;
             } else {
                 s.sent_on_time += 1;
             }
         }
         let which = ctx.mix.pick(&mut rng);
-        execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
+        let failed = execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
+        if failed == Some(ErrorKind::Local) {
+            // The client could not even open a socket: nothing was sent, on time or not, so
+            // this due request is part of the "not sent" backlog.
+            let mut s = ctx.stats.borrow_mut();
+            if late {
+                s.sent_late -= 1;
+            } else {
+                s.sent_on_time -= 1;
+            }
+        }
+        if failed.is_some() {
+            // A failure that returned without waiting (a refused or impossible connect) must
+            // not let this worker spin past the others on the thread.
+            tokio::task::yield_now().await;
+        }
     }
 }
 
@@ -193,6 +215,7 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
     };
     let mut rng = SmallRng::seed_from_u64(0x2545_f491_4f6c_dd1d ^ user as u64);
     let mut stop = ctx.stop.clone();
+    let mut backoff = Backoff::default();
     // Every user starts at the common start instant, so the load phase's clock (elapsed time,
     // rates, the per-second series) covers all of its requests.
     tokio::select! {
@@ -225,8 +248,28 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
             None => None,
         };
         let which = ctx.mix.pick(&mut rng);
-        execute(ctx, &lane.transport, which, &mut rng, None).await;
+        let failed = execute(ctx, &lane.transport, which, &mut rng, None).await;
         drop(permit);
+        match failed {
+            None => backoff.reset(),
+            Some(ErrorKind::Connect | ErrorKind::Local) => {
+                // Retrying at once would measure the client's retry speed, not the target.
+                let wake = (Instant::now() + backoff.next_wait()).min(ctx.end);
+                let waited = wake.saturating_duration_since(Instant::now());
+                {
+                    let mut s = ctx.stats.borrow_mut();
+                    s.backoff.count += 1;
+                    s.backoff.total += waited;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep_until(wake) => {}
+                    _ = stopped(&mut stop) => break,
+                }
+                continue;
+            }
+            // Any other failure still yields, so a failure that returns at once cannot spin.
+            Some(_) => tokio::task::yield_now().await,
+        }
         if let Some(think) = think_time {
             let wake = (Instant::now() + *think).min(ctx.end);
             tokio::select! {
@@ -248,13 +291,14 @@ enum Outcome {
 }
 
 /// Send one request and record it. Latency runs from `due` (open loop) or from the send.
+/// Returns the kind of error when no response came back.
 async fn execute<O: Observer>(
     ctx: &ThreadCtx<O>,
     transport: &Transport,
     which: usize,
     rng: &mut SmallRng,
     due: Option<Instant>,
-) {
+) -> Option<ErrorKind> {
     let prepared = &ctx.requests[which];
     let method = prepared.method.as_str();
     let mut rctx = RenderCtx::new(&ctx.shared.render, rng);
@@ -299,6 +343,7 @@ async fn execute<O: Observer>(
     let second = done.saturating_duration_since(ctx.start).as_secs();
     let mut s = ctx.stats.borrow_mut();
     s.in_flight[which] = s.in_flight[which].saturating_sub(1);
+    let mut failed_kind = None;
     let (failed, measured) = match outcome {
         Outcome::Response {
             status,
@@ -331,6 +376,7 @@ async fn execute<O: Observer>(
             (failed, Some(latency))
         }
         Outcome::Failed(kind, message) => {
+            failed_kind = Some(kind);
             let r = &mut s.requests[which];
             r.errors[kind.index()] += 1;
             r.error_samples.entry(kind).or_insert_with(|| Sample {
@@ -348,6 +394,7 @@ async fn execute<O: Observer>(
     if failed {
         ctx.shared.live.errors.fetch_add(1, Ordering::Relaxed);
     }
+    failed_kind
 }
 
 /// Count a request as sent and in flight; returns the send instant. In open loop, also records
@@ -433,6 +480,9 @@ async fn h1_exchange<O: Observer>(
         };
         let (head, mut body) = resp.into_parts();
         let status = head.status.as_u16();
+        // Dropping the connection with the response: a server that sends a non-HTTP status
+        // cannot be trusted with the next request on it.
+        client::check_status(status).map_err(|(kind, message)| Outcome::Failed(kind, message))?;
         let keep = body_keep(ctx, &ctx.expectations[which], status);
         let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
         if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
@@ -477,6 +527,9 @@ async fn send_and_read<O: Observer>(
         Err(e) => return Outcome::Failed(client::classify(&e), client::chain_text(&e)),
     };
     let status = resp.status().as_u16();
+    if let Err((kind, message)) = client::check_status(status) {
+        return Outcome::Failed(kind, message);
+    }
     let keep = body_keep(ctx, &ctx.expectations[which], status);
     let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
     if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {

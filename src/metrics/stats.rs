@@ -27,11 +27,14 @@ pub enum ErrorKind {
     Request,
     /// In flight when the run was interrupted and not finished within the drain time.
     Cancelled,
+    /// The client itself ran out of a resource (file descriptors, socket buffers, local ports)
+    /// before it could send: nothing reached the target, which is not to blame.
+    Local,
     Other,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::Connect,
         ErrorKind::Tls,
         ErrorKind::Timeout,
@@ -40,6 +43,7 @@ impl ErrorKind {
         ErrorKind::BodyRead,
         ErrorKind::Request,
         ErrorKind::Cancelled,
+        ErrorKind::Local,
         ErrorKind::Other,
     ];
 
@@ -53,6 +57,7 @@ impl ErrorKind {
             ErrorKind::BodyRead => "body_read",
             ErrorKind::Request => "request",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Local => "local",
             ErrorKind::Other => "other",
         }
     }
@@ -128,6 +133,14 @@ pub struct OpenLoopCounts {
     pub not_sent: u64,
 }
 
+/// Closed loop: how often users backed off from a target refusing connections, and for how long
+/// in all (summed over users).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BackoffCounts {
+    pub count: u64,
+    pub total: Duration,
+}
+
 /// A send later than this after its due time counts as late. Tokio's timer has millisecond
 /// granularity and a shared machine adds scheduling jitter, so anything tighter would call
 /// healthy sends late.
@@ -152,6 +165,8 @@ pub struct Observed {
     /// Open loop: how late each request was actually sent against its due time (the tool's own
     /// precision; part of every open-loop latency). `None` in closed loop.
     pub send_delay: Option<LatencyHistogram>,
+    /// Closed loop only: the users' back-offs after failed connects.
+    pub backoff: Option<BackoffCounts>,
     pub series: Vec<SeriesPoint>,
 }
 

@@ -10,8 +10,8 @@ pub mod schedule;
 use crate::cli::{ProtocolArg, RunArgs};
 use crate::redact::Redactor;
 use crate::scenario::{
-    Body, ChecksSpec, Defaults, Expectations, LoadModel, LoadSpec, Part, Protocol, RequestSpec,
-    Scenario, Target, Template, Threshold,
+    Body, ChecksSpec, Defaults, Expectations, LoadModel, LoadSpec, MAX_DRAIN, MAX_TIMEOUT, Part,
+    Protocol, RequestSpec, Scenario, Target, Template, Threshold, long_duration_text,
 };
 use schedule::Schedule;
 
@@ -24,7 +24,8 @@ pub const MAX_WARMUP: Duration = Duration::from_secs(3600);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_OPEN_CONNECTIONS: u32 = 50;
 pub const DEFAULT_ADHOC_USERS: u32 = 50;
-/// In-flight requests get this long to finish after the load phase ends or Ctrl-C is pressed.
+/// In-flight requests get this long to finish after the load phase ends or Ctrl-C is pressed
+/// (`--drain` or `[load] drain` changes it); what is still in flight then is cut.
 pub const DRAIN: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
@@ -305,6 +306,7 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
             protocol: Protocol::Http1,
             timeout: None,
             warmup: None,
+            drain: None,
         },
         thresholds: vec![],
         checks: ChecksSpec {
@@ -439,6 +441,21 @@ fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError>
             humantime::format_duration(MAX_WARMUP)
         )));
     }
+    for (flag, value, max) in [
+        ("--timeout", args.timeout, MAX_TIMEOUT),
+        ("--drain", args.drain, MAX_DRAIN),
+    ] {
+        if let Some(v) = value
+            && v > max
+        {
+            return Err(UsageError(format!(
+                "{flag} {} is more than the maximum of {}: no run lasts more than {}",
+                long_duration_text(v),
+                long_duration_text(max),
+                long_duration_text(MAX_DURATION)
+            )));
+        }
+    }
     let warmup = warmup.map(|d| Warmup::for_load(d, &mode));
     let connections = args
         .connections
@@ -461,7 +478,7 @@ fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError>
         protocol,
         threads: args.threads.unwrap_or_else(default_threads),
         timeout: args.timeout.or(spec.timeout).unwrap_or(DEFAULT_TIMEOUT),
-        drain: DRAIN,
+        drain: args.drain.or(spec.drain).unwrap_or(DRAIN),
         warmup,
     })
 }
@@ -565,6 +582,10 @@ mod tests {
         assert!(adhoc(|a| a.headers = vec!["NoColon".into()]).is_err());
         assert!(adhoc(|a| a.url = Some("ftp://x".into())).is_err());
         assert!(adhoc(|a| a.duration = Some(Duration::from_secs(90_000))).is_err());
+        let timeout = adhoc(|a| a.timeout = Some(Duration::from_secs(1000 * 3600))).unwrap_err();
+        assert!(timeout.0.contains("--timeout 1000h"), "{}", timeout.0);
+        assert!(adhoc(|a| a.timeout = Some(MAX_TIMEOUT)).is_ok());
+        assert!(adhoc(|a| a.drain = Some(Duration::from_secs(7200))).is_err());
         let long = adhoc(|a| a.warmup = Some(Duration::from_secs(7200))).unwrap_err();
         assert!(long.0.contains("warm-up"), "{}", long.0);
     }
@@ -589,6 +610,20 @@ mod tests {
         .unwrap();
         assert_eq!(closed.load.warmup.unwrap().mode.max_users(), 7);
         assert!(adhoc(|_| {}).unwrap().load.warmup.is_none());
+    }
+
+    #[test]
+    fn drain_comes_from_the_flag_then_the_scenario_then_the_default() {
+        assert_eq!(adhoc(|_| {}).unwrap().load.drain, DRAIN);
+        let flag = adhoc(|a| a.drain = Some(Duration::from_millis(300))).unwrap();
+        assert_eq!(flag.load.drain, Duration::from_millis(300));
+        let src = "target = \"reference\"\n[load]\nrate = 1\nduration = \"1s\"\ndrain = \"2s\"\n\
+                   [[requests]]\nname = \"a\"\npath = \"/\"\n";
+        let scenario =
+            crate::scenario::load_str(src, "x.toml", crate::scenario::Format::Toml, &|_| None)
+                .unwrap();
+        let plan = RunPlan::resolve(RunArgs::default(), Some(scenario)).unwrap();
+        assert_eq!(plan.load.drain, Duration::from_secs(2));
     }
 
     #[test]

@@ -292,6 +292,7 @@ fn pass() -> Report {
         totals: totals(&requests, elapsed_s),
         latency_ms: latency(1203, 1.53, 1.95, 3.10, 4.38, 4.38),
         open_loop: None,
+        backoff: None,
         status_codes: codes(&[("200", 801), ("201", 402)]),
         status_classes: vec![StatusClass {
             class: "2xx".into(),
@@ -941,6 +942,7 @@ fn open_loop() -> Report {
             late_after_ms: 5.0,
             send_delay_ms: latency(5_963, 0.041, 0.083, 6.2, 40.1, 52.7),
         }),
+        backoff: None,
         status_codes: codes(&[("200", 3_972), ("201", 1_991)]),
         status_classes: vec![StatusClass {
             class: "2xx".into(),

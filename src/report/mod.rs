@@ -6,6 +6,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod outdir;
 pub mod text;
 pub mod thresholds;
 
@@ -245,6 +246,10 @@ impl Report {
                     .as_ref()
                     .map(LatencySummary::from)
                     .unwrap_or_default(),
+            }),
+            backoff: observed.backoff.map(|b| BackoffReport {
+                count: b.count,
+                total_s: b.total.as_secs_f64(),
             }),
             status_codes: status_codes(&overall),
             status_classes,
@@ -489,22 +494,6 @@ fn shown_json(j: &JsonTemplate) -> serde_json::Value {
 pub struct WriteError {
     pub path: PathBuf,
     pub source: std::io::Error,
-}
-
-/// Make sure `dir` exists and accepts files, before any load is sent: a run must not spend its
-/// whole duration only to find it cannot write what it measured.
-pub fn prepare_dir(dir: &Path) -> Result<(), WriteError> {
-    std::fs::create_dir_all(dir).map_err(|source| WriteError {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let probe = dir.join(".loadproof-write-test");
-    std::fs::write(&probe, b"").map_err(|source| WriteError {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
 }
 
 /// Write every report file into `dir`. Each file is written under a temporary name and renamed,

@@ -41,6 +41,9 @@ pub struct Report {
     pub latency_ms: LatencySummary,
     /// Present for open-loop runs only (LOAD-01).
     pub open_loop: Option<OpenLoop>,
+    /// Closed-loop runs only: back-offs from a target refusing connections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<BackoffReport>,
     pub status_codes: BTreeMap<String, u64>,
     pub status_classes: Vec<StatusClass>,
     pub errors_by_kind: BTreeMap<String, u64>,
@@ -139,6 +142,13 @@ pub struct Totals {
     pub elapsed_s: f64,
     pub bytes_received: u64,
     pub bodies_truncated: u64,
+}
+
+/// How often closed-loop users waited after a failed connect, and for how long in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackoffReport {
+    pub count: u64,
+    pub total_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -82,6 +82,13 @@ pub fn render(report: &Report) -> String {
             ms_short(d.max)
         );
     }
+    if let Some(b) = report.backoff.as_ref().filter(|b| b.count > 0) {
+        let _ = writeln!(
+            o,
+            "Back-off   {} waits after refused connects · {:.1}s in all (10 ms doubling to 1 s)",
+            b.count, b.total_s
+        );
+    }
     o.push('\n');
     let name_w = report
         .requests

@@ -169,6 +169,28 @@ pub struct LoadSpec {
     pub timeout: Option<Duration>,
     /// `warmup = "5s"`: traffic before the load phase whose results are not measured.
     pub warmup: Option<Duration>,
+    /// `drain = "5s"`: how long requests still in flight at the end may take to finish.
+    pub drain: Option<Duration>,
+}
+
+/// No request timeout may exceed the run's own bound (no run lasts more than 24 h): a longer
+/// one could only ever be cut, and would hide a run that is meant to end.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// The drain after the load phase is a grace period, not a second phase.
+pub const MAX_DRAIN: Duration = Duration::from_secs(3600);
+pub(crate) const TIMEOUT_HINT: &str =
+    "no run lasts more than 24 h, so no request may wait longer than that";
+pub(crate) const DRAIN_HINT: &str =
+    "the drain is a grace period for requests in flight at the end; a few seconds is typical";
+
+/// A long duration as people write it: whole hours as `1000h` (humantime would say
+/// `1month 11days 5h 26m 24s`), anything else as humantime does.
+pub fn long_duration_text(d: Duration) -> String {
+    if d.subsec_nanos() == 0 && d.as_secs() % 3600 == 0 && d.as_secs() > 0 {
+        format!("{}h", d.as_secs() / 3600)
+    } else {
+        humantime::format_duration(d).to_string()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

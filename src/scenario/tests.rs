@@ -346,6 +346,7 @@ fn full_scenario_toml_and_json_are_equal() {
             protocol: Protocol::H2c,
             timeout: Some(Duration::from_secs(2)),
             warmup: Some(Duration::from_secs(3)),
+            drain: None,
         }
     );
     assert_eq!(a.thresholds[0].metric, Metric::Percentile(99.9));

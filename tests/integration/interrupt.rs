@@ -376,3 +376,30 @@ fn a_second_ctrl_c_while_the_reports_are_written_exits_at_once_leaving_no_partia
     assert!(!out.join("summary.md").exists());
     rt.block_on(server.shutdown());
 }
+
+/// SIGHUP (the terminal closed, a parent hung up) is a stop like SIGTERM: the reports are
+/// written, marked interrupted, exit 3 — not the default action that kills the run unreported.
+#[test]
+fn sighup_stops_like_sigterm_with_the_reports_written() {
+    let (rt, server) = reference(ReferenceConfig::default());
+    let dir = scratch("sighup");
+    let child = spawn_run(
+        &[
+            "--url",
+            &format!("{}/health", server.base_url()),
+            "--rate",
+            "50",
+            "--duration",
+            "60s",
+        ],
+        &dir,
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    signal(&child, "-HUP");
+    let o = wait_with_limit(child, Duration::from_secs(30));
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let r = report(&dir);
+    assert_eq!(r["interrupted"], true);
+    assert_eq!(r["interrupted_phase"], "load");
+    rt.block_on(server.shutdown());
+}

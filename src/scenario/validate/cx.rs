@@ -311,6 +311,28 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// A duration greater than zero and at most `max` (a timeout or a drain: a larger one
+    /// would outlast the run's own bound); `hint` says why, past it.
+    pub(super) fn duration_at_most(
+        &mut self,
+        e: &Entry,
+        max: Duration,
+        hint: &str,
+    ) -> Option<Duration> {
+        let d = self.duration(e, true)?;
+        if d > max {
+            let message = format!(
+                "`{}` is {}, more than the maximum of {}",
+                e.key,
+                long_duration_text(d),
+                long_duration_text(max)
+            );
+            self.err_hint(e.value.span.clone(), message, hint);
+            return None;
+        }
+        Some(d)
+    }
+
     pub(super) fn pointer(&mut self, e: &Entry) -> Option<String> {
         let s = self.str_of(e)?;
         if is_pointer(&s) {

@@ -88,6 +88,7 @@ impl Cx<'_> {
             "protocol",
             "timeout",
             "warmup",
+            "drain",
         ];
         self.check_keys(t, KEYS, "[load]");
         let header = e.value.span.clone();
@@ -141,7 +142,9 @@ impl Cx<'_> {
             },
             None => Some(Protocol::Http1),
         };
-        let timeout = get(t, "timeout").and_then(|d| self.duration(d, true));
+        let timeout =
+            get(t, "timeout").and_then(|d| self.duration_at_most(d, MAX_TIMEOUT, TIMEOUT_HINT));
+        let drain = get(t, "drain").and_then(|d| self.duration_at_most(d, MAX_DRAIN, DRAIN_HINT));
         let warmup = get(t, "warmup").and_then(|d| self.duration(d, true));
 
         let stages_e = get(t, "stages");
@@ -383,6 +386,7 @@ impl Cx<'_> {
             protocol: protocol?,
             timeout,
             warmup,
+            drain,
         })
     }
 }

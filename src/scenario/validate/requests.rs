@@ -31,7 +31,8 @@ impl Cx<'_> {
         let headers = get(t, "headers")
             .map(|h| self.template_table(h, true, false))
             .unwrap_or_default();
-        let timeout = get(t, "timeout").and_then(|d| self.duration(d, true));
+        let timeout =
+            get(t, "timeout").and_then(|d| self.duration_at_most(d, MAX_TIMEOUT, TIMEOUT_HINT));
         Some(Defaults { headers, timeout })
     }
 
@@ -231,7 +232,8 @@ impl Cx<'_> {
             None => Some(1),
         };
         out.weight = weight;
-        let timeout = get(t, "timeout").map(|e| self.duration(e, true));
+        let timeout =
+            get(t, "timeout").map(|e| self.duration_at_most(e, MAX_TIMEOUT, TIMEOUT_HINT));
         let expect = match get(t, "expect") {
             Some(e) => self.expect(e, &place),
             None => Some(Expectations::default()),
