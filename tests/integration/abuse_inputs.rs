@@ -30,11 +30,14 @@ fn every_output_file(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// (path, Authorization) of every request a target received.
+type Seen = Arc<Mutex<Vec<(String, String)>>>;
+
 /// A target that records (path, Authorization) of every request and answers 404 as problem+json
 /// on unknown paths (so the error-format probes have something to judge).
-fn recording_target(rt: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<(String, String)>>>) {
+fn recording_target(rt: &tokio::runtime::Runtime) -> (String, Seen) {
     use axum::http::{HeaderMap, StatusCode, Uri};
-    let seen: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let seen: Seen = Arc::default();
     let log = seen.clone();
     let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
         let log = log.clone();
