@@ -74,11 +74,11 @@ const WINDOW: usize = 160;
 /// the span on (before an optional `…`). Returns the rest of the rendering after the caret line.
 fn windowed_line<'r>(
     mut rest: &'r str,
-    source: &str,
     d: &crate::scenario::Diagnostic,
     line: usize,
     line_start: usize,
     text: &str,
+    masked: &str,
     rendered: &str,
 ) -> &'r str {
     let gutter = " ".repeat(line.to_string().len());
@@ -111,9 +111,14 @@ fn windowed_line<'r>(
         "diagnostic {:?}: caret past the line",
         d.message
     );
-    let at = d.span.start.min(line_start + text.len());
-    let before: String = source[line_start..at].replace('\t', "    ");
-    let after: String = source[at..line_start + text.len()].replace('\t', "    ");
+    // The masked line has the same chars, one for one: split it at the span's char index.
+    let at = d.span.start.min(line_start + text.len()) - line_start;
+    let split = masked
+        .char_indices()
+        .nth(text[..at].chars().count())
+        .map_or(masked.len(), |(i, _)| i);
+    let before: String = masked[..split].replace('\t', "    ");
+    let after: String = masked[split..].replace('\t', "    ");
     let left: String = body[..pad].iter().collect();
     let right: String = body[pad..].iter().collect();
     let left_ok = before.ends_with(&left)
@@ -209,11 +214,13 @@ pub fn assert_located(source: &str, origin: &str, diags: &Diagnostics) {
             .map_or(source.len(), |i| span.start + i);
         let text = &source[line_start..line_end];
         let text = text.strip_suffix('\r').unwrap_or(text);
+        // URL passwords are shown masked, char for char (a secret in a quoted line).
+        let masked = crate::scenario::mask_url_passwords(text);
         if text.chars().count() > WINDOW {
-            rest = windowed_line(rest, source, d, line, line_start, text, &rendered);
+            rest = windowed_line(rest, d, line, line_start, text, &masked, &rendered);
             continue;
         }
-        let shown = text.replace('\t', "    ");
+        let shown = masked.replace('\t', "    ");
         let source_line = if shown.is_empty() {
             format!("{line} |\n")
         } else {

@@ -137,6 +137,39 @@ fn display_width(c: char) -> usize {
     if c == '\t' { TAB.len() } else { 1 }
 }
 
+/// `line` with the password of every `scheme://user:password@host` in it replaced by `*`, one
+/// per char (so that char columns are unchanged).
+pub(crate) fn mask_url_passwords(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("://") {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends where a URL's does, or where the quoted string around it does.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '\\') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@').and_then(|at| {
+            let colon = authority[..at].find(':')?;
+            Some((colon, at))
+        }) {
+            Some((colon, at)) => {
+                out.push_str(&authority[..=colon]);
+                out.extend(authority[colon + 1..at].chars().map(|_| '*'));
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 /// A source line longer than this many chars is shown as a window around the caret: a
 /// generated one-line JSON scenario can be megabytes long, and a diagnostic must stay readable
 /// (and `format!` widths are `u16`: a pad past 65,535 columns panics).
@@ -176,7 +209,9 @@ fn render_one(f: &mut fmt::Formatter<'_>, source: &str, d: &Diagnostic) -> fmt::
     let covered = source[caret_at..end.clamp(caret_at, shown_end)]
         .chars()
         .count();
-    let chars: Vec<char> = line.chars().collect();
+    // A password written in a URL (`target = "http://ann:s3cret@…"`) is a secret even in a
+    // quoted source line; masked char for char so that columns and carets stay true.
+    let chars: Vec<char> = mask_url_passwords(line).chars().collect();
     let shown = window(chars.len(), caret);
     let cut_left = shown.start > 0;
     let cut_right = shown.end < chars.len();
@@ -232,4 +267,22 @@ fn render_one(f: &mut fmt::Formatter<'_>, source: &str, d: &Diagnostic) -> fmt::
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_url_passwords;
+
+    #[test]
+    fn url_passwords_are_masked_char_for_char() {
+        let line = r#"target = "http://ann:s3cr3t@127.0.0.1:8/api" # https://x/y and ftp://u@h"#;
+        let masked = mask_url_passwords(line);
+        assert_eq!(
+            masked,
+            r#"target = "http://ann:******@127.0.0.1:8/api" # https://x/y and ftp://u@h"#
+        );
+        assert_eq!(masked.chars().count(), line.chars().count());
+        assert_eq!(mask_url_passwords("a = \"é://:ü@h\""), "a = \"é://:*@h\"");
+        assert_eq!(mask_url_passwords("no url"), "no url");
+    }
 }

@@ -237,4 +237,7 @@ fn a_password_in_the_target_is_a_secret() {
         .find(|i| i.message.contains("invalid target"))
         .unwrap();
     assert!(!item.message.contains("pa55word"), "{}", item.message);
+    let text = d.to_string();
+    assert!(text.contains("http://ann:********@127.0.0.1"), "{text}");
+    assert!(!text.contains("pa55word"), "{text}");
 }

@@ -21,6 +21,7 @@ mod input_tests;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use diag::mask_url_passwords;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use validate::{CHECK_IDS, FAMILY_SECTIONS};
 
