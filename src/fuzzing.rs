@@ -65,6 +65,79 @@ fn scenario(data: &[u8], format: Format, origin: &str) {
     }
 }
 
+/// Lines longer than this many chars are rendered as a window around the caret.
+const WINDOW: usize = 160;
+
+/// The invariant for a source line too long to show whole: the rendering shows a bounded window
+/// of it, and the caret sits on the span's first char: what is left of the caret ends the line's
+/// text before the span (after an optional `…`), what is right of it starts the line's text from
+/// the span on (before an optional `…`). Returns the rest of the rendering after the caret line.
+fn windowed_line<'r>(
+    mut rest: &'r str,
+    d: &crate::scenario::Diagnostic,
+    line: usize,
+    line_start: usize,
+    text: &str,
+    masked: &str,
+    rendered: &str,
+) -> &'r str {
+    let gutter = " ".repeat(line.to_string().len());
+    expect_prefix(&mut rest, &format!("{line} | "), "source line", rendered);
+    let body = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    rest = &rest[body.len()..];
+    expect_prefix(
+        &mut rest,
+        &format!("\n{gutter} | "),
+        "caret gutter",
+        rendered,
+    );
+    let caret_line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    rest = &rest[caret_line.len()..];
+    let pad = caret_line.chars().take_while(|&c| c == ' ').count();
+    assert!(
+        caret_line.len() > pad && caret_line[pad..].chars().all(|c| c == '^'),
+        "diagnostic {:?}: caret line {caret_line:?}",
+        d.message
+    );
+    let body: Vec<char> = body.chars().collect();
+    assert!(
+        body.len() <= WINDOW * 4 + 2,
+        "diagnostic {:?}: a window of {} columns",
+        d.message,
+        body.len()
+    );
+    assert!(
+        pad <= body.len(),
+        "diagnostic {:?}: caret past the line",
+        d.message
+    );
+    // The masked line has the same chars, one for one: split it at the span's char index.
+    let at = d.span.start.min(line_start + text.len()) - line_start;
+    let split = masked
+        .char_indices()
+        .nth(text[..at].chars().count())
+        .map_or(masked.len(), |(i, _)| i);
+    let before: String = masked[..split].replace('\t', "    ");
+    let after: String = masked[split..].replace('\t', "    ");
+    let left: String = body[..pad].iter().collect();
+    let right: String = body[pad..].iter().collect();
+    let left_ok = before.ends_with(&left)
+        || left
+            .strip_prefix('…')
+            .is_some_and(|l| before.ends_with(l) && l.len() < before.len());
+    let right_ok = after.starts_with(&right)
+        || right
+            .strip_suffix('…')
+            .is_some_and(|r| after.starts_with(r) && r.len() < after.len());
+    assert!(
+        left_ok && right_ok,
+        "diagnostic {:?}: the window {:?} (caret at {pad}) is not the line around the span\nin the rendering:\n{rendered}",
+        d.message,
+        body.iter().collect::<String>()
+    );
+    rest
+}
+
 /// Width of `text` as rendered: a tab is four columns, anything else one (as `scenario::diag`).
 fn rendered_width(text: &str) -> usize {
     text.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
@@ -116,7 +189,11 @@ pub fn assert_located(source: &str, origin: &str, diags: &Diagnostics) {
             d.message
         );
 
-        let head = format!("error: {}\n", d.message);
+        let label = match d.severity {
+            crate::scenario::Severity::Error => "error",
+            crate::scenario::Severity::Warning => "warning",
+        };
+        let head = format!("{label}: {}\n", d.message);
         let at = rest.find(&head).unwrap_or_else(|| {
             panic!(
                 "diagnostic {:?} is not rendered in order:\n{rendered}",
@@ -137,7 +214,13 @@ pub fn assert_located(source: &str, origin: &str, diags: &Diagnostics) {
             .map_or(source.len(), |i| span.start + i);
         let text = &source[line_start..line_end];
         let text = text.strip_suffix('\r').unwrap_or(text);
-        let shown = text.replace('\t', "    ");
+        // URL passwords are shown masked, char for char (a secret in a quoted line).
+        let masked = crate::scenario::mask_url_passwords(text);
+        if text.chars().count() > WINDOW {
+            rest = windowed_line(rest, d, line, line_start, text, &masked, &rendered);
+            continue;
+        }
+        let shown = masked.replace('\t', "    ");
         let source_line = if shown.is_empty() {
             format!("{line} |\n")
         } else {

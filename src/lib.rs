@@ -94,6 +94,9 @@ pub enum RuntimeError {
     /// that failed).
     #[error(transparent)]
     Engine(#[from] engine::EngineError),
+    /// Standard output cannot be written (a full disk; a closed pipe is not an error).
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
     /// The report writer's thread did not finish.
     #[error("the report writer failed: {0}")]
     Writer(String),
@@ -126,6 +129,9 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
 /// The main pipeline with the given check families (the catalog's, or more in tests).
 pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> Result<i32, Error> {
     let scenario = args.scenario.as_deref().map(scenario::load).transpose()?;
+    if let Some(w) = scenario.as_ref().and_then(|s| s.warnings.as_ref()) {
+        let _ = writeln!(std::io::stderr(), "{w}");
+    }
     let waivers = cli_waivers(&args.skip_checks, families)?;
     let mut plan = RunPlan::resolve(args, scenario).map_err(|e| Error::Usage(e.0))?;
     for w in waivers {
@@ -221,27 +227,62 @@ async fn write_reports(report: Report, plan: &RunPlan) -> Result<Report, Error> 
 }
 
 /// `loadproof validate`: load every file, print every problem, send nothing.
+///
+/// A closed standard output (`validate … | head -1`) stops the printing, not the validation:
+/// the exit code still says whether every file is valid. Any other failure to write it (a full
+/// disk) is a runtime error (exit 3), never a panic.
 pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
     let mut worst = 0;
+    let mut out = StdoutLines::default();
     for file in &args.files {
         match scenario::load(file) {
-            Ok(s) => println!(
-                "ok: {} ({} request{}, target {})",
-                file.display(),
-                s.requests.len(),
-                if s.requests.len() == 1 { "" } else { "s" },
-                match &s.target {
-                    scenario::Target::Reference => "reference".to_string(),
-                    scenario::Target::Url(u) => redact::Redactor::new(s.secrets.clone()).text(u),
+            Ok(s) => {
+                out.line(format_args!(
+                    "ok: {} ({} request{}, target {})",
+                    file.display(),
+                    s.requests.len(),
+                    if s.requests.len() == 1 { "" } else { "s" },
+                    match &s.target {
+                        scenario::Target::Reference => "reference".to_string(),
+                        scenario::Target::Url(u) => redact::Redactor::new(s.secrets.clone())
+                            .text(&redact::split_userinfo(u).0),
+                    }
+                ))?;
+                if let Some(w) = &s.warnings {
+                    let _ = writeln!(std::io::stderr(), "{w}");
                 }
-            ),
+            }
             Err(e) => {
-                eprintln!("{e}");
+                let _ = writeln!(std::io::stderr(), "{e}");
                 worst = 2;
             }
         }
     }
     Ok(worst)
+}
+
+/// Standard output for line-by-line results: once the reader is gone (a broken pipe), the
+/// rest is dropped silently; any other write error is a runtime error.
+#[derive(Default)]
+struct StdoutLines {
+    closed: bool,
+}
+
+impl StdoutLines {
+    fn line(&mut self, text: std::fmt::Arguments<'_>) -> Result<(), Error> {
+        if self.closed {
+            return Ok(());
+        }
+        let mut out = std::io::stdout().lock();
+        match writeln!(out, "{text}").and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(RuntimeError::Stdout(e).into()),
+        }
+    }
 }
 
 /// `loadproof serve-reference`: the reference API until Ctrl-C or SIGTERM.
@@ -253,7 +294,8 @@ pub async fn serve_reference(args: ServeArgs) -> Result<i32, Error> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::Usage(e.to_string()))?;
     if !args.host.is_loopback() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "warning: binding {}, which is reachable from other machines",
             args.host
         );
@@ -284,8 +326,13 @@ pub async fn serve_reference(args: ServeArgs) -> Result<i32, Error> {
     // Listening for Ctrl-C before announcing the address: whoever reads the line may stop the
     // server at once.
     let mut stop = signals::Termination::listen();
-    println!("reference API listening on {}", server.base_url());
-    let _ = std::io::stdout().flush();
+    // The announcement is best effort: with standard output closed or full the server still
+    // serves (on the --port asked for), and a failed print must not panic.
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "reference API listening on {}", server.base_url())
+            .and_then(|()| out.flush());
+    }
     stop.recv().await;
     server.shutdown().await;
     Ok(0)

@@ -1,5 +1,6 @@
 //! The `loadproof` binary: parse the command line, run, map the result to an exit code.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -23,7 +24,10 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(3);
         }
     };
@@ -36,9 +40,9 @@ fn main() -> ExitCode {
                 e,
                 loadproof::Error::Scenario(loadproof::scenario::LoadError::Invalid(_))
             ) {
-                eprintln!("{e}");
+                let _ = writeln!(std::io::stderr(), "{e}");
             } else {
-                eprintln!("error: {e}");
+                let _ = writeln!(std::io::stderr(), "error: {e}");
             }
             ExitCode::from(e.exit_code() as u8)
         }

@@ -75,6 +75,9 @@ pub struct CheckCtx<'a> {
     pub error_format: Option<&'a crate::scenario::ErrorFormatSpec>,
     /// The tag of this family's probes.
     pub source: Source,
+    /// `Authorization: Basic …` from the target URL's userinfo: every probe that sets no
+    /// Authorization of its own sends it, like the load does.
+    pub authorization: Option<reqwest::header::HeaderValue>,
     hub: Hub,
 }
 
@@ -94,7 +97,12 @@ impl<'a> CheckCtx<'a> {
             self.base_url.starts_with("https:"),
         )
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-        Ok(ProbeClient::new(http, self.hub.clone(), self.source))
+        Ok(ProbeClient::new(
+            http,
+            self.hub.clone(),
+            self.source,
+            self.authorization.clone(),
+        ))
     }
 
     /// Add what an active part found to its family's passive part, so each ID the two share is
@@ -132,6 +140,11 @@ pub async fn run(
         })
         .collect();
     let hub: Hub = Arc::new(Mutex::new(set));
+    let authorization = plan.credentials.as_ref().and_then(|c| {
+        let mut v = reqwest::header::HeaderValue::from_str(&c.basic()).ok()?;
+        v.set_sensitive(true);
+        Some(v)
+    });
     let mut out = Vec::new();
     // A family waived whole does not run: its active part may drive load at the target.
     let active = families
@@ -148,6 +161,7 @@ pub async fn run(
             timeout: plan.load.timeout,
             error_format: spec.error_format.as_ref(),
             source: Source::Probe(family.prefix()),
+            authorization: authorization.clone(),
             hub: hub.clone(),
         };
         let all = format!("{}-*", family.prefix());

@@ -252,11 +252,23 @@ pub struct ProbeClient {
     http: reqwest::Client,
     hub: Hub,
     source: Source,
+    /// Sent as `Authorization` by every probe that sets none (the target URL's userinfo).
+    authorization: Option<HeaderValue>,
 }
 
 impl ProbeClient {
-    pub(super) fn new(http: reqwest::Client, hub: Hub, source: Source) -> ProbeClient {
-        ProbeClient { http, hub, source }
+    pub(super) fn new(
+        http: reqwest::Client,
+        hub: Hub,
+        source: Source,
+        authorization: Option<HeaderValue>,
+    ) -> ProbeClient {
+        ProbeClient {
+            http,
+            hub,
+            source,
+            authorization,
+        }
     }
 
     fn record(&self, ex: &Exchange) {
@@ -278,13 +290,13 @@ pub async fn send(
     origin: Instant,
     connection: usize,
 ) -> Exchange {
-    let mut ex = send_unobserved(&client.http, probe, origin, connection).await;
+    let mut ex = send_unobserved(client, probe, origin, connection).await;
     if stale_connection(&ex) && probe.method.is_idempotent() {
         // A server may close a keep-alive connection right after a response without saying
         // so (uvicorn after an unhandled 500): the next request on it meets a reset before any
         // byte of an answer. That is the pool's artefact, not the target's answer; an
         // idempotent request is sent again, once, on a fresh connection.
-        ex = send_unobserved(&client.http, probe, origin, connection).await;
+        ex = send_unobserved(client, probe, origin, connection).await;
     }
     client.record(&ex);
     ex
@@ -306,16 +318,23 @@ fn stale_connection(ex: &Exchange) -> bool {
 /// Send one probe without showing it to anyone: only for requests that are not part of a check
 /// (opening a connection before a race).
 async fn send_unobserved(
-    client: &reqwest::Client,
+    client: &ProbeClient,
     probe: &Probe,
     origin: Instant,
     connection: usize,
 ) -> Exchange {
     let ms = |t: Instant| t.saturating_duration_since(origin).as_secs_f64() * 1000.0;
+    let mut headers = probe.headers.clone();
+    if let Some(auth) = &client.authorization
+        && !headers.contains_key(reqwest::header::AUTHORIZATION)
+    {
+        headers.insert(reqwest::header::AUTHORIZATION, auth.clone());
+    }
     let sent = Instant::now();
     let mut rb = client
+        .http
         .request(probe.method.clone(), probe.url.clone())
-        .headers(probe.headers.clone())
+        .headers(headers)
         .timeout(probe.timeout);
     if let Some(b) = &probe.body {
         rb = rb.body(b.clone());
@@ -375,7 +394,7 @@ pub async fn race(ctx: &CheckCtx<'_>, probes: Vec<Probe>) -> Result<Vec<Exchange
         // Open the connection before the release: a GET on the base URL (any status will do), so
         // connect time does not stagger the racers.
         let warm = Probe::get(ctx, "/")?;
-        let _ = send_unobserved(&c.http, &warm, Instant::now(), 0).await;
+        let _ = send_unobserved(&c, &warm, Instant::now(), 0).await;
         clients.push(c);
     }
     let barrier = Arc::new(tokio::sync::Barrier::new(n));

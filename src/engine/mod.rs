@@ -221,10 +221,13 @@ struct Prepared {
 impl Prepared {
     fn new(plan: &RunPlan, base_url: &str) -> Result<Prepared, EngineError> {
         let timeout = plan.load.timeout;
+        let basic = plan.credentials.as_ref().map(|c| c.basic());
         let requests: Vec<PreparedRequest> = plan
             .requests
             .iter()
-            .map(|r| PreparedRequest::prepare(r, base_url, timeout))
+            .map(|r| {
+                PreparedRequest::prepare(r, base_url, timeout)?.with_authorization(basic.as_deref())
+            })
             .collect::<Result<_, _>>()?;
         let expectations: Vec<CompiledExpectations> = plan
             .requests

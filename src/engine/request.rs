@@ -10,7 +10,8 @@ use http_body_util::Full;
 use rand::Rng;
 use rand::rngs::SmallRng;
 use reqwest::header::{
-    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue,
+    USER_AGENT,
 };
 use reqwest::{Method, Url};
 
@@ -316,6 +317,32 @@ impl PreparedRequest {
             host,
             h1_head,
         })
+    }
+
+    /// Send `value` as `Authorization` (the target URL's `user:password@`, as Basic auth) unless
+    /// the request sets its own. Both paths (reqwest and the lean HTTP/1.1 one) send the header
+    /// map built here.
+    pub fn with_authorization(mut self, value: Option<&str>) -> Result<Self, PrepareError> {
+        let Some(value) = value else {
+            return Ok(self);
+        };
+        let own = self.static_headers.contains_key(AUTHORIZATION)
+            || self.dynamic_headers.iter().any(|(n, _)| n == AUTHORIZATION);
+        if own {
+            return Ok(self);
+        }
+        // The user name is the user's text: it may hold a byte a header cannot (never shown).
+        let mut v = HeaderValue::from_str(value).map_err(|_| PrepareError::Invalid {
+            name: self.name.clone(),
+            message: "the target URL's user name cannot be sent in a Basic Authorization header"
+                .into(),
+        })?;
+        v.set_sensitive(true);
+        self.static_headers.insert(AUTHORIZATION, v.clone());
+        if let Some(head) = &mut self.h1_head {
+            head.headers.insert(AUTHORIZATION, v);
+        }
+        Ok(self)
     }
 
     /// Build one request for the HTTP/1.1 path. A static request clones its pre-built head (a

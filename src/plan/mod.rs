@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 pub mod schedule;
 
 use crate::cli::{ProtocolArg, RunArgs};
-use crate::redact::Redactor;
+use crate::redact::{Redactor, UrlCredentials, split_userinfo};
 use crate::scenario::{
     Body, ChecksSpec, Defaults, Expectations, LoadModel, LoadSpec, MAX_DRAIN, MAX_TIMEOUT, Part,
     Protocol, RequestSpec, Scenario, Target, Template, Threshold, long_duration_text,
@@ -41,6 +41,10 @@ pub struct RunPlan {
     pub redactor: Redactor,
     pub output: OutputPlan,
     pub insecure: bool,
+    /// `user:password@` of the target URL (scenario, `--target` or `--url`), taken out of
+    /// `target`: sent as `Authorization: Basic …` on every request that sets no Authorization
+    /// of its own (as curl does), and masked by `redactor`.
+    pub credentials: Option<UrlCredentials>,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +146,16 @@ impl RunPlan {
         if let Some(t) = &args.target {
             scenario.target = parse_target(t)?;
         }
+        // The URL every output shows, and every client is given, is the one without userinfo.
+        let mut credentials = None;
+        if let Target::Url(url) = &scenario.target {
+            let (bare, userinfo) = split_userinfo(url);
+            if let Some((creds, written)) = userinfo {
+                scenario.secrets.extend(creds.secrets(&written));
+                scenario.target = Target::Url(bare);
+                credentials = Some(creds);
+            }
+        }
         let load = resolve_load(&args, &scenario.load)?;
         let thresholds = resolve_thresholds(&args, &mut scenario, &load)?;
         let requests = scenario
@@ -175,6 +189,7 @@ impl RunPlan {
             redactor: Redactor::new(scenario.secrets),
             output,
             insecure: args.insecure,
+            credentials,
         })
     }
 }
@@ -214,11 +229,13 @@ fn parse_target(text: &str) -> Result<Target, UsageError> {
     if text == "reference" {
         return Ok(Target::Reference);
     }
+    // Error messages show the URL without its userinfo: a password never reaches an output.
+    let shown = split_userinfo(text).0;
     let url = reqwest::Url::parse(text)
-        .map_err(|e| UsageError(format!("--target {text:?} is not a URL: {e}")))?;
+        .map_err(|e| UsageError(format!("--target {shown:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(UsageError(format!(
-            "--target {text:?} must be an http:// or https:// URL with a host, or \"reference\""
+            "--target {shown:?} must be an http:// or https:// URL with a host, or \"reference\""
         )));
     }
     Ok(Target::Url(text.trim_end_matches('/').to_string()))
@@ -230,14 +247,24 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
         .url
         .as_deref()
         .ok_or_else(|| UsageError("give a scenario file or --url URL".into()))?;
+    let shown = split_userinfo(text).0;
     let url = reqwest::Url::parse(text)
-        .map_err(|e| UsageError(format!("--url {text:?} is not a URL: {e}")))?;
+        .map_err(|e| UsageError(format!("--url {shown:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(UsageError(format!(
-            "--url {text:?} must be an http:// or https:// URL with a host"
+            "--url {shown:?} must be an http:// or https:// URL with a host"
         )));
     }
-    let origin = url.origin().ascii_serialization();
+    // The userinfo stays on the target, for `resolve` to take off and send as Basic auth.
+    let origin = match text.find("://").map(|i| &text[i + 3..]) {
+        Some(rest) if split_userinfo(text).1.is_some() => {
+            let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+            let userinfo = &authority[..authority.rfind('@').map_or(0, |i| i + 1)];
+            let o = url.origin().ascii_serialization();
+            o.replacen("://", &format!("://{userinfo}"), 1)
+        }
+        _ => url.origin().ascii_serialization(),
+    };
     let mut path = url.path().to_string();
     if let Some(q) = url.query() {
         path.push('?');
@@ -252,6 +279,23 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
             return Err(UsageError(format!(
                 "-H {h:?}: {name:?} is not a valid header name"
+            )));
+        }
+        // A CR or LF would split the header in two (or be refused at send time, too late):
+        // a bad value on the command line is a usage error. The value is not echoed: it may
+        // be a credential.
+        if let Some(c) = value
+            .trim()
+            .chars()
+            .find(|&c| (c.is_ascii_control() && c != '\t') || c == '\u{7f}')
+        {
+            let what = match c {
+                '\r' => "a carriage return (CR)".to_string(),
+                '\n' => "a line feed (LF)".to_string(),
+                c => format!("the control character U+{:04X}", c as u32),
+            };
+            return Err(UsageError(format!(
+                "-H {name:?}: the value contains {what}, which a header cannot carry\n  hint: a header value is one line of text"
             )));
         }
         headers.push((name.to_string(), literal(value.trim())));
@@ -314,6 +358,7 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
             ..ChecksSpec::default()
         },
         secrets: vec![],
+        warnings: None,
     })
 }
 
@@ -508,6 +553,9 @@ fn merge_defaults(r: &RequestSpec, d: &Defaults) -> RequestSpec {
     merged
 }
 
+/// How much of the scenario name goes into the default report folder name.
+pub const MAX_DIR_NAME_CHARS: usize = 64;
+
 /// `reports/<name>-<UTC timestamp>/`, e.g. `reports/quickstart-20261124T101500Z`.
 pub fn default_out_dir(name: &str, now: SystemTime) -> PathBuf {
     let stamp: String = humantime::format_rfc3339_seconds(now)
@@ -515,8 +563,11 @@ pub fn default_out_dir(name: &str, now: SystemTime) -> PathBuf {
         .chars()
         .filter(|c| !matches!(c, '-' | ':'))
         .collect();
+    // At most MAX_DIR_NAME_CHARS of the name: a file name has a limit (255 bytes on most file
+    // systems) and a long `name` would otherwise fail the run at the first write.
     let safe: String = name
         .chars()
+        .take(MAX_DIR_NAME_CHARS)
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 c
@@ -663,5 +714,53 @@ schema = "schemas/error.json"
             default_out_dir("quick start", t),
             PathBuf::from("reports/quick_start-20261118T110640Z")
         );
+    }
+
+    #[test]
+    fn out_dir_name_fits_a_file_name_whatever_the_scenario_name() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        for name in ["a".repeat(300), "é".repeat(300)] {
+            let dir = default_out_dir(&name, t);
+            let leaf = dir.file_name().unwrap().to_str().unwrap();
+            assert!(leaf.len() <= 100, "{} bytes: {leaf}", leaf.len());
+            assert!(leaf.ends_with("-20261118T110640Z"), "{leaf}");
+        }
+    }
+
+    #[test]
+    fn a_line_break_in_a_header_value_is_a_usage_error() {
+        for h in ["X-A: a\rb", "X-A: a\nInjected: 1", "X-A: a\u{0}b"] {
+            let e = adhoc(|a| a.headers = vec![h.into()]).unwrap_err();
+            assert!(e.0.contains("header cannot carry"), "{}", e.0);
+            assert!(
+                !e.0.contains("Injected"),
+                "the value is not echoed: {}",
+                e.0
+            );
+        }
+        assert!(adhoc(|a| a.headers = vec!["X-A: a\tb".into()]).is_ok());
+    }
+
+    #[test]
+    fn url_userinfo_is_taken_off_the_target_and_kept_as_credentials() {
+        let p = adhoc(|a| a.url = Some("http://ann:s3cret@127.0.0.1:9/x".into())).unwrap();
+        assert_eq!(p.target, Target::Url("http://127.0.0.1:9".into()));
+        let c = p.credentials.clone().unwrap();
+        assert_eq!((c.user.as_str(), c.password.as_str()), ("ann", "s3cret"));
+        assert_eq!(p.redactor.text("x s3cret y"), "x [REDACTED] y");
+        let args = RunArgs {
+            scenario: Some(PathBuf::from("s.toml")),
+            target: Some("http://bob:hunter22@127.0.0.1:9/api".into()),
+            ..RunArgs::default()
+        };
+        let src = "target = \"reference\"\n[load]\nrate = 1\nrequests = 1\n[[requests]]\nname = \"a\"\npath = \"/\"\n";
+        let s = crate::scenario::load_str(src, "s.toml", crate::scenario::Format::Toml, &|_| None)
+            .unwrap();
+        let p = RunPlan::resolve(args, Some(s)).unwrap();
+        assert_eq!(p.target, Target::Url("http://127.0.0.1:9/api".into()));
+        assert_eq!(p.credentials.unwrap().password, "hunter22");
+        assert!(!format!("{:?}", p.target).contains("hunter22"));
+        let bad = adhoc(|a| a.url = Some("http://ann:s3cret@".into())).unwrap_err();
+        assert!(!bad.0.contains("s3cret"), "{}", bad.0);
     }
 }

@@ -1067,3 +1067,19 @@ fn the_text_summary_draws_only_race_timelines() {
         "{text}"
     );
 }
+
+/// A request name wider than `format!` can pad (65,535) must not crash the summary: the name
+/// column is capped and the name cut with `…`.
+#[test]
+fn a_huge_request_name_is_cut_in_the_text_summary() {
+    let mut report = pass();
+    assert!(report.requests.len() > 1, "the table lists each request");
+    report.requests[0].name = "n".repeat(70_000);
+    let text = text::render(&report);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("nnnn"))
+        .expect("a row for the long name");
+    assert!(row.chars().count() < 200, "{row}");
+    assert!(row.contains('…'), "{row}");
+}

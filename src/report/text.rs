@@ -90,13 +90,15 @@ pub fn render(report: &Report) -> String {
         );
     }
     o.push('\n');
+    // The name column is at most NAME_COLUMN wide (longer names are cut with `…`): a table
+    // stays readable, and `format!` widths are `u16` (a wider pad panics).
     let name_w = report
         .requests
         .iter()
         .map(|r| r.name.chars().count())
         .max()
         .unwrap_or(3)
-        .max(12);
+        .clamp(12, NAME_COLUMN);
     let _ = writeln!(
         o,
         "{:<name_w$} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -106,7 +108,14 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             o,
             "{:<name_w$} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-            name, s.count, s.p50, s.p90, s.p99, s.p99_9, s.max, s.mean
+            fit(name, name_w),
+            s.count,
+            s.p50,
+            s.p90,
+            s.p99,
+            s.p99_9,
+            s.max,
+            s.mean
         );
     };
     row("all", &report.latency_ms);
@@ -288,4 +297,17 @@ fn race_timeline(o: &mut String, c: &super::model::CheckResult) {
 /// A small duration in milliseconds, to the microsecond: send delays are tens of microseconds.
 fn ms_short(ms: f64) -> String {
     format!("{ms:.3} ms")
+}
+
+/// Widest name column of the latency table.
+const NAME_COLUMN: usize = 60;
+
+/// `name` cut to `width` chars, the last one `…` when it was cut.
+fn fit(name: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if name.chars().count() <= width {
+        return name.into();
+    }
+    let mut cut: String = name.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut.into()
 }

@@ -16,6 +16,14 @@ pub struct Diagnostic {
     pub span: Range<usize>,
     pub message: String,
     pub hint: Option<String>,
+    pub severity: Severity,
+}
+
+/// An error makes the scenario invalid (exit 2); a warning is shown and the scenario runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
 }
 
 /// Every problem found in one scenario file, with the source text so they can be rendered.
@@ -53,6 +61,14 @@ impl Diagnostics {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+
+    /// How many of the items are errors (the rest are warnings).
+    pub fn errors(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
 }
 
 impl std::error::Error for Diagnostics {}
@@ -63,7 +79,12 @@ impl fmt::Display for Diagnostics {
             render_one(f, &self.source, d)?;
             writeln!(f)?;
         }
-        let n = self.items.len();
+        let n = self.errors();
+        if n == 0 {
+            let n = self.items.len();
+            let noun = if n == 1 { "warning" } else { "warnings" };
+            return write!(f, "warning: {n} {noun} in {}", self.origin);
+        }
         let noun = if n == 1 { "problem" } else { "problems" };
         write!(f, "error: {n} {noun} in {}", self.origin)
     }
@@ -106,6 +127,7 @@ pub(crate) fn make(
         span: start..end,
         message,
         hint,
+        severity: Severity::Error,
     }
 }
 
@@ -113,6 +135,60 @@ const TAB: &str = "    ";
 
 fn display_width(c: char) -> usize {
     if c == '\t' { TAB.len() } else { 1 }
+}
+
+/// `line` with the password of every `scheme://user:password@host` in it replaced by `*`, one
+/// per char (so that char columns are unchanged).
+pub(crate) fn mask_url_passwords(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains("://") {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends where a URL's does, or where the quoted string around it does.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '\\') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@').and_then(|at| {
+            let colon = authority[..at].find(':')?;
+            Some((colon, at))
+        }) {
+            Some((colon, at)) => {
+                out.push_str(&authority[..=colon]);
+                out.extend(authority[colon + 1..at].chars().map(|_| '*'));
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// A source line longer than this many chars is shown as a window around the caret: a
+/// generated one-line JSON scenario can be megabytes long, and a diagnostic must stay readable
+/// (and `format!` widths are `u16`: a pad past 65,535 columns panics).
+const WINDOW: usize = 160;
+/// How many chars of the line the window shows before the caret.
+const BEFORE_CARET: usize = 60;
+const ELLIPSIS: char = '…';
+
+/// The part of `line` to show: its chars `shown` (a range of char indices), with an ellipsis
+/// on each side that was cut. `caret` is the char index where the span starts.
+fn window(line_chars: usize, caret: usize) -> std::ops::Range<usize> {
+    if line_chars <= WINDOW {
+        return 0..line_chars;
+    }
+    let start = caret.min(line_chars).saturating_sub(BEFORE_CARET);
+    let end = (start + WINDOW).min(line_chars);
+    // Near the end of the line, show a full window ending there.
+    let start = end.saturating_sub(WINDOW).min(start);
+    start..end
 }
 
 fn render_one(f: &mut fmt::Formatter<'_>, source: &str, d: &Diagnostic) -> fmt::Result {
@@ -128,14 +204,52 @@ fn render_one(f: &mut fmt::Formatter<'_>, source: &str, d: &Diagnostic) -> fmt::
         line = stripped;
     }
     let shown_end = line_start + line.len();
-    let prefix = &source[line_start..start.min(shown_end)];
-    let pad: usize = prefix.chars().map(display_width).sum();
-    let covered = &source[start.min(shown_end)..end.clamp(start.min(shown_end), shown_end)];
-    let carets: usize = covered.chars().map(display_width).sum::<usize>().max(1);
+    let caret_at = start.min(shown_end);
+    let caret = source[line_start..caret_at].chars().count();
+    let covered = source[caret_at..end.clamp(caret_at, shown_end)]
+        .chars()
+        .count();
+    // A password written in a URL (`target = "http://ann:s3cret@…"`) is a secret even in a
+    // quoted source line; masked char for char so that columns and carets stay true.
+    let chars: Vec<char> = mask_url_passwords(line).chars().collect();
+    let shown = window(chars.len(), caret);
+    let cut_left = shown.start > 0;
+    let cut_right = shown.end < chars.len();
+    let visible = &chars[shown.clone()];
+    let pad: usize = usize::from(cut_left)
+        + visible[..caret.clamp(shown.start, shown.end) - shown.start]
+            .iter()
+            .copied()
+            .map(display_width)
+            .sum::<usize>();
+    let caret_end = (caret + covered).min(shown.end);
+    let carets: usize = visible[caret.min(caret_end) - shown.start..caret_end - shown.start]
+        .iter()
+        .copied()
+        .map(display_width)
+        .sum::<usize>()
+        .max(1);
     let width = line_no.to_string().len();
-    let text = line.replace('\t', TAB);
+    let mut text = String::new();
+    if cut_left {
+        text.push(ELLIPSIS);
+    }
+    for &c in visible {
+        if c == '\t' {
+            text.push_str(TAB);
+        } else {
+            text.push(c);
+        }
+    }
+    if cut_right {
+        text.push(ELLIPSIS);
+    }
 
-    writeln!(f, "error: {}", d.message)?;
+    let label = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    writeln!(f, "{label}: {}", d.message)?;
     writeln!(f, "{:width$}--> {}:{}:{}", "", d.origin, line_no, col)?;
     writeln!(f, "{:width$} |", "")?;
     if text.is_empty() {
@@ -143,6 +257,7 @@ fn render_one(f: &mut fmt::Formatter<'_>, source: &str, d: &Diagnostic) -> fmt::
     } else {
         writeln!(f, "{line_no} | {text}")?;
     }
+    // `pad` is at most a window's width (tabs count 4), far below `format!`'s u16 limit.
     writeln!(f, "{:width$} | {:pad$}{}", "", "", "^".repeat(carets))?;
     if let Some(hint) = &d.hint {
         let mut lines = hint.lines();
@@ -152,4 +267,22 @@ fn render_one(f: &mut fmt::Formatter<'_>, source: &str, d: &Diagnostic) -> fmt::
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_url_passwords;
+
+    #[test]
+    fn url_passwords_are_masked_char_for_char() {
+        let line = r#"target = "http://ann:s3cr3t@127.0.0.1:8/api" # https://x/y and ftp://u@h"#;
+        let masked = mask_url_passwords(line);
+        assert_eq!(
+            masked,
+            r#"target = "http://ann:******@127.0.0.1:8/api" # https://x/y and ftp://u@h"#
+        );
+        assert_eq!(masked.chars().count(), line.chars().count());
+        assert_eq!(mask_url_passwords("a = \"é://:ü@h\""), "a = \"é://:*@h\"");
+        assert_eq!(mask_url_passwords("no url"), "no url");
+    }
 }

@@ -8,17 +8,23 @@ pub mod model;
 pub mod thresholds;
 pub use model::*;
 
+mod body_size;
 mod diag;
 mod json_src;
+mod path_dots;
 mod template;
 mod toml_src;
 mod tree;
 mod validate;
 
 #[cfg(test)]
+mod input_tests;
+#[cfg(test)]
 mod tests;
 
-pub use diag::{Diagnostic, Diagnostics};
+#[cfg(feature = "fuzzing")]
+pub(crate) use diag::mask_url_passwords;
+pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use validate::{CHECK_IDS, FAMILY_SECTIONS};
 
 use std::path::{Path, PathBuf};
@@ -49,17 +55,44 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "cannot read scenario file {}: it is larger than the {} MiB limit (a scenario file is \
+         text; was a device or a data file given?)",
+        path.display(),
+        limit >> 20
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("{0}")]
     Invalid(Diagnostics),
+}
+
+/// The largest scenario file `load` reads. Read through a bounded reader, not from the file's
+/// metadata: `/dev/zero` and FIFOs report a size of 0 and never end.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Read at most `limit` bytes of `path`: the bytes, or `TooLarge` when there are more.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read as _;
+    let io = |source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Read and validate a scenario file. The format is chosen by extension (see [`Format`]) and
 /// `${env.NAME}` placeholders are resolved from the process environment.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = read_bounded(path, MAX_FILE_BYTES)?;
     let origin = path.display().to_string();
     let source = match String::from_utf8(bytes) {
         Ok(s) => s,

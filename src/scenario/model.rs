@@ -28,6 +28,9 @@ pub struct Scenario {
     /// Every value that must never reach an output: resolved `${env.*}` values and the values of
     /// variables declared in `[secrets]`. The redactor is built from this list.
     pub secrets: Vec<String>,
+    /// Located warnings about a scenario that is valid all the same (e.g. a path whose `..`
+    /// segments climb out of the target's base path): `validate` and `run` print them.
+    pub warnings: Option<crate::scenario::Diagnostics>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod abuse_inputs;
 mod abuse_resources;
 mod checks_error_format;
 mod checks_idempotency;

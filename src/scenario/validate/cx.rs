@@ -24,6 +24,9 @@ pub(crate) struct Cx<'a> {
     pub(super) broken_vars: Vec<String>,
     /// Request names, in file order, with the span of the name value.
     pub(super) request_names: Vec<(String, Range<usize>)>,
+    /// The scenario's `target` when it is a valid URL: request paths are checked against its
+    /// base path (a `..` that climbs out of it is a warning).
+    pub(super) target_url: Option<String>,
 }
 
 /// Best "did you mean" candidate for `word`, if one is close enough.
@@ -93,6 +96,7 @@ impl<'a> Cx<'a> {
             secret_vars: Vec::new(),
             broken_vars: Vec::new(),
             request_names: Vec::new(),
+            target_url: None,
         }
     }
 
@@ -121,6 +125,24 @@ impl<'a> Cx<'a> {
             message.into(),
             Some(hint.into()),
         ));
+    }
+
+    /// A located warning: shown by `validate` and `run`, the scenario stays valid.
+    pub(super) fn warn_hint(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let mut d = diag::make(
+            self.origin,
+            self.src,
+            span,
+            message.into(),
+            Some(hint.into()),
+        );
+        d.severity = diag::Severity::Warning;
+        self.diags.push(d);
     }
 
     pub(super) fn check_keys(&mut self, entries: &[Entry], known: &[&str], place: &str) {

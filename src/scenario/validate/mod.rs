@@ -94,6 +94,9 @@ impl Cx<'_> {
             }
         };
 
+        if let Some(Target::Url(u)) = &target {
+            self.target_url = Some(u.clone());
+        }
         if let Some(e) = get(top, "vars") {
             self.variables(e, TplScope::Vars);
         }
@@ -171,7 +174,11 @@ impl Cx<'_> {
             }),
         };
 
-        if !self.diags.is_empty() || !requests_ok {
+        let has_errors = self
+            .diags
+            .iter()
+            .any(|d| d.severity == super::diag::Severity::Error);
+        if has_errors || !requests_ok {
             return Err(self.diags);
         }
         match (name, target, defaults, load, thresholds, checks) {
@@ -193,6 +200,8 @@ impl Cx<'_> {
                     thresholds,
                     checks,
                     secrets: self.secrets,
+                    warnings: (!self.diags.is_empty())
+                        .then(|| super::Diagnostics::new(self.origin, self.src, self.diags)),
                 };
                 Ok(scenario)
             }
@@ -232,12 +241,22 @@ impl Cx<'_> {
                 }
             }
         };
+        // A password in the URL (`user:pass@`) is sent as Basic auth and is a secret: the
+        // redactor masks it, and messages show the URL without it.
+        let (shown, userinfo) = crate::redact::split_userinfo(&s);
+        if let Some((creds, written)) = userinfo {
+            for secret in creds.secrets(&written) {
+                if !self.secrets.contains(&secret) {
+                    self.secrets.push(secret);
+                }
+            }
+        }
         match problem {
             None => Some(Target::Url(s)),
             Some(p) => {
                 self.err_hint(
                     e.value.span.clone(),
-                    format!("invalid target {s:?}: {p}"),
+                    format!("invalid target {shown:?}: {p}"),
                     hint,
                 );
                 None

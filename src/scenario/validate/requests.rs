@@ -154,9 +154,12 @@ impl Cx<'_> {
         };
         let path = match get(t, "path") {
             Some(e) => {
-                self.template_of(e, TplScope::Request)
+                self.template_of(e, TplScope::Path)
                     .and_then(|tpl| match tpl.parts.first() {
-                        Some(Part::Lit(s)) if s.starts_with('/') => Some(tpl),
+                        Some(Part::Lit(s)) if s.starts_with('/') => {
+                            self.climbs_out(e, &tpl);
+                            Some(tpl)
+                        }
                         _ => {
                             let shown = match &e.value.kind {
                                 Kind::String(s) => s.clone(),
@@ -224,6 +227,23 @@ impl Cx<'_> {
             },
             (None, None) => Body::None,
         };
+        // Memory stays bounded whatever the scenario says: a body that could render past the
+        // cap is refused here, with its place, rather than built per request at run time.
+        let max = crate::scenario::body_size::max_len(&body);
+        if max > crate::scenario::body_size::MAX_BODY_BYTES
+            && let Some(e) = json.or(raw)
+        {
+            self.err_hint(
+                e.key_span.clone(),
+                format!(
+                    "the body of {place} can render to {} bytes, more than the {} MiB limit",
+                    max,
+                    crate::scenario::body_size::MAX_BODY_BYTES >> 20
+                ),
+                "send a smaller body (a `${vars.*}` repeated many times multiplies its size)",
+            );
+            body_ok = false;
+        }
         let weight = match get(t, "weight") {
             Some(e) => {
                 out.weight_entry = Some(e.key_span.start..e.value.span.end);
@@ -260,6 +280,46 @@ impl Cx<'_> {
             });
         }
         out
+    }
+
+    /// Warn when the `..` segments of a path climb above the target's base path: URLs are
+    /// normalized, so `target = "http://h/api/v1"` with `path = "/../../admin"` requests
+    /// `http://h/admin`, outside the API under test. Only the literal start of the path is
+    /// judged (a placeholder's value is not known yet).
+    fn climbs_out(&mut self, e: &Entry, tpl: &Template) {
+        let Some(Part::Lit(lead)) = tpl.parts.first() else {
+            return;
+        };
+        let Some(at) = crate::scenario::path_dots::first_escape(lead, tpl.parts.len() == 1) else {
+            return;
+        };
+        let base = self
+            .target_url
+            .as_deref()
+            .map(|u| crate::redact::split_userinfo(u).0);
+        let base_path = base
+            .as_deref()
+            .and_then(|u| u.find("://").map(|i| &u[i + 3..]))
+            .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or("/");
+        let resolved = match (&base, tpl.parts.len()) {
+            (Some(b), 1) => reqwest::Url::parse(&format!("{}{lead}", b.trim_end_matches('/')))
+                .ok()
+                .map(|u| format!(": it requests {}", u.path())),
+            _ => None,
+        };
+        let span = match &e.value.kind {
+            Kind::String(s) => self.locate(&e.value, s, at..at + 2),
+            _ => e.value.span.clone(),
+        };
+        self.warn_hint(
+            span,
+            format!(
+                "`..` in `path` climbs out of the target's base path `{base_path}`{}",
+                resolved.unwrap_or_default()
+            ),
+            "URLs are normalized before they are sent; write the path from the base path down, or change `target`",
+        );
     }
 
     fn expect(&mut self, e: &Entry, place: &str) -> Option<Expectations> {

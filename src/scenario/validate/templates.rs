@@ -8,19 +8,59 @@ use crate::scenario::model::*;
 use crate::scenario::template::{self, Piece};
 use crate::scenario::tree::{Entry, Kind, Node};
 
-/// Where a template is being compiled: variables may only use `${env.*}`.
+/// Where a template is being compiled: variables may only use `${env.*}`; a header value and a
+/// path cannot carry some characters, whether written or brought in by a placeholder.
 #[derive(Clone, Copy, PartialEq)]
 pub(super) enum TplScope {
     Vars,
     Secrets,
+    /// A query value or a body: any text.
     Request,
+    /// A header value: one line of visible text (tabs allowed).
+    Header,
+    /// A request path: no tab, CR or LF (a URL parser would silently drop them).
+    Path,
+}
+
+impl TplScope {
+    fn in_vars(self) -> bool {
+        matches!(self, TplScope::Vars | TplScope::Secrets)
+    }
+
+    /// The first character of `text` this scope cannot carry.
+    pub(super) fn forbidden(self, text: &str) -> Option<char> {
+        text.chars().find(|&c| match self {
+            TplScope::Header => (c.is_ascii_control() && c != '\t') || c == '\u{7f}',
+            TplScope::Path => matches!(c, '\t' | '\r' | '\n'),
+            _ => false,
+        })
+    }
+
+    /// What the text is, for messages: "a header value", "`path`".
+    fn what(self) -> &'static str {
+        match self {
+            TplScope::Header => "a header value",
+            TplScope::Path => "`path`",
+            _ => "a value",
+        }
+    }
+}
+
+/// A forbidden character, named for a message (never the text around it: it may be secret).
+pub(super) fn describe_char(c: char) -> String {
+    match c {
+        '\t' => "a tab".to_string(),
+        '\r' => "a carriage return (CR)".to_string(),
+        '\n' => "a line feed (LF)".to_string(),
+        c => format!("the control character U+{:04X}", c as u32),
+    }
 }
 
 impl Cx<'_> {
     /// Map a byte range inside the decoded string value of `node` back to the source, by finding
     /// the same occurrence of that text in the raw source of the value. Falls back to the span of
     /// the whole value when the raw text differs (escapes).
-    fn locate(&self, node: &Node, decoded: &str, range: Range<usize>) -> Range<usize> {
+    pub(super) fn locate(&self, node: &Node, decoded: &str, range: Range<usize>) -> Range<usize> {
         let Some(raw) = self.src.get(node.span.clone()) else {
             return node.span.clone();
         };
@@ -50,7 +90,25 @@ impl Cx<'_> {
         let mut t = Template::default();
         for piece in pieces {
             match piece {
-                Piece::Lit(s) => template::push_part(&mut t, Part::Lit(s)),
+                Piece::Lit(s) => {
+                    if let Some(c) = scope.forbidden(&s) {
+                        let at = text.find(c).unwrap_or(0);
+                        let span = self.locate(node, text, at..at + c.len_utf8());
+                        let hint = match scope {
+                            TplScope::Path => {
+                                "remove it, or percent-encode it (%09 for a tab, %0D for CR, %0A for LF)"
+                            }
+                            _ => "a header value is one line of text: remove it",
+                        };
+                        self.err_hint(
+                            span,
+                            format!("{} contains {}", scope.what(), describe_char(c)),
+                            hint,
+                        );
+                        ok = false;
+                    }
+                    template::push_part(&mut t, Part::Lit(s))
+                }
                 Piece::Ph { body, range } => {
                     let span = self.locate(node, text, range);
                     match self.placeholder(body.trim(), span, scope) {
@@ -88,7 +146,7 @@ impl Cx<'_> {
         span: Range<usize>,
         scope: TplScope,
     ) -> Option<Vec<Part>> {
-        let in_vars = scope != TplScope::Request;
+        let in_vars = scope.in_vars();
         let scope_name = if scope == TplScope::Secrets {
             "[secrets]"
         } else {
@@ -105,6 +163,21 @@ impl Cx<'_> {
             return match (self.env)(name) {
                 Some(v) => {
                     self.add_secret(&v);
+                    if let Some(c) = scope.forbidden(&v) {
+                        // Named, never shown: the value is a secret.
+                        self.err_hint(
+                            span,
+                            format!(
+                                "environment variable `{name}` (used by `${{env.{name}}}` in {}) contains {}",
+                                scope.what(),
+                                describe_char(c)
+                            ),
+                            format!(
+                                "remove it from {name} (a trailing newline, as from `$(cat file)`?)"
+                            ),
+                        );
+                        return None;
+                    }
                     Some(vec![Part::Secret(v)])
                 }
                 None => {
@@ -160,12 +233,38 @@ impl Cx<'_> {
             if self.broken_vars.iter().any(|b| b == body) {
                 return None;
             }
-            if is_var {
-                if let Some((_, parts)) = self.vars.iter().find(|(n, _)| n == name) {
-                    return Some(parts.clone());
+            let found = if is_var {
+                self.vars
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, parts)| parts.clone())
+            } else {
+                self.secret_vars
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| vec![Part::Secret(v.clone())])
+            };
+            if let Some(parts) = found {
+                let text: String = parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(s) | Part::Secret(s) => s.as_str(),
+                        _ => "",
+                    })
+                    .collect();
+                if let Some(c) = scope.forbidden(&text) {
+                    self.err_hint(
+                        span,
+                        format!(
+                            "`${{{body}}}` cannot be used in {}: its value contains {}",
+                            scope.what(),
+                            describe_char(c)
+                        ),
+                        format!("remove it from the value of `{name}`"),
+                    );
+                    return None;
                 }
-            } else if let Some((_, v)) = self.secret_vars.iter().find(|(n, _)| n == name) {
-                return Some(vec![Part::Secret(v.clone())]);
+                return Some(parts);
             }
             let (table, other_table, other_prefix) = if is_var {
                 (
@@ -243,7 +342,14 @@ impl Cx<'_> {
             }
             let one = |cx: &mut Self, node: &Node| -> Option<Template> {
                 match &node.kind {
-                    Kind::String(s) => cx.compile(node, s, TplScope::Request),
+                    Kind::String(s) => {
+                        let scope = if headers {
+                            TplScope::Header
+                        } else {
+                            TplScope::Request
+                        };
+                        cx.compile(node, s, scope)
+                    }
                     Kind::Integer(i) if allow_scalars => Some(Template {
                         parts: vec![Part::Lit(i.to_string())],
                     }),

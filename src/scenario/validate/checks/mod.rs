@@ -165,7 +165,7 @@ impl Cx<'_> {
             }
         };
         let value = match get(pt, "value") {
-            Some(v) => self.template_of(v, TplScope::Request),
+            Some(v) => self.template_of(v, TplScope::Header),
             None => {
                 self.missing(
                     e.value.span.clone(),
