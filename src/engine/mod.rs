@@ -37,6 +37,7 @@ use tokio::time::Instant;
 
 use crate::metrics::OpenLoopCounts;
 use crate::metrics::series::{SecondAccumulator, SeriesAggregator};
+use crate::metrics::stats::{PhaseEnd, load_phase_length};
 use crate::observe::{Observer, Source};
 use crate::plan::{LoadMode, RunPlan};
 use crate::printer::Progress;
@@ -190,10 +191,18 @@ where
     let interrupted = interrupted_phase(stopped_at, &stop, &clock);
     let merged = Merged::of(results, prepared.requests.len(), observer);
     let open_loop = open_loop_counts(load, &clock, stopped_at, &merged);
+    let elapsed = finished.saturating_duration_since(clock.start);
+    let end = phase_end(
+        load,
+        &clock,
+        interrupted.map(|_| stopped_at.unwrap_or(finished)),
+        &merged,
+    );
     let observed = Observed {
         base_url: base_url.to_string(),
         started_at: clock.started_at,
-        elapsed: finished.saturating_duration_since(clock.start),
+        elapsed,
+        load_phase: load_phase_length(load.duration, end, elapsed),
         interrupted,
         warmup: load.warmup.as_ref().map(|_| merged.warmup),
         requests: merged.requests,
@@ -583,6 +592,22 @@ impl<O: Observer> Merged<O> {
             m.sent_late += r.sent_late;
         }
         m
+    }
+}
+
+/// How the load phase ended: stopped (at `stopped`, relative to its start), at its request
+/// bound, or at its planned end.
+fn phase_end<O>(
+    load: &crate::plan::LoadPlan,
+    clock: &Clock,
+    stopped: Option<Instant>,
+    merged: &Merged<O>,
+) -> PhaseEnd {
+    let sent: u64 = merged.requests.iter().map(|r| r.sent).sum();
+    match (stopped, load.max_requests) {
+        (Some(t), _) => PhaseEnd::Stopped(t.saturating_duration_since(clock.start)),
+        (None, Some(max)) if sent >= max => PhaseEnd::RequestBound,
+        _ => PhaseEnd::Planned,
     }
 }
 

@@ -232,6 +232,7 @@ fn totals(requests: &[RequestReport], elapsed_s: f64) -> Totals {
         elapsed_s,
         bytes_received: sum(|r| r.responses) * 312,
         bodies_truncated: 0,
+        load_phase_s: elapsed_s,
     }
 }
 

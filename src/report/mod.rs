@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::metrics::LatencySummary;
-use crate::metrics::stats::{ErrorKind, LATE_AFTER, Observed, RequestStats};
+use crate::metrics::stats::{ErrorKind, LATE_AFTER, Observed, RequestStats, per_second};
 use crate::plan::{LoadMode, RunPlan};
 use crate::scenario::{Body, JsonTemplate, Part, Protocol, RequestSpec, Template};
 use model::*;
@@ -28,10 +28,11 @@ impl Report {
     pub fn build(plan: &RunPlan, observed: &Observed, mut checks: Vec<CheckResult>) -> Report {
         let r = &plan.redactor;
         let overall = observed.overall();
-        let elapsed_s = observed.elapsed.as_secs_f64().max(1e-9);
+        let elapsed_s = observed.elapsed.as_secs_f64();
         let request_errors = overall.error_total();
         let errors = request_errors + overall.expectation_failures;
-        let rps = |n: u64| n as f64 / elapsed_s;
+        // Over the load phase's length, not the time to the last response (issue 12, defect 9).
+        let rps = |n: u64| per_second(n, observed.load_phase);
         let rate = |e: u64, n: u64| if n == 0 { 0.0 } else { e as f64 / n as f64 };
 
         let requests: Vec<RequestReport> = plan
@@ -149,12 +150,12 @@ impl Report {
         let latency = LatencySummary::from(&overall.hist);
         let mut threshold_results = Vec::new();
         for t in &plan.thresholds {
-            let (stats, elapsed) = match &t.request {
+            let stats = match &t.request {
                 Some(name) => match plan.requests.iter().position(|q| &q.name == name) {
-                    Some(i) => (&observed.requests[i], elapsed_s),
+                    Some(i) => &observed.requests[i],
                     None => continue,
                 },
-                None => (&overall, elapsed_s),
+                None => &overall,
             };
             let summary = LatencySummary::from(&stats.hist);
             let pct = |p: f64| stats.hist.percentile_ms(p);
@@ -164,7 +165,7 @@ impl Report {
                     latency: &summary,
                     percentile: &pct,
                     error_rate: rate(stats.error_total() + stats.expectation_failures, stats.sent),
-                    rps: stats.sent as f64 / elapsed,
+                    rps: rps(stats.sent),
                     responses: stats.responses,
                 },
             ));
@@ -232,6 +233,7 @@ impl Report {
                 error_rate: rate(errors, overall.sent),
                 rps: rps(overall.sent),
                 elapsed_s,
+                load_phase_s: observed.load_phase.as_secs_f64(),
                 bytes_received: overall.bytes_received,
                 bodies_truncated: overall.body_truncated,
             },

@@ -135,10 +135,15 @@ pub struct Totals {
     pub request_errors: u64,
     pub failed_expectations: u64,
     pub error_rate: f64,
+    /// `requests / load_phase_s`.
     pub rps: f64,
+    /// Wall time from the start of the load phase to its last completion.
     pub elapsed_s: f64,
     pub bytes_received: u64,
     pub bodies_truncated: u64,
+    /// The load phase's length, the divisor of every `rps`: the planned duration, the time until
+    /// a stop, or (bounded by a request count) the time until the last response.
+    pub load_phase_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

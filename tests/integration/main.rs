@@ -3,6 +3,7 @@
 
 mod common;
 
+mod abuse_bodies;
 mod checks_error_format;
 mod checks_idempotency;
 mod checks_pagination;
