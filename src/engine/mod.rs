@@ -48,11 +48,11 @@ use request::{Mix, PreparedRequest, RenderShared};
 use stats::{Observed, RequestStats, ThreadStats};
 use worker::thread_main;
 
-/// Bodies are read (so keep-alive connections stay usable) up to this many bytes; past it the
-/// response is dropped, which closes the connection, and the truncation is counted.
+/// Bodies are read (so keep-alive connections stay usable) up to this many bytes, or a larger
+/// `max_body`; past it the response is dropped, which closes the connection, and the truncation
+/// is counted. (Bodies the expectations need are kept up to the request's `max_body`, default
+/// [`crate::size::DEFAULT_MAX_BODY`].)
 pub const BODY_DRAIN_CAP: u64 = 16 * 1024 * 1024;
-/// Bodies needed by expectations are kept up to this size.
-pub const BODY_KEEP_CAP: usize = 1024 * 1024;
 /// Bodies an observer asked for are kept up to this size (judging an error body needs its
 /// start, not megabytes of it).
 pub const OBSERVED_BODY_CAP: usize = 64 * 1024;
@@ -233,7 +233,12 @@ impl Prepared {
         let expectations: Vec<CompiledExpectations> = plan
             .requests
             .iter()
-            .map(|r| CompiledExpectations::compile(&r.expect).map_err(EngineError::Expectation))
+            .map(|r| {
+                let max_body = r.max_body.unwrap_or(crate::size::DEFAULT_MAX_BODY);
+                // `max_body` is bounded by validation (256 MiB), so it fits a usize.
+                let max_body = usize::try_from(max_body).unwrap_or(usize::MAX);
+                CompiledExpectations::compile(&r.expect, max_body).map_err(EngineError::Expectation)
+            })
             .collect::<Result<_, _>>()?;
         let max_timeout = requests.iter().map(|r| r.timeout).max().unwrap_or(timeout);
         let mix = Mix::new(&plan.requests.iter().map(|r| r.weight).collect::<Vec<_>>());

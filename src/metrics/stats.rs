@@ -88,6 +88,11 @@ pub struct RequestStats {
     pub bytes_received: u64,
     /// Bodies cut off at the body cap (the rest was not read; the connection was dropped).
     pub body_truncated: u64,
+    /// Bodies the expectations needed that were longer than `max_body` (kept only up to it).
+    pub kept_bodies_truncated: u64,
+    /// Responses whose expectations could not be judged (their body was too large to judge):
+    /// neither met nor missed.
+    pub expectation_unjudged: u64,
 }
 
 impl RequestStats {
@@ -114,6 +119,8 @@ impl RequestStats {
         }
         self.bytes_received += o.bytes_received;
         self.body_truncated += o.body_truncated;
+        self.kept_bodies_truncated += o.kept_bodies_truncated;
+        self.expectation_unjudged += o.expectation_unjudged;
     }
 }
 

@@ -2,6 +2,7 @@
 //! it out. `model.rs` is the shape; each writer (`json`, `csv`, `text`) renders it and nothing else.
 
 pub mod csv;
+mod expect;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -51,6 +52,8 @@ impl Report {
                 latency_ms: LatencySummary::from(&s.hist),
                 status_codes: status_codes(s),
                 errors_by_kind: errors_by_kind(s),
+                kept_bodies_truncated: s.kept_bodies_truncated,
+                unjudged_expectations: s.expectation_unjudged,
             })
             .collect();
 
@@ -71,69 +74,7 @@ impl Report {
         // after the families' checks, by ID.
         let families_end = checks.len();
         for (spec, s) in plan.requests.iter().zip(&observed.requests) {
-            // A request that accepts any response (ad-hoc mode) asserts nothing: no check.
-            if s.sent == 0 || spec.expect.accepts_anything() {
-                continue;
-            }
-            let id = format!("EXPECT-{}", spec.name);
-            let no_answer = s.error_total();
-            let errors_text = || kinds_text(&errors_by_kind(s));
-            checks.push(match &s.expectation_sample {
-                // Nothing to judge: the expectation is neither met nor missed.
-                None if s.responses == 0 => CheckResult {
-                    id,
-                    status: CheckStatus::Error,
-                    message: format!(
-                        "none of {} requests got a response to judge ({})",
-                        s.sent,
-                        errors_text()
-                    ),
-                    count: no_answer,
-                    evidence: vec![],
-                },
-                // Every answer conformed, but not every request was answered.
-                None if no_answer > 0 => CheckResult {
-                    id,
-                    status: CheckStatus::Warn,
-                    message: format!(
-                        "all {} responses met the expectations, but {} of {} requests got no \
-                         response ({})",
-                        s.responses,
-                        no_answer,
-                        s.sent,
-                        errors_text()
-                    ),
-                    count: no_answer,
-                    evidence: vec![],
-                },
-                None => CheckResult {
-                    id,
-                    status: CheckStatus::Pass,
-                    message: format!("all {} responses met the expectations", s.responses),
-                    count: s.responses,
-                    evidence: vec![],
-                },
-                Some(sample) => CheckResult {
-                    id,
-                    status: CheckStatus::Fail,
-                    message: format!(
-                        "{} of {} responses missed the expectations; first: {}",
-                        s.expectation_failures,
-                        s.responses,
-                        r.text(&sample.message)
-                    ),
-                    count: s.expectation_failures,
-                    evidence: vec![Evidence {
-                        method: Some(sample.method.clone()),
-                        url: Some(r.text(&sample.url)),
-                        status: sample.status,
-                        curl: Some(curl(plan, spec, &sample.method, &sample.url)),
-                        note: Some(r.text(&sample.message)),
-                        request: Some(spec.name.clone()),
-                        ..Evidence::default()
-                    }],
-                },
-            });
+            checks.extend(expect::check(plan, spec, s, overall.sent));
         }
 
         // Load-phase evidence names its request; the scenario has what it takes to reproduce it.
@@ -234,6 +175,7 @@ impl Report {
                 rps: rps(overall.sent),
                 elapsed_s,
                 load_phase_s: observed.load_phase.as_secs_f64(),
+                kept_bodies_truncated: overall.kept_bodies_truncated,
                 bytes_received: overall.bytes_received,
                 bodies_truncated: overall.body_truncated,
             },

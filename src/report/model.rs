@@ -144,6 +144,9 @@ pub struct Totals {
     /// The load phase's length, the divisor of every `rps`: the planned duration, the time until
     /// a stop, or (bounded by a request count) the time until the last response.
     pub load_phase_s: f64,
+    /// Bodies the expectations needed that were longer than `max_body`: kept only up to it, and
+    /// those expectations not judged.
+    pub kept_bodies_truncated: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +186,10 @@ pub struct RequestReport {
     pub latency_ms: LatencySummary,
     pub status_codes: BTreeMap<String, u64>,
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// Bodies the expectations needed that were longer than `max_body`.
+    pub kept_bodies_truncated: u64,
+    /// Responses whose expectations could not be judged (body too large to judge).
+    pub unjudged_expectations: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,6 +15,8 @@ mod tree;
 mod validate;
 
 #[cfg(test)]
+mod max_body_tests;
+#[cfg(test)]
 mod tests;
 
 pub use diag::{Diagnostic, Diagnostics};

@@ -2,8 +2,11 @@
 //! length (not the time to the last response), the `EXPECT-*` row of a request that was never
 //! sent, and bodies longer than what is kept for an expectation (never judged as if whole).
 
+use std::path::Path;
 use std::time::Duration;
 
+use axum::Router;
+use axum::routing::get;
 use loadproof::reference::ReferenceConfig;
 
 use crate::common::*;
@@ -70,4 +73,185 @@ path = "/health"
         (csv_rps - rps).abs() < 0.001,
         "summary.csv rps {csv_rps}, report {rps}"
     );
+}
+
+/// A request whose turn never came gets its `EXPECT-*` row, `skip` with the reason, instead of
+/// disappearing from the report. Two requests of equal weight and `requests = 1`: exactly one is
+/// sent.
+#[test]
+fn a_request_never_sent_keeps_its_expect_row_as_skip() {
+    let (rt, server) = reference(ReferenceConfig::default());
+    let dir = scratch("expect-never-sent");
+    let scenario = write(
+        &dir,
+        "mix.toml",
+        r#"
+name = "mix"
+target = "reference"
+[load]
+rate = 10
+requests = 1
+[[requests]]
+name = "one"
+path = "/health"
+expect = { status = 200 }
+[[requests]]
+name = "two"
+path = "/health"
+expect = { status = 200 }
+"#,
+    );
+    let out = dir.join("out");
+    let o = run(
+        bin()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--target", &server.base_url(), "--quiet", "--out"])
+            .arg(&out),
+        LIMIT,
+    );
+    rt.block_on(server.shutdown());
+    let (stdout, stderr) = text(&o);
+    assert_eq!(code(&o), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let r = report(&out);
+    assert_eq!(r["totals"]["requests"], 1);
+    let rows: Vec<&serde_json::Value> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"].as_str().unwrap().starts_with("EXPECT-"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let statuses: Vec<&str> = rows.iter().map(|c| c["status"].as_str().unwrap()).collect();
+    assert!(
+        statuses.contains(&"pass") && statuses.contains(&"skip"),
+        "{rows:?}"
+    );
+    let skip = rows.iter().find(|c| c["status"] == "skip").unwrap();
+    assert_eq!(
+        skip["message"],
+        "never sent: 0 of the load phase's 1 requests picked this one"
+    );
+}
+
+/// 1.5 MiB of valid JSON.
+fn big_json() -> String {
+    format!(r#"{{"id":"big-1","pad":"{}"}}"#, "x".repeat(1536 * 1024))
+}
+
+const BIG: &str = r#"
+name = "big"
+target = "reference"
+[load]
+rate = 20
+duration = "1s"
+connections = 2
+[[requests]]
+name = "big"
+path = "/big"
+  [requests.expect]
+  status = [200]
+  json = [{ pointer = "/id", equals = "big-1" }]
+"#;
+
+fn run_big(
+    dir: &Path,
+    scenario: &str,
+    extra: &[&str],
+) -> (std::process::Output, serde_json::Value) {
+    let rt = runtime();
+    let body = big_json();
+    let app = Router::new().route(
+        "/big",
+        get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    let url = serve_app(&rt, app);
+    let file = write(dir, "big.toml", scenario);
+    let out = dir.join("out");
+    let o = run(
+        bin()
+            .arg("run")
+            .arg(&file)
+            .args(["--target", &url, "--quiet"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out),
+        LIMIT,
+    );
+    (o, report(&out))
+}
+
+fn expect_row(r: &serde_json::Value) -> serde_json::Value {
+    r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "EXPECT-big")
+        .cloned()
+        .unwrap_or_else(|| panic!("no EXPECT-big in {}", r["checks"]))
+}
+
+/// A valid JSON body longer than the 1 MiB kept is not parsed cut and blamed on the server
+/// ("EOF while parsing", exit 4): it is "body too large to judge", counted, with the limit and
+/// how to raise it, and the run is inconclusive (exit 3) since nothing could be judged.
+#[test]
+fn a_json_body_over_the_keep_limit_is_not_judged_and_not_blamed_on_the_server() {
+    let dir = scratch("big-body-default");
+    let (o, r) = run_big(&dir, BIG, &[]);
+    let (stdout, stderr) = text(&o);
+    let row = expect_row(&r);
+    assert_eq!(code(&o), 3, "{row}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(row["status"], "error", "{row}");
+    let message = row["message"].as_str().unwrap();
+    assert!(
+        message.contains("body too large to judge")
+            && message.contains("1 MiB")
+            && message.contains("--max-body")
+            && !message.contains("parse"),
+        "{message}"
+    );
+    let responses = r["totals"]["responses"].as_u64().unwrap();
+    assert!(responses >= 1, "{}", r["totals"]);
+    assert_eq!(r["totals"]["kept_bodies_truncated"], responses);
+    assert_eq!(r["totals"]["failed_expectations"], 0);
+    assert_eq!(r["requests"][0]["unjudged_expectations"], responses);
+    assert_eq!(r["requests"][0]["kept_bodies_truncated"], responses);
+}
+
+/// Raising the limit, on the command line or in the scenario, judges the whole body: a pass.
+#[test]
+fn a_raised_keep_limit_judges_the_whole_body() {
+    let dir = scratch("big-body-flag");
+    let (o, r) = run_big(&dir, BIG, &["--max-body", "4MiB"]);
+    let row = expect_row(&r);
+    assert_eq!(code(&o), 0, "{row}\n{:?}", text(&o));
+    assert_eq!(row["status"], "pass", "{row}");
+    assert_eq!(r["totals"]["kept_bodies_truncated"], 0);
+
+    let dir = scratch("big-body-scenario");
+    let scenario = BIG.replace("[load]", "[defaults]\nmax_body = \"2MiB\"\n[load]");
+    let (o, r) = run_big(&dir, &scenario, &[]);
+    assert_eq!(code(&o), 0, "{}\n{:?}", expect_row(&r), text(&o));
+    assert_eq!(expect_row(&r)["status"], "pass");
+}
+
+/// `--max-body` is bounded (each in-flight response may keep that much): a usage error.
+#[test]
+fn max_body_beyond_its_bound_is_a_usage_error() {
+    let o = run(
+        bin().args([
+            "run",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--max-body",
+            "300MiB",
+        ]),
+        LIMIT,
+    );
+    let (_, stderr) = text(&o);
+    assert_eq!(code(&o), 1, "{stderr}");
+    assert!(stderr.contains("256 MiB"), "{stderr}");
 }
