@@ -90,6 +90,15 @@ pub(super) fn check(
             ),
             no_answer,
         ),
+        None if judged == 0 && no_answer == 0 => row(
+            CheckStatus::Error,
+            format!(
+                "none of the {} responses could be judged: {}",
+                s.responses,
+                too_large_reason(spec)
+            ),
+            unjudged,
+        ),
         None if judged == 0 => row(
             CheckStatus::Error,
             format!("no response could be judged: {not_judged}"),
@@ -120,12 +129,20 @@ fn never_sent(spec: &RequestSpec, run_sent: u64) -> String {
     }
 }
 
-/// "`n` of `responses` responses could not be judged: …", with the limit and how to raise it.
+/// "`n` of `responses` responses could not be judged: …".
 fn too_large(spec: &RequestSpec, n: u64, responses: u64) -> String {
+    format!(
+        "{n} of {responses} responses could not be judged: {}",
+        too_large_reason(spec)
+    )
+}
+
+/// The reason, with the limit and how to raise it.
+fn too_large_reason(spec: &RequestSpec) -> String {
     let limit = crate::size::show(spec.max_body.unwrap_or(crate::size::DEFAULT_MAX_BODY));
     format!(
-        "{n} of {responses} responses could not be judged: body too large to judge (longer than \
-         the {limit} kept; raise `max_body` in the scenario or pass --max-body)"
+        "body too large to judge (longer than the {limit} kept; raise `max_body` in the \
+         scenario or pass --max-body)"
     )
 }
 
@@ -210,10 +227,21 @@ mod tests {
         let c = row(&spec(1), &stats(3, 3, 3), 3);
         assert_eq!(c.status, CheckStatus::Error);
         assert!(
-            c.message.contains("3 of 3 responses could not be judged")
+            c.message
+                .starts_with("none of the 3 responses could be judged: body too large")
                 && c.message.contains("body too large to judge")
                 && c.message.contains("1 MiB")
                 && c.message.contains("--max-body"),
+            "{}",
+            c.message
+        );
+        // None judged, some not even answered: both reasons.
+        let c = row(&spec(1), &stats(4, 3, 3), 4);
+        assert_eq!(c.status, CheckStatus::Error);
+        assert!(
+            c.message
+                .starts_with("no response could be judged: 1 of 4 requests got no response")
+                && c.message.contains("3 of 3 responses could not be judged"),
             "{}",
             c.message
         );
