@@ -75,6 +75,26 @@ path = "/health"
     );
 }
 
+/// An interrupted run's load phase lasts until the stop, not its planned 60 s: req/s stays the
+/// rate that was sent (guards the other side of the fix above).
+#[test]
+fn an_interrupted_runs_rate_is_over_the_time_until_the_stop() {
+    let (rt, server) = reference(ReferenceConfig::default());
+    let dir = scratch("rps-interrupted");
+    let url = format!("{}/health", server.base_url());
+    let child = spawn_run(&["--url", &url, "--rate", "20", "-z", "60s"], &dir);
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(&child, "-INT");
+    let o = wait_with_limit(child, Duration::from_secs(30));
+    rt.block_on(server.shutdown());
+    assert_eq!(code(&o), 3, "{:?}", text(&o));
+    let r = report(&dir);
+    let phase = r["totals"]["load_phase_s"].as_f64().unwrap();
+    let rps = r["totals"]["rps"].as_f64().unwrap();
+    assert!((0.5..20.0).contains(&phase), "load phase {phase} s");
+    assert!((10.0..=21.0).contains(&rps), "rps {rps} over {phase} s");
+}
+
 /// A request whose turn never came gets its `EXPECT-*` row, `skip` with the reason, instead of
 /// disappearing from the report. Two requests of equal weight and `requests = 1`: exactly one is
 /// sent.
