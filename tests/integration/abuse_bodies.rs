@@ -2,10 +2,12 @@
 //! length (not the time to the last response), the `EXPECT-*` row of a request that was never
 //! sent, and bodies longer than what is kept for an expectation (never judged as if whole).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::Query;
 use axum::routing::get;
 use loadproof::reference::ReferenceConfig;
 
@@ -274,4 +276,88 @@ fn max_body_beyond_its_bound_is_a_usage_error() {
     let (_, stderr) = text(&o);
     assert_eq!(code(&o), 1, "{stderr}");
     assert!(stderr.contains("256 MiB"), "{stderr}");
+}
+
+/// A listing whose pages from `big_from` on (10 items of 30 KB) are longer than the 256 KiB a
+/// probe keeps: the pagination walk cannot read them whole. That is not the server's failure
+/// ("the body is not JSON", PAGE-01 fail, before): PAGE-01 is `error`, saying why and what to
+/// change. Both where the style is detected (page 1) and in the walk (page 2). PAGE-04's limit
+/// probes get pages as large, which are not "without an item array".
+#[test]
+fn a_listing_page_too_large_for_the_probes_is_not_blamed_on_the_server() {
+    for big_from in [1_u64, 2] {
+        let checks = page_checks_of_a_listing_big_from(big_from);
+        let find = |id: &str| checks.iter().find(|c| c["id"] == id).unwrap().clone();
+        let page01 = find("PAGE-01");
+        assert_eq!(
+            page01["status"], "error",
+            "big from page {big_from}: {page01}"
+        );
+        let message = page01["message"].as_str().unwrap();
+        assert!(
+            message.contains("256 KiB") && message.contains("page_size"),
+            "{message}"
+        );
+        // The limit probes' pages are as large: not "without an item array" either.
+        let page04 = find("PAGE-04");
+        assert!(
+            !page04["message"]
+                .as_str()
+                .unwrap()
+                .contains("without an item array"),
+            "{page04}"
+        );
+    }
+}
+
+fn page_checks_of_a_listing_big_from(big_from: u64) -> Vec<serde_json::Value> {
+    let rt = runtime();
+    let app = Router::new().route(
+        "/posts",
+        get(move |Query(q): Query<HashMap<String, String>>| async move {
+            let page: u64 = q.get("_page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let pad = if page >= big_from { 30_000 } else { 10 };
+            let items: Vec<serde_json::Value> = (0..10)
+                .map(|i| serde_json::json!({"id": (page - 1) * 10 + i, "pad": "x".repeat(pad)}))
+                .collect();
+            let link = format!("</posts?_page={}&_limit=10>; rel=\"next\"", page + 1);
+            ([("link", link)], axum::Json(items))
+        }),
+    );
+    let target = serve_app(&rt, app);
+    let dir = scratch(&format!("page-too-large-{big_from}"));
+    let scenario = write(
+        &dir,
+        "pages.toml",
+        &format!(
+            r#"name = "pages"
+target = "{target}"
+[load]
+rate = 2
+duration = "1s"
+[[requests]]
+name = "list"
+path = "/posts"
+[checks]
+passive = false
+[checks.pagination]
+request = "list"
+items = ""
+page_param = "_page"
+limit_param = "_limit"
+page_size = 10
+"#
+        ),
+    );
+    let out = dir.join("out");
+    let o = run(
+        bin()
+            .arg("run")
+            .arg(&scenario)
+            .args(["--quiet", "--out"])
+            .arg(&out),
+        LIMIT,
+    );
+    assert_ne!(code(&o), 4, "{:?}", text(&o));
+    report(&out)["checks"].as_array().unwrap().clone()
 }
