@@ -16,8 +16,9 @@
 //! - [`redact`]: what must never reach an output; [`printer`]: stdout/stderr/progress policy.
 //!
 //! Below them all, the vocabulary: [`verdict`] (what a check concludes), [`observe`] (one record
-//! of every exchange), [`metrics`] (histograms and counters). Imports point one way, down this
-//! list: `tests/integration/layering.rs` fails on a circle between top-level modules.
+//! of every exchange), [`metrics`] (histograms and counters), [`size`] (byte sizes). Imports
+//! point one way, down this list: `tests/integration/layering.rs` fails on a circle between
+//! top-level modules.
 //!
 //! [`run`] reads as the pipeline; the exit code is computed from the report at the end.
 
@@ -37,6 +38,7 @@ pub mod reference;
 pub mod report;
 pub mod scenario;
 pub mod signals;
+pub mod size;
 pub mod target;
 pub mod verdict;
 

@@ -131,6 +131,7 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
                 .then(|| judge::advertised_max(&String::from_utf8_lossy(&ex.body)))
                 .flatten(),
             error: ex.error.clone(),
+            too_large: ex.body_truncated,
         });
         limit_ex.push(ex);
     }
@@ -184,10 +185,10 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
     let seeds = own.clone();
     let style = match detect(&env, &client, page_size).await {
         Ok(s) => s,
-        Err((why, ex)) => {
+        Err((status, why, ex)) => {
             let mut v = vec![verdict(
                 "PAGE-01",
-                CheckStatus::Fail,
+                status,
                 format!("the first page could not be read: {why}"),
                 ex.iter().map(|e| e.evidence(r, "the first page")).collect(),
             )];
@@ -269,7 +270,7 @@ pub async fn run(ctx: &CheckCtx<'_>, spec: &PaginationSpec) -> Vec<CheckResult> 
                 seed_error.as_deref().unwrap_or("?")
             ),
         )
-    } else if matches!(q.rec.end, End::Failed(_) | End::Cap(_)) {
+    } else if matches!(q.rec.end, End::Failed(_) | End::Unreadable(_) | End::Cap(_)) {
         skip(
             "PAGE-03",
             "the quiescent walk did not complete (PAGE-01); stability under writes not judged",
@@ -326,7 +327,9 @@ fn walk_cite<'e>(c: Cite, walks: &[&'e Stepper]) -> Option<&'e Exchange> {
 }
 
 fn listing_of(s: &Stepper, big: usize) -> Option<Listing> {
-    if matches!(s.rec.end, End::Failed(_) | End::Cap(_)) || s.rec.pages.is_empty() {
+    if matches!(s.rec.end, End::Failed(_) | End::Unreadable(_) | End::Cap(_))
+        || s.rec.pages.is_empty()
+    {
         return None;
     }
     let how = if s.rec.pages.len() == 1 {
@@ -363,7 +366,7 @@ async fn detect(
     env: &Env<'_>,
     client: &ProbeClient,
     page_size: usize,
-) -> Result<Style, (String, Option<Exchange>)> {
+) -> Result<Style, (CheckStatus, String, Option<Exchange>)> {
     let url = env.first_url(&page_size.to_string());
     let ex = env.get(client, url.clone(), 0).await;
     if !ex.is_success() {
@@ -371,12 +374,16 @@ async fn detect(
             || ex.error.clone().unwrap_or_default(),
             |s| format!("HTTP {s}"),
         );
-        return Err((why, Some(ex)));
+        return Err((CheckStatus::Fail, why, Some(ex)));
+    }
+    if ex.body_truncated {
+        return Err((CheckStatus::Error, net::too_large(), Some(ex)));
     }
     let Some(body) = ex.json() else {
-        return Err(("the body is not JSON".into(), Some(ex)));
+        return Err((CheckStatus::Fail, "the body is not JSON".into(), Some(ex)));
     };
-    let (ids, _) = net::items(env.spec, &body).map_err(|e| (e, Some(ex.clone())))?;
+    let (ids, _) =
+        net::items(env.spec, &body).map_err(|e| (CheckStatus::Fail, e, Some(ex.clone())))?;
     let sig = net::signals(&url, net::link_header(&ex).as_deref(), &body);
     if let Some(s) = net::choose_style(env.spec.style, &sig, ids.len(), page_size) {
         return Ok(s);

@@ -51,11 +51,13 @@ impl BodySink {
         self.kept
     }
 
-    /// Whether the kept prefix is shorter than the body.
+    /// Whether what was kept is less than the whole body: shorter than what was received, or
+    /// reading stopped at the drain cap (then everything received may be kept, and still the
+    /// body went on).
     pub fn kept_truncated(&self) -> bool {
         self.kept
             .as_ref()
-            .is_some_and(|k| (k.len() as u64) < self.bytes)
+            .is_some_and(|k| (k.len() as u64) < self.bytes || self.truncated)
     }
 }
 
@@ -102,6 +104,12 @@ mod tests {
         assert!(!s.push(b"ijk"), "11 bytes pass the drain cap of 10");
         assert!(s.truncated);
         assert_eq!(s.bytes, 11);
+        // Keeping more than the drain cap: all 11 bytes received are kept, and still the body
+        // was cut (reading stopped), so what was kept is not the whole body.
+        let mut big = BodySink::new(Some(100), 10);
+        assert!(!big.push(b"abcdefghijk"));
+        assert_eq!(big.kept().map(<[u8]>::len), Some(11));
+        assert!(big.kept_truncated());
         let mut none = BodySink::new(None, 10);
         assert!(none.push(b"abc"));
         assert_eq!(none.kept(), None);

@@ -40,6 +40,7 @@ use tokio::time::Instant;
 
 use crate::metrics::OpenLoopCounts;
 use crate::metrics::series::{SecondAccumulator, SeriesAggregator};
+use crate::metrics::stats::{PhaseEnd, load_phase_length};
 use crate::observe::{Observer, Source};
 use crate::plan::{LoadMode, RunPlan};
 use crate::printer::Progress;
@@ -50,11 +51,11 @@ use request::{Mix, PreparedRequest, RenderShared};
 use stats::{Observed, RequestStats, ThreadStats};
 use worker::thread_main;
 
-/// Bodies are read (so keep-alive connections stay usable) up to this many bytes; past it the
-/// response is dropped, which closes the connection, and the truncation is counted.
+/// Bodies are read (so keep-alive connections stay usable) up to this many bytes, or a larger
+/// `max_body`; past it the response is dropped, which closes the connection, and the truncation
+/// is counted. (Bodies the expectations need are kept up to the request's `max_body`, default
+/// [`crate::size::DEFAULT_MAX_BODY`].)
 pub const BODY_DRAIN_CAP: u64 = 16 * 1024 * 1024;
-/// Bodies needed by expectations are kept up to this size.
-pub const BODY_KEEP_CAP: usize = 1024 * 1024;
 /// Bodies an observer asked for are kept up to this size (judging an error body needs its
 /// start, not megabytes of it).
 pub const OBSERVED_BODY_CAP: usize = 64 * 1024;
@@ -195,10 +196,18 @@ where
     let interrupted = interrupted_phase(stopped_at, &stop, &clock);
     let merged = Merged::of(results, prepared.requests.len(), observer);
     let open_loop = open_loop_counts(load, &clock, stopped_at, &merged);
+    let elapsed = finished.saturating_duration_since(clock.start);
+    let end = phase_end(
+        load,
+        &clock,
+        interrupted.map(|_| stopped_at.unwrap_or(finished)),
+        &merged,
+    );
     let observed = Observed {
         base_url: base_url.to_string(),
         started_at: clock.started_at,
-        elapsed: finished.saturating_duration_since(clock.start),
+        elapsed,
+        load_phase: load_phase_length(load.duration, end, elapsed),
         interrupted,
         warmup: load.warmup.as_ref().map(|_| merged.warmup),
         requests: merged.requests,
@@ -232,7 +241,12 @@ impl Prepared {
         let expectations: Vec<CompiledExpectations> = plan
             .requests
             .iter()
-            .map(|r| CompiledExpectations::compile(&r.expect).map_err(EngineError::Expectation))
+            .map(|r| {
+                let max_body = r.max_body.unwrap_or(crate::size::DEFAULT_MAX_BODY);
+                // `max_body` is bounded by validation (256 MiB), so it fits a usize.
+                let max_body = usize::try_from(max_body).unwrap_or(usize::MAX);
+                CompiledExpectations::compile(&r.expect, max_body).map_err(EngineError::Expectation)
+            })
             .collect::<Result<_, _>>()?;
         let mix = Mix::new(&plan.requests.iter().map(|r| r.weight).collect::<Vec<_>>());
         Ok(Prepared {
@@ -598,6 +612,22 @@ impl<O: Observer> Merged<O> {
             m.backoff.total += r.backoff.total;
         }
         m
+    }
+}
+
+/// How the load phase ended: stopped (at `stopped`, relative to its start), at its request
+/// bound, or at its planned end.
+fn phase_end<O>(
+    load: &crate::plan::LoadPlan,
+    clock: &Clock,
+    stopped: Option<Instant>,
+    merged: &Merged<O>,
+) -> PhaseEnd {
+    let sent: u64 = merged.requests.iter().map(|r| r.sent).sum();
+    match (stopped, load.max_requests) {
+        (Some(t), _) => PhaseEnd::Stopped(t.saturating_duration_since(clock.start)),
+        (None, Some(max)) if sent >= max => PhaseEnd::RequestBound,
+        _ => PhaseEnd::Planned,
     }
 }
 

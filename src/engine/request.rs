@@ -512,6 +512,7 @@ mod tests {
             ])),
             weight: 1,
             timeout: None,
+            max_body: None,
             expect: Default::default(),
         };
         let p =

@@ -15,14 +15,13 @@ use tokio::time::Instant;
 use super::backoff::Backoff;
 use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
-use super::expect::CompiledExpectations;
+use super::expect::{CompiledExpectations, Judgement, SeenBody};
 use super::h1;
 use super::precise::PreciseTimer;
 use super::request::RenderCtx;
 use super::stats::{LATE_AFTER, Sample, status_class};
 use super::{
-    BODY_DRAIN_CAP, BODY_KEEP_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult,
-    Transport,
+    BODY_DRAIN_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult, Transport,
 };
 use crate::observe::{Observation, Observer};
 use crate::plan::{LoadMode, UserStage};
@@ -285,7 +284,9 @@ enum Outcome {
         status: u16,
         bytes: u64,
         truncated: bool,
-        verdict: Result<(), String>,
+        verdict: Judgement,
+        /// The expectations needed the body and it was longer than `max_body`.
+        kept_cut: bool,
     },
     Failed(ErrorKind, String),
 }
@@ -350,6 +351,7 @@ async fn execute<O: Observer>(
             bytes,
             truncated,
             verdict,
+            kept_cut,
         } => {
             s.by_class[status_class(status)].record(latency);
             let r = &mut s.requests[which];
@@ -358,9 +360,15 @@ async fn execute<O: Observer>(
             *r.status.entry(status).or_default() += 1;
             r.bytes_received += bytes;
             r.body_truncated += u64::from(truncated);
+            r.kept_bodies_truncated += u64::from(kept_cut);
             let failed = match verdict {
-                Ok(()) => false,
-                Err(message) => {
+                Judgement::Met => false,
+                // Neither met nor missed: not an error of the target (issue 12).
+                Judgement::Unjudged(_) => {
+                    r.expectation_unjudged += 1;
+                    false
+                }
+                Judgement::Missed(message) => {
                     r.expectation_failures += 1;
                     if r.expectation_sample.is_none() {
                         r.expectation_sample = Some(Sample {
@@ -416,8 +424,8 @@ fn body_keep<O: Observer>(
     expect: &CompiledExpectations,
     status: u16,
 ) -> Option<usize> {
-    if expect.needs_body() {
-        Some(BODY_KEEP_CAP)
+    if let Some(keep) = expect.body_keep() {
+        Some(keep)
     } else if ctx
         .observer
         .borrow()
@@ -430,7 +438,14 @@ fn body_keep<O: Observer>(
     }
 }
 
-/// Judge a complete response and show it to the observer.
+/// How far to read a body that keeps `keep` bytes: at least the drain cap, and past a larger
+/// `max_body`, or a body the expectations need whole would be cut below the limit they asked for.
+fn drain_cap(keep: Option<usize>) -> u64 {
+    keep.map_or(BODY_DRAIN_CAP, |k| BODY_DRAIN_CAP.max(k as u64))
+}
+
+/// Judge a complete response and show it to the observer; also says whether the expectations
+/// needed the body and got only a prefix of it.
 #[allow(clippy::too_many_arguments)]
 fn conclude<O: Observer>(
     ctx: &ThreadCtx<O>,
@@ -441,9 +456,12 @@ fn conclude<O: Observer>(
     method: &str,
     url: &str,
     sent_at: Instant,
-) -> Result<(), String> {
+) -> (Judgement, bool) {
     let kept = body.kept();
-    let verdict = ctx.expectations[which].evaluate(status, headers, kept);
+    let expect = &ctx.expectations[which];
+    let cut = body.kept_truncated();
+    let verdict = expect.evaluate(status, headers, SeenBody::of(kept, cut));
+    let kept_cut = cut && expect.body_keep().is_some();
     if let Some(observer) = ctx.observer.borrow_mut().as_mut() {
         observer.observe(&Observation {
             source: ctx.source,
@@ -458,7 +476,7 @@ fn conclude<O: Observer>(
             at: sent_at.saturating_duration_since(ctx.start),
         });
     }
-    verdict
+    (verdict, kept_cut)
 }
 
 /// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
@@ -484,7 +502,7 @@ async fn h1_exchange<O: Observer>(
         // cannot be trusted with the next request on it.
         client::check_status(status).map_err(|(kind, message)| Outcome::Failed(kind, message))?;
         let keep = body_keep(ctx, &ctx.expectations[which], status);
-        let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
+        let mut sink = BodySink::new(keep, drain_cap(keep));
         if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
             let kind = match h1::classify(&e) {
                 k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
@@ -505,12 +523,17 @@ async fn h1_exchange<O: Observer>(
             format!("no complete response within {timeout:?}"),
         ),
         Ok(Err(failed)) => failed,
-        Ok(Ok((status, headers, sink))) => Outcome::Response {
-            status,
-            verdict: conclude(ctx, which, status, &headers, &sink, method, url, sent_at),
-            bytes: sink.bytes,
-            truncated: sink.truncated,
-        },
+        Ok(Ok((status, headers, sink))) => {
+            let (verdict, kept_cut) =
+                conclude(ctx, which, status, &headers, &sink, method, url, sent_at);
+            Outcome::Response {
+                status,
+                verdict,
+                kept_cut,
+                bytes: sink.bytes,
+                truncated: sink.truncated,
+            }
+        }
     }
 }
 
@@ -531,7 +554,7 @@ async fn send_and_read<O: Observer>(
         return Outcome::Failed(kind, message);
     }
     let keep = body_keep(ctx, &ctx.expectations[which], status);
-    let mut sink = BodySink::new(keep, BODY_DRAIN_CAP);
+    let mut sink = BodySink::new(keep, drain_cap(keep));
     if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {
         // Failing mid-body: a timeout or a reset keeps its kind; anything else is a body-read
         // error (the status line and headers were fine).
@@ -541,7 +564,7 @@ async fn send_and_read<O: Observer>(
         };
         return Outcome::Failed(kind, client::chain_text(&e));
     }
-    let verdict = conclude(
+    let (verdict, kept_cut) = conclude(
         ctx,
         which,
         status,
@@ -556,5 +579,6 @@ async fn send_and_read<O: Observer>(
         bytes: sink.bytes,
         truncated: sink.truncated,
         verdict,
+        kept_cut,
     }
 }

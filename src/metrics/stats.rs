@@ -93,6 +93,11 @@ pub struct RequestStats {
     pub bytes_received: u64,
     /// Bodies cut off at the body cap (the rest was not read; the connection was dropped).
     pub body_truncated: u64,
+    /// Bodies the expectations needed that were longer than `max_body` (kept only up to it).
+    pub kept_bodies_truncated: u64,
+    /// Responses whose expectations could not be judged (their body was too large to judge):
+    /// neither met nor missed.
+    pub expectation_unjudged: u64,
 }
 
 impl RequestStats {
@@ -119,6 +124,8 @@ impl RequestStats {
         }
         self.bytes_received += o.bytes_received;
         self.body_truncated += o.body_truncated;
+        self.kept_bodies_truncated += o.kept_bodies_truncated;
+        self.expectation_unjudged += o.expectation_unjudged;
     }
 }
 
@@ -153,6 +160,8 @@ pub struct Observed {
     pub started_at: SystemTime,
     /// Wall time of the load phase, from the first due time to the last completion.
     pub elapsed: Duration,
+    /// The load phase's length, the divisor of every req/s figure (see [`load_phase_length`]).
+    pub load_phase: Duration,
     /// Where a stop arrived, if one did (`Warmup` or `Load`; the pipeline adds later phases).
     pub interrupted: Option<crate::signals::Phase>,
     /// The warm-up's counts merged over requests (`None` without a warm-up). Nothing from it
@@ -180,6 +189,82 @@ impl Observed {
     }
 }
 
+/// How the load phase ended, which decides its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseEnd {
+    /// It ran to its planned end (its duration, or its last stage).
+    Planned,
+    /// Its request count was reached before the planned end.
+    RequestBound,
+    /// A stop (Ctrl-C, SIGTERM) arrived this long after the start.
+    Stopped(Duration),
+}
+
+/// The load phase's length, the divisor of req/s. Not the time to the last response: a run at
+/// 0.01 req/s sends its one request at once and would otherwise report hundreds of req/s, and a
+/// run at 5 req/s for 2 s, whose last request is due at 1.8 s, would report 5.5.
+/// - ran to its end: the planned duration;
+/// - stopped: the time until the stop (never more than planned);
+/// - bounded by a request count: the time until the last response (also capped by the plan).
+pub fn load_phase_length(planned: Duration, end: PhaseEnd, last_completion: Duration) -> Duration {
+    match end {
+        PhaseEnd::Planned => planned,
+        PhaseEnd::RequestBound => last_completion.min(planned),
+        PhaseEnd::Stopped(at) => at.min(planned),
+    }
+}
+
+/// `n` requests over `phase`; 0 over an empty phase (a stop during the warm-up) rather than a
+/// division by zero.
+pub fn per_second(n: u64, phase: Duration) -> f64 {
+    let s = phase.as_secs_f64();
+    if s > 0.0 { n as f64 / s } else { 0.0 }
+}
+
 pub fn status_class(status: u16) -> usize {
     (usize::from(status / 100)).clamp(1, 5) - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: fn(f64) -> Duration = Duration::from_secs_f64;
+
+    #[test]
+    fn a_run_to_its_end_lasts_its_planned_duration() {
+        // --rate 0.01 -z 10s: one request, answered after 2 ms.
+        let phase = load_phase_length(S(10.0), PhaseEnd::Planned, S(0.002));
+        assert_eq!(phase, S(10.0));
+        assert!((per_second(1, phase) - 0.1).abs() < 1e-9);
+        // --rate 5 -z 2s: ten requests, the last due at 1.8 s.
+        let phase = load_phase_length(S(2.0), PhaseEnd::Planned, S(1.803));
+        assert!((per_second(10, phase) - 5.0).abs() < 1e-9);
+        // Responses drained after the end do not lengthen it either.
+        assert_eq!(load_phase_length(S(2.0), PhaseEnd::Planned, S(2.4)), S(2.0));
+    }
+
+    #[test]
+    fn a_stopped_run_lasts_until_the_stop() {
+        assert_eq!(
+            load_phase_length(S(10.0), PhaseEnd::Stopped(S(3.0)), S(3.2)),
+            S(3.0)
+        );
+        // A stop after the planned end (during the drain) does not lengthen it.
+        assert_eq!(
+            load_phase_length(S(2.0), PhaseEnd::Stopped(S(2.5)), S(2.6)),
+            S(2.0)
+        );
+        // A stop during the warm-up: an empty load phase, and no division by zero.
+        let phase = load_phase_length(S(2.0), PhaseEnd::Stopped(Duration::ZERO), S(0.0));
+        assert_eq!(per_second(0, phase), 0.0);
+    }
+
+    #[test]
+    fn a_request_bounded_run_lasts_until_its_last_response() {
+        // -n 100 with no duration: the plan is the 24 h cap, the run took 1.5 s.
+        let phase = load_phase_length(S(86_400.0), PhaseEnd::RequestBound, S(1.5));
+        assert_eq!(phase, S(1.5));
+        assert!((per_second(100, phase) - 66.666).abs() < 0.01);
+    }
 }

@@ -33,7 +33,7 @@ pub struct RunPlan {
     pub name: String,
     pub scenario_file: Option<PathBuf>,
     pub target: Target,
-    /// Requests with `[defaults]` merged in (headers and timeout).
+    /// Requests with `[defaults]` merged in (headers and timeout) and `max_body` resolved.
     pub requests: Vec<RequestSpec>,
     pub load: LoadPlan,
     pub thresholds: Vec<Threshold>,
@@ -161,7 +161,7 @@ impl RunPlan {
         let requests = scenario
             .requests
             .iter()
-            .map(|r| merge_defaults(r, &scenario.defaults))
+            .map(|r| merge_defaults(r, &scenario.defaults, args.max_body))
             .collect();
         // A user schema for error bodies is named relative to the scenario file, like an include.
         if let (Some(file), Some(ef)) = (&scenario_file, scenario.checks.error_format.as_mut())
@@ -336,6 +336,7 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
                 .map_or(Body::None, |b| Body::Raw(literal(b))),
             weight: 1,
             timeout: None,
+            max_body: None,
             // Ad-hoc mode measures; it asserts nothing beyond "a response came back".
             expect: Expectations {
                 status: (100..=599).collect(),
@@ -538,8 +539,10 @@ fn default_threads() -> usize {
 }
 
 /// Request headers override default headers of the same name (case-insensitively); the request
-/// timeout overrides the default one.
-fn merge_defaults(r: &RequestSpec, d: &Defaults) -> RequestSpec {
+/// timeout overrides the default one. `max_body` is resolved here, whole: `--max-body` (someone
+/// raising the limit after a "body too large to judge" means every request), then the request's,
+/// then `[defaults]`, then [`crate::size::DEFAULT_MAX_BODY`].
+fn merge_defaults(r: &RequestSpec, d: &Defaults, max_body: Option<u64>) -> RequestSpec {
     let mut merged = r.clone();
     let mut headers: Vec<(String, Template)> = d
         .headers
@@ -550,6 +553,12 @@ fn merge_defaults(r: &RequestSpec, d: &Defaults) -> RequestSpec {
     headers.extend(r.headers.iter().cloned());
     merged.headers = headers;
     merged.timeout = r.timeout.or(d.timeout);
+    merged.max_body = Some(
+        max_body
+            .or(r.max_body)
+            .or(d.max_body)
+            .unwrap_or(crate::size::DEFAULT_MAX_BODY),
+    );
     merged
 }
 
@@ -762,5 +771,38 @@ schema = "schemas/error.json"
         assert!(!format!("{:?}", p.target).contains("hunter22"));
         let bad = adhoc(|a| a.url = Some("http://ann:s3cret@".into())).unwrap_err();
         assert!(!bad.0.contains("s3cret"), "{}", bad.0);
+    }
+
+    #[test]
+    fn max_body_the_command_line_wins_then_the_request_then_the_defaults() {
+        let resolve = |defaults: &str, request: &str, flag: Option<u64>| {
+            let s = crate::scenario::load_str(
+                &format!(
+                    "target = \"reference\"\n[defaults]\n{defaults}\n[[requests]]\nname = \"big\"\n\
+                     path = \"/big\"\n{request}\n[[requests]]\nname = \"small\"\npath = \"/s\"\n\
+                     [load]\nrate = 1\nduration = \"1s\"\n"
+                ),
+                "t.toml",
+                crate::scenario::Format::Toml,
+                &|_| None,
+            )
+            .unwrap();
+            let args = RunArgs {
+                max_body: flag,
+                ..RunArgs::default()
+            };
+            let plan = RunPlan::resolve(args, Some(s)).unwrap();
+            (plan.requests[0].max_body, plan.requests[1].max_body)
+        };
+        const MIB: u64 = 1024 * 1024;
+        assert_eq!(resolve("", "", None), (Some(MIB), Some(MIB)));
+        assert_eq!(
+            resolve("max_body = \"2MiB\"", "max_body = \"8MiB\"", None),
+            (Some(8 * MIB), Some(2 * MIB))
+        );
+        assert_eq!(
+            resolve("max_body = \"2MiB\"", "max_body = \"8MiB\"", Some(16 * MIB)),
+            (Some(16 * MIB), Some(16 * MIB))
+        );
     }
 }

@@ -178,6 +178,8 @@ fn request(
         latency_ms,
         status_codes: codes(status_codes),
         errors_by_kind: codes(errors_by_kind),
+        kept_bodies_truncated: 0,
+        unjudged_expectations: 0,
     }
 }
 
@@ -233,6 +235,8 @@ fn totals(requests: &[RequestReport], elapsed_s: f64) -> Totals {
         elapsed_s,
         bytes_received: sum(|r| r.responses) * 312,
         bodies_truncated: 0,
+        load_phase_s: elapsed_s,
+        kept_bodies_truncated: 0,
     }
 }
 

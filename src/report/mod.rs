@@ -2,6 +2,7 @@
 //! it out. `model.rs` is the shape; each writer (`json`, `csv`, `text`) renders it and nothing else.
 
 pub mod csv;
+mod expect;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::metrics::LatencySummary;
-use crate::metrics::stats::{ErrorKind, LATE_AFTER, Observed, RequestStats};
+use crate::metrics::stats::{ErrorKind, LATE_AFTER, Observed, RequestStats, per_second};
 use crate::plan::{LoadMode, RunPlan};
 use crate::scenario::{Body, JsonTemplate, Part, Protocol, RequestSpec, Template};
 use model::*;
@@ -29,10 +30,11 @@ impl Report {
     pub fn build(plan: &RunPlan, observed: &Observed, mut checks: Vec<CheckResult>) -> Report {
         let r = &plan.redactor;
         let overall = observed.overall();
-        let elapsed_s = observed.elapsed.as_secs_f64().max(1e-9);
+        let elapsed_s = observed.elapsed.as_secs_f64();
         let request_errors = overall.error_total();
         let errors = request_errors + overall.expectation_failures;
-        let rps = |n: u64| n as f64 / elapsed_s;
+        // Over the load phase's length, not the time to the last response (issue 12, defect 9).
+        let rps = |n: u64| per_second(n, observed.load_phase);
         let rate = |e: u64, n: u64| if n == 0 { 0.0 } else { e as f64 / n as f64 };
 
         let requests: Vec<RequestReport> = plan
@@ -51,6 +53,8 @@ impl Report {
                 latency_ms: LatencySummary::from(&s.hist),
                 status_codes: status_codes(s),
                 errors_by_kind: errors_by_kind(s),
+                kept_bodies_truncated: s.kept_bodies_truncated,
+                unjudged_expectations: s.expectation_unjudged,
             })
             .collect();
 
@@ -71,69 +75,7 @@ impl Report {
         // after the families' checks, by ID.
         let families_end = checks.len();
         for (spec, s) in plan.requests.iter().zip(&observed.requests) {
-            // A request that accepts any response (ad-hoc mode) asserts nothing: no check.
-            if s.sent == 0 || spec.expect.accepts_anything() {
-                continue;
-            }
-            let id = format!("EXPECT-{}", spec.name);
-            let no_answer = s.error_total();
-            let errors_text = || kinds_text(&errors_by_kind(s));
-            checks.push(match &s.expectation_sample {
-                // Nothing to judge: the expectation is neither met nor missed.
-                None if s.responses == 0 => CheckResult {
-                    id,
-                    status: CheckStatus::Error,
-                    message: format!(
-                        "none of {} requests got a response to judge ({})",
-                        s.sent,
-                        errors_text()
-                    ),
-                    count: no_answer,
-                    evidence: vec![],
-                },
-                // Every answer conformed, but not every request was answered.
-                None if no_answer > 0 => CheckResult {
-                    id,
-                    status: CheckStatus::Warn,
-                    message: format!(
-                        "all {} responses met the expectations, but {} of {} requests got no \
-                         response ({})",
-                        s.responses,
-                        no_answer,
-                        s.sent,
-                        errors_text()
-                    ),
-                    count: no_answer,
-                    evidence: vec![],
-                },
-                None => CheckResult {
-                    id,
-                    status: CheckStatus::Pass,
-                    message: format!("all {} responses met the expectations", s.responses),
-                    count: s.responses,
-                    evidence: vec![],
-                },
-                Some(sample) => CheckResult {
-                    id,
-                    status: CheckStatus::Fail,
-                    message: format!(
-                        "{} of {} responses missed the expectations; first: {}",
-                        s.expectation_failures,
-                        s.responses,
-                        r.text(&sample.message)
-                    ),
-                    count: s.expectation_failures,
-                    evidence: vec![Evidence {
-                        method: Some(sample.method.clone()),
-                        url: Some(r.text(&sample.url)),
-                        status: sample.status,
-                        curl: Some(curl(plan, spec, &sample.method, &sample.url)),
-                        note: Some(r.text(&sample.message)),
-                        request: Some(spec.name.clone()),
-                        ..Evidence::default()
-                    }],
-                },
-            });
+            checks.extend(expect::check(plan, spec, s, overall.sent));
         }
 
         // Load-phase evidence names its request; the scenario has what it takes to reproduce it.
@@ -150,12 +92,12 @@ impl Report {
         let latency = LatencySummary::from(&overall.hist);
         let mut threshold_results = Vec::new();
         for t in &plan.thresholds {
-            let (stats, elapsed) = match &t.request {
+            let stats = match &t.request {
                 Some(name) => match plan.requests.iter().position(|q| &q.name == name) {
-                    Some(i) => (&observed.requests[i], elapsed_s),
+                    Some(i) => &observed.requests[i],
                     None => continue,
                 },
-                None => (&overall, elapsed_s),
+                None => &overall,
             };
             let summary = LatencySummary::from(&stats.hist);
             let pct = |p: f64| stats.hist.percentile_ms(p);
@@ -166,7 +108,7 @@ impl Report {
                     percentile: &pct,
                     error_rate: rate(stats.error_total() + stats.expectation_failures, stats.sent),
                     not_sent_rate: observed.open_loop.map(|c| rate(c.not_sent, c.due)),
-                    rps: stats.sent as f64 / elapsed,
+                    rps: rps(stats.sent),
                     responses: stats.responses,
                 },
             ));
@@ -234,6 +176,8 @@ impl Report {
                 error_rate: rate(errors, overall.sent),
                 rps: rps(overall.sent),
                 elapsed_s,
+                load_phase_s: observed.load_phase.as_secs_f64(),
+                kept_bodies_truncated: overall.kept_bodies_truncated,
                 bytes_received: overall.bytes_received,
                 bodies_truncated: overall.body_truncated,
             },

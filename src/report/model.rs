@@ -138,10 +138,18 @@ pub struct Totals {
     pub request_errors: u64,
     pub failed_expectations: u64,
     pub error_rate: f64,
+    /// `requests / load_phase_s`.
     pub rps: f64,
+    /// Wall time from the start of the load phase to its last completion.
     pub elapsed_s: f64,
     pub bytes_received: u64,
     pub bodies_truncated: u64,
+    /// The load phase's length, the divisor of every `rps`: the planned duration, the time until
+    /// a stop, or (bounded by a request count) the time until the last response.
+    pub load_phase_s: f64,
+    /// Bodies the expectations needed that were longer than `max_body`: kept only up to it, and
+    /// those expectations not judged.
+    pub kept_bodies_truncated: u64,
 }
 
 /// How often closed-loop users waited after a failed connect, and for how long in all.
@@ -192,6 +200,10 @@ pub struct RequestReport {
     pub latency_ms: LatencySummary,
     pub status_codes: BTreeMap<String, u64>,
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// Bodies the expectations needed that were longer than `max_body`.
+    pub kept_bodies_truncated: u64,
+    /// Responses whose expectations could not be judged (body too large to judge).
+    pub unjudged_expectations: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

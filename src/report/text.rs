@@ -57,7 +57,7 @@ pub fn render(report: &Report) -> String {
         t.errors,
         t.error_rate * 100.0,
         t.rps,
-        t.elapsed_s
+        t.load_phase_s
     );
     if let Some(w) = &report.warmup {
         let _ = writeln!(

@@ -20,6 +20,8 @@ mod validate;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]
+mod max_body_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(feature = "fuzzing")]

@@ -46,6 +46,8 @@ pub struct Defaults {
     /// Header name (as written) and value template, in file order.
     pub headers: Vec<(String, Template)>,
     pub timeout: Option<Duration>,
+    /// `max_body`: how much of a response body is kept for the expectations that read it.
+    pub max_body: Option<u64>,
 }
 
 /// One named request of the traffic mix.
@@ -65,6 +67,9 @@ pub struct RequestSpec {
     /// by checks); at least one request has a positive weight.
     pub weight: u32,
     pub timeout: Option<Duration>,
+    /// How much of a response body is kept for the expectations that read it (bytes, at most
+    /// [`crate::size::MAX_MAX_BODY`]); a longer body is not judged. `None`: the default.
+    pub max_body: Option<u64>,
     pub expect: Expectations,
 }
 

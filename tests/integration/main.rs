@@ -3,6 +3,7 @@
 
 mod common;
 
+mod abuse_bodies;
 mod abuse_inputs;
 mod abuse_resources;
 mod checks_error_format;

@@ -46,6 +46,9 @@ pub enum End {
     Cap(usize),
     /// A request failed or a page could not be read; its exchange follows the pages.
     Failed(String),
+    /// A page longer than what loadproof keeps of a probe's body: its JSON cannot be read
+    /// whole, which says nothing about the server; its exchange follows the pages.
+    Unreadable(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -188,6 +191,23 @@ pub fn walk_and_terminate(w: &WalkRec, style: &str, cap: u32) -> Decision {
             ));
             return j;
         }
+        End::Unreadable(detail) => {
+            let mut j = Decision::new(
+                CheckStatus::Error,
+                format!(
+                    "the walk could not read page {}: {detail} ({style})",
+                    w.pages.len() + 1
+                ),
+            );
+            j.evidence.push((
+                Cite::Page {
+                    walk: 0,
+                    page: w.pages.len(),
+                },
+                "the page too large to read".into(),
+            ));
+            return j;
+        }
         End::Failed(detail) => {
             let mut j = Decision::new(
                 CheckStatus::Fail,
@@ -281,7 +301,7 @@ pub fn quiescent_completeness(
                 format!("the walk hit the page cap after {n} pages; completeness not judged"),
             );
         }
-        End::Failed(d) => {
+        End::Failed(d) | End::Unreadable(d) => {
             return Decision::new(
                 CheckStatus::Skip,
                 format!("the walk broke off ({d}); see PAGE-01"),
@@ -469,6 +489,8 @@ pub struct LimitProbe {
     /// A maximum the response states ("must be at most 100").
     pub advertised_max: Option<u64>,
     pub error: Option<String>,
+    /// The body was longer than a probe keeps: its items could not be counted.
+    pub too_large: bool,
 }
 
 /// `default`: the number of items on the first page requested without the limit parameter (the
@@ -529,6 +551,10 @@ pub fn limits(probes: &[LimitProbe], limit_param: &str, default: Option<usize>) 
                 } else {
                     parts.push(format!("{what} → {s} ({n} items)"));
                 }
+            }
+            // Cut at the probes' body cap: no item array to count, through no fault of the API.
+            (Some(s), None) if (200..300).contains(&s) && p.too_large => {
+                parts.push(format!("{what} → {s} (a page too large to count)"));
             }
             (Some(s), None) if (200..300).contains(&s) => {
                 warns.push(format!("{what} → {s} without an item array"));

@@ -84,6 +84,15 @@ fn page01_verdicts() {
         walk_and_terminate(&broke, "link", 2).status,
         CheckStatus::Fail
     );
+    // A page too large for loadproof to read whole is not the server's failure.
+    let unreadable = walk(&[&["a", "b"]], End::Unreadable("too large".into()));
+    let j = walk_and_terminate(&unreadable, "link", 2);
+    assert_eq!(j.status, CheckStatus::Error, "{}", j.message);
+    assert!(j.message.contains("could not read page 2"), "{}", j.message);
+    assert_eq!(
+        quiescent_completeness(&unreadable, None, &[], &none()).status,
+        CheckStatus::Skip
+    );
     let mut contra = ok.clone();
     contra.pages[1].contradiction = Some("has_more is true but next is null".into());
     assert_eq!(
@@ -264,6 +273,7 @@ fn lp(sent: i64, status: u16, items: Option<usize>, adv: Option<u64>) -> LimitPr
         items,
         advertised_max: adv,
         error: None,
+        too_large: false,
     }
 }
 
@@ -304,8 +314,15 @@ fn page04_limits() {
         items: None,
         advertised_max: None,
         error: Some("timeout".into()),
+        too_large: false,
     }];
     assert_eq!(limits(&nothing, "limit", None).status, CheckStatus::Fail);
+    // A page too large for a probe to keep is not "without an item array".
+    let mut big = lp(1000, 200, None, None);
+    big.too_large = true;
+    let j = limits(&[lp(10, 200, Some(10), None), big], "limit", Some(10));
+    assert_eq!(j.status, CheckStatus::Pass, "{}", j.message);
+    assert!(j.message.contains("too large to count"), "{}", j.message);
 }
 
 #[test]

@@ -505,6 +505,11 @@ impl Stepper {
             };
             return fail(why, self, ex);
         }
+        if ex.body_truncated {
+            self.rec.end = End::Unreadable(too_large());
+            self.exchanges.push(ex);
+            return false;
+        }
         let Some(body) = ex.json() else {
             return fail("the body is not JSON".into(), self, ex);
         };
@@ -635,6 +640,15 @@ pub async fn delete(
         Some(s) => Err(format!("delete_request `{name}` got {s}")),
         None => Err(ex.error.unwrap_or_default()),
     }
+}
+
+/// Why a page loadproof cut at the probes' body cap is not judged.
+pub fn too_large() -> String {
+    format!(
+        "the page is longer than the {} loadproof keeps of a probe's body, so its JSON cannot be \
+         read whole (not a finding about the server; a smaller `page_size` avoids it)",
+        crate::size::show(crate::checks::probe::BODY_CAP as u64)
+    )
 }
 
 #[cfg(test)]

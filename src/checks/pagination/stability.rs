@@ -130,7 +130,7 @@ pub fn stability(
         let horizon = match w.end {
             End::Signal => Some(usize::MAX),
             End::Loop(_) => Some(reach(&seen, &s0.ids)),
-            End::Cap(_) | End::Failed(_) => None,
+            End::Cap(_) | End::Failed(_) | End::Unreadable(_) => None,
         };
         let skipped: Vec<&str> = match horizon {
             Some(h) => survivors
@@ -226,6 +226,8 @@ pub fn stability(
             End::Signal => None,
             End::Loop(d) | End::Failed(d) => Some(d.clone()),
             End::Cap(n) => Some(format!("no end signal within {n} pages")),
+            // Not the server's doing: a page too large for loadproof to read whole.
+            End::Unreadable(_) => None,
         };
         if let Some(why) = stopped.filter(|_| quiescent_terminates) {
             c.unterminated += 1;

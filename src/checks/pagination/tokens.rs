@@ -34,7 +34,7 @@ pub(super) async fn token_hygiene(
             End::Loop(why) => none(&format!(
                 "not probed: the walk looped before a second page ({why}; see PAGE-01), so there is no valid position to tamper with"
             )),
-            End::Failed(why) => none(&format!(
+            End::Failed(why) | End::Unreadable(why) => none(&format!(
                 "not probed: the walk broke off before a second page ({why}; see PAGE-01)"
             )),
             End::Cap(_) => none("not probed: the page cap stopped the walk before a second page"),

@@ -35,6 +35,9 @@ pub enum BodyKind {
     Problem(Option<String>),
     /// `application/problem+json` whose body is not a JSON object.
     BadProblem,
+    /// Longer than a probe keeps: cut, so not judged (a cut JSON body never parses, and that
+    /// is not the API's doing).
+    TooLarge,
     Json,
     Html,
     /// Something else: the content type.
@@ -66,6 +69,20 @@ pub fn classify_declared(
     BodyKind::Declared {
         profile: crate::headers::problem::profile_name(cfg.profile).to_string(),
         miss,
+    }
+}
+
+/// What kind of body an error response carried; a body cut at the probes' cap is
+/// [`BodyKind::TooLarge`], never parsed cut.
+pub fn body_kind(
+    e: &Exchange,
+    declared: Option<&crate::checks::error_format::judge::Config>,
+) -> BodyKind {
+    match (e.status, declared) {
+        (Some(s), _) if s >= 400 && e.body_truncated => BodyKind::TooLarge,
+        (Some(s), Some(cfg)) if s >= 400 => classify_declared(cfg, s, &e.headers, &e.body),
+        (Some(s), None) if s >= 400 => classify_body(e.header("content-type"), &e.body),
+        _ => BodyKind::Empty,
     }
 }
 
@@ -114,11 +131,7 @@ impl Obs {
                 .map(|ra| ra.delay(date, now).as_secs_f64())
                 .map_err(|err| format!("Retry-After {v:?}: {err}"))
         });
-        let body = match (e.status, declared) {
-            (Some(s), Some(cfg)) if s >= 400 => classify_declared(cfg, s, &e.headers, &e.body),
-            (Some(s), None) if s >= 400 => classify_body(e.header("content-type"), &e.body),
-            _ => BodyKind::Empty,
-        };
+        let body = body_kind(e, declared);
         Obs {
             sent_ms: e.timeline.sent_ms,
             done_ms: e.timeline.done_ms,
@@ -479,6 +492,13 @@ pub fn body(obs: &[Obs], limited: Option<usize>) -> Decision {
                 format!("429 body is application/problem+json, type {t}{hint}"),
             )
         }
+        BodyKind::TooLarge => Decision::new(
+            CheckStatus::Skip,
+            format!(
+                "the 429 body is longer than the {} loadproof keeps of a probe's body: not judged",
+                crate::size::show(crate::checks::probe::BODY_CAP as u64)
+            ),
+        ),
         BodyKind::BadProblem => Decision::new(
             CheckStatus::Warn,
             "429 says application/problem+json but the body is not a JSON object",

@@ -552,6 +552,44 @@ fn body_is_judged_against_the_declared_error_format() {
     assert_eq!(judge::body(&[o], Some(0)).status, CheckStatus::Pass);
 }
 
+#[test]
+fn a_429_body_longer_than_a_probe_keeps_is_not_judged() {
+    // 256 KiB of a valid problem+json body, cut: it does not parse, through no fault of the API.
+    let mut body = br#"{"type":"https://x/quota-exceeded","detail":""#.to_vec();
+    body.resize(crate::checks::probe::BODY_CAP, b'x');
+    let e = crate::checks::probe::Exchange {
+        probe: crate::checks::probe::Probe {
+            method: reqwest::Method::GET,
+            url: "http://127.0.0.1:9/limited".parse().unwrap(),
+            headers: HeaderMap::new(),
+            body: None,
+            timeout: Duration::from_secs(1),
+        },
+        status: Some(429),
+        headers: headers(&[("content-type", "application/problem+json")]),
+        body,
+        body_truncated: true,
+        error: None,
+        timeline: crate::verdict::Timeline::default(),
+    };
+    assert_eq!(judge::body_kind(&e, None), BodyKind::TooLarge);
+    let mut o = limited(0.0, None, None);
+    o.body = judge::body_kind(&e, None);
+    let d = judge::body(&[o], Some(0));
+    assert_eq!(d.status, CheckStatus::Skip, "{}", d.message);
+    assert!(d.message.contains("256 KiB"), "{}", d.message);
+    // The same body whole is judged.
+    let whole = crate::checks::probe::Exchange {
+        body: br#"{"type":"https://x/quota-exceeded"}"#.to_vec(),
+        body_truncated: false,
+        ..e
+    };
+    assert!(matches!(
+        judge::body_kind(&whole, None),
+        BodyKind::Problem(Some(_))
+    ));
+}
+
 // ----- the refill experiment: RL-06 (long windows) and RL-10 ------------------------------------
 
 mod refill_experiment {

@@ -1,6 +1,6 @@
 //! The validator context [`Cx`], its reporting (`err`, `err_hint`, `check_keys`, `type_err`,
 //! `missing`) and the typed getters every section uses (`str_of`, `bool_of`, `int_in`, `choice`,
-//! `duration`, `pointer`, `header_name`, `request_ref`, `status_list`, ...), plus [`suggest`].
+//! `duration`, `max_body`, `pointer`, `header_name`, `request_ref`, `status_list`, ...), plus [`suggest`].
 
 use std::ops::Range;
 use std::time::Duration;
@@ -353,6 +353,32 @@ impl<'a> Cx<'a> {
             return None;
         }
         Some(d)
+    }
+
+    /// `max_body`: a size string (`"4MiB"`) or a byte count, 1 byte ..= 256 MiB.
+    pub(super) fn max_body(&mut self, e: &Entry) -> Option<u64> {
+        let parsed = match &e.value.kind {
+            Kind::String(s) => crate::size::parse_max_body(s),
+            Kind::Integer(i) => u64::try_from(*i)
+                .map_err(|_| "must be greater than zero".to_string())
+                .and_then(crate::size::check_max_body),
+            _ => {
+                self.type_err(e, "a size string like \"4MiB\"");
+                return None;
+            }
+        };
+        parsed
+            .map_err(|why| {
+                self.err_hint(
+                    e.value.span.clone(),
+                    format!("invalid `{}`: {why}", e.key),
+                    format!(
+                        "a size between 1 byte and {}, such as \"4MiB\" or \"512KiB\"",
+                        crate::size::show(crate::size::MAX_MAX_BODY)
+                    ),
+                )
+            })
+            .ok()
     }
 
     pub(super) fn pointer(&mut self, e: &Entry) -> Option<String> {

@@ -27,13 +27,18 @@ pub(super) struct ParsedRequest {
 impl Cx<'_> {
     pub(super) fn defaults(&mut self, e: &Entry) -> Option<Defaults> {
         let t = self.table_of(e)?;
-        self.check_keys(t, &["headers", "timeout"], "[defaults]");
+        self.check_keys(t, &["headers", "timeout", "max_body"], "[defaults]");
         let headers = get(t, "headers")
             .map(|h| self.template_table(h, true, false))
             .unwrap_or_default();
         let timeout =
             get(t, "timeout").and_then(|d| self.duration_at_most(d, MAX_TIMEOUT, TIMEOUT_HINT));
-        Some(Defaults { headers, timeout })
+        let max_body = get(t, "max_body").and_then(|e| self.max_body(e));
+        Some(Defaults {
+            headers,
+            timeout,
+            max_body,
+        })
     }
 
     pub(super) fn request_nodes<'t>(&mut self, e: &'t Entry) -> Option<&'t [Node]> {
@@ -105,7 +110,7 @@ impl Cx<'_> {
         };
         const KEYS: &[&str] = &[
             "name", "method", "path", "query", "headers", "json", "body", "weight", "timeout",
-            "expect",
+            "max_body", "expect",
         ];
         let name = match get(t, "name") {
             Some(e) => self.str_of(e).and_then(|n| {
@@ -254,6 +259,7 @@ impl Cx<'_> {
         out.weight = weight;
         let timeout =
             get(t, "timeout").map(|e| self.duration_at_most(e, MAX_TIMEOUT, TIMEOUT_HINT));
+        let max_body = get(t, "max_body").map(|e| self.max_body(e));
         let expect = match get(t, "expect") {
             Some(e) => self.expect(e, &place),
             None => Some(Expectations::default()),
@@ -267,6 +273,11 @@ impl Cx<'_> {
                 Some(Some(d)) => Some(d),
                 None => None,
             };
+            let max_body = match max_body {
+                Some(None) => return out,
+                Some(Some(n)) => Some(n),
+                None => None,
+            };
             out.spec = Some(RequestSpec {
                 name,
                 method,
@@ -276,6 +287,7 @@ impl Cx<'_> {
                 body,
                 weight,
                 timeout,
+                max_body,
                 expect,
             });
         }
