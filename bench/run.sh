@@ -4,6 +4,9 @@
 #   bench/run.sh throughput [REPS] [SECONDS]   # closed loop, 50 connections, nginx on 127.0.0.1
 #   bench/run.sh omission                      # 500 req/s, 1 s stall every 5 s, 15 s
 #   bench/run.sh passive [REPS]                # the CPU cost of the passive checks (on vs off)
+#   bench/run.sh precision [REPS] [SECONDS]    # open-loop timing precision: open-loop p50 at 200
+#                                              # and 1000 req/s against the closed-loop p50, and
+#                                              # loadproof's own send delay (nginx, 127.0.0.1)
 #   BEFORE=path/to/loadproof bench/run.sh passive [REPS]
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
@@ -136,8 +139,39 @@ passive)
     done
   done
   ;;
+precision)
+  # How much of an open-loop latency is loadproof's own timing. Against an idle, fast target the
+  # open-loop p50 should sit within 50 µs of the closed-loop p50 (one user, back to back), at 200
+  # and at 1000 req/s; `send_delay` is the run's own measure of it (actual send − due time). oha
+  # with --latency-correction runs the same open loop for reference. Order rotated per repetition.
+  PORT=$(free_port)
+  mkdir -p "$WORK/nginx"
+  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g" bench/nginx.conf.in >"$WORK/nginx/nginx.conf"
+  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+  PIDS+=($!)
+  sleep 1
+  URL="http://127.0.0.1:$PORT/"
+  curl -fsS "$URL" >/dev/null
+  echo "# target nginx (1 worker) $URL · ${SECS}s per run · $REPS repetitions, order rotated"
+  RUNS=(lp-closed lp-open-200 lp-open-1000 oha-open-200 oha-open-1000)
+  for rep in $(seq 1 "$REPS"); do
+    n=${#RUNS[@]}
+    for i in $(seq 0 $((n - 1))); do
+      name=${RUNS[$(( (i + rep) % n ))]}
+      out="$WORK/$rep-$name"
+      case $name in
+        lp-closed) time_run "$out" "$LP" run --url "$URL" -c 1 --duration "${SECS}s" --quiet --out "$out.d" ;;
+        lp-open-*) time_run "$out" "$LP" run --url "$URL" --rate "${name#lp-open-}" --connections 10 --duration "${SECS}s" --quiet --out "$out.d" ;;
+        oha-open-*) time_run "$out" "$OHA" -z "${SECS}s" -q "${name#oha-open-}" -c 10 --latency-correction --no-tui --output-format json "$URL" ;;
+      esac
+      python3 bench/precision.py "$name" "$rep" "$out"
+    done
+  done
+  python3 bench/precision.py --summary
+  exit 0
+  ;;
 *)
-  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS]" >&2
+  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] | precision [REPS] [SECONDS]" >&2
   exit 1
   ;;
 esac

@@ -233,8 +233,10 @@ impl Report {
 }
 
 /// The run's verdict and, unless it is a pass, one line saying why. The order is the exit-code
-/// contract: an interruption outranks findings, a definite finding (a failed check, a breached
-/// threshold) outranks an unproven pass, and only a run that showed what it claims passes.
+/// contract: an interruption outranks findings, a failed check outranks everything else, a run
+/// that measured nothing (no request sent, or none answered) is inconclusive whatever its
+/// thresholds say, a breached threshold outranks an unproven pass, and only a run that showed
+/// what it claims passes.
 pub fn decide_outcome(
     interrupted: Option<Phase>,
     checks: &[CheckResult],
@@ -261,20 +263,8 @@ pub fn decide_outcome(
     if let Some(ids) = failing {
         return (Outcome::CheckFailed, Some(format!("failed: {ids}")));
     }
-    let breached: Vec<String> = thresholds
-        .iter()
-        .filter(|t| !t.passed)
-        .map(|t| match &t.request {
-            Some(r) => format!("{} ({r})", t.bound()),
-            None => t.bound(),
-        })
-        .collect();
-    if !breached.is_empty() {
-        return (
-            Outcome::ThresholdBreached,
-            Some(format!("breached: {}", breached.join(", "))),
-        );
-    }
+    // Nothing measured outranks a breach: a run with no response says nothing of the target's
+    // latency or throughput, and "no answer at all" is the finding a user must see first.
     if sent == 0 {
         return (
             Outcome::Inconclusive,
@@ -289,6 +279,20 @@ pub fn decide_outcome(
             Some(format!(
                 "none of {sent} requests got a response: nothing was measured"
             )),
+        );
+    }
+    let breached: Vec<String> = thresholds
+        .iter()
+        .filter(|t| !t.passed)
+        .map(|t| match &t.request {
+            Some(r) => format!("{} ({r})", t.bound()),
+            None => t.bound(),
+        })
+        .collect();
+    if !breached.is_empty() {
+        return (
+            Outcome::ThresholdBreached,
+            Some(format!("breached: {}", breached.join(", "))),
         );
     }
     if let Some(ids) = ids(&|c| c.status == CheckStatus::Error) {
@@ -563,7 +567,7 @@ mod tests {
             (o, why.unwrap().as_str()),
             (Outcome::CheckFailed, "failed: RL-03, RL-08")
         );
-        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 0));
+        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 3));
         assert_eq!(
             (o, why.unwrap().as_str()),
             (
@@ -571,6 +575,10 @@ mod tests {
                 "breached: p99 <= 500.00 ms (create)"
             )
         );
+        // With no response at all, the breach (e.g. the default error_rate) is not the news.
+        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 0));
+        assert_eq!(o, Outcome::Inconclusive);
+        assert!(why.unwrap().contains("none of 10 requests"));
         assert_eq!(
             decide_outcome(
                 Some(Phase::Load),

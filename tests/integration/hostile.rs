@@ -49,6 +49,8 @@ async fn read_head(sock: &mut TcpStream) -> bool {
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Ends {
     Answered,
+    /// Answered at first, then mostly errors: the ad-hoc default `error_rate <= 0.5` fails it.
+    Breached,
     Unanswered,
 }
 
@@ -87,6 +89,16 @@ fn run_against(url: &str, name: &str, requests: &str, ends: Ends) -> (serde_json
     let r = report(&dir);
     match ends {
         Ends::Answered => assert_eq!(code(&o), 0, "{:?}", text(&o)),
+        Ends::Breached => {
+            assert_eq!(code(&o), 5, "{:?}", text(&o));
+            let why = r["outcome_reason"].as_str().unwrap_or_default();
+            assert!(why.contains("error_rate"), "{why}");
+            let default = r["thresholds"]
+                .as_array()
+                .and_then(|t| t.iter().find(|t| t["metric"] == "error_rate"))
+                .map(|t| t["source"].clone());
+            assert_eq!(default, Some("default".into()), "{}", r["thresholds"]);
+        }
         Ends::Unanswered => {
             assert_eq!(code(&o), 3, "{:?}", text(&o));
             assert_eq!(r["outcome"], "inconclusive");
@@ -276,7 +288,7 @@ fn target_going_away_mid_run_is_counted_as_connection_refused() {
         }
         // The listener drops here: the port refuses from now on.
     });
-    let (r, took) = run_against(&url, "hostile-gone", "40", Ends::Answered);
+    let (r, took) = run_against(&url, "hostile-gone", "40", Ends::Breached);
     let (responses, refused) = (
         r["totals"]["responses"].as_u64().unwrap(),
         errors(&r, "connect"),
