@@ -41,17 +41,23 @@ def fmt(v, nd=3):
 def summary():
     rows = [json.loads(l) for l in open(STATE)] if os.path.exists(STATE) else []
     names = list(dict.fromkeys(r["name"] for r in rows))
-    closed = {r["rep"]: r["p50"] for r in rows if r["name"] == "lp-closed"}
-    print("\n# summary: medians over repetitions, ms; Δp50 = open-loop p50 − closed-loop p50 of the same repetition")
-    print(f"{'run':<14} {'n':>2} {'p50':>7} {'p99':>7} {'Δp50':>7} {'delay p50':>9} {'delay p99':>9} {'cpu/s':>6}")
+    p50 = {(r["name"], r["rep"]): r["p50"] for r in rows}
+    # Each open-loop run against its control: the closed loop at the same idle spacing.
+    control = {"lp-open-200": "lp-think-5ms", "lp-open-1000": "lp-think-1ms",
+               "oha-open-200": "lp-think-5ms", "oha-open-1000": "lp-think-1ms"}
+    print("\n# summary: medians over repetitions, ms. Δclosed = p50 − lp-closed's p50 (a hot target, back to back);")
+    print("# Δcontrol = p50 − the p50 of the closed-loop control at the same spacing (lp-think-*), same repetition")
+    print(f"{'run':<14} {'n':>2} {'p50':>7} {'p99':>7} {'Δclosed':>8} {'Δcontrol':>9} {'delay p50':>9} {'delay p99':>9} {'cpu/s':>6}")
     for name in names:
         rs = [r for r in rows if r["name"] == name]
         med = lambda k: statistics.median([r[k] for r in rs if r.get(k) is not None]) \
             if any(r.get(k) is not None for r in rs) else None
-        deltas = [r["p50"] - closed[r["rep"]] for r in rs if r["rep"] in closed and name != "lp-closed"]
-        delta = statistics.median(deltas) if deltas else None
-        print(f"{name:<14} {len(rs):>2} {fmt(med('p50')):>7} {fmt(med('p99')):>7} {fmt(delta):>7} "
-              f"{fmt(med('delay_p50')):>9} {fmt(med('delay_p99')):>9} {fmt(med('cpu_per_s'), 2):>6}")
+        def paired(base):
+            ds = [r["p50"] - p50[(base, r["rep"])] for r in rs if (base, r["rep"]) in p50 and base != name]
+            return statistics.median(ds) if ds else None
+        print(f"{name:<14} {len(rs):>2} {fmt(med('p50')):>7} {fmt(med('p99')):>7} {fmt(paired('lp-closed')):>8} "
+              f"{fmt(paired(control.get(name, ''))):>9} {fmt(med('delay_p50')):>9} {fmt(med('delay_p99')):>9} "
+              f"{fmt(med('cpu_per_s'), 2):>6}")
 
 
 def main():

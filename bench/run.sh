@@ -153,7 +153,15 @@ precision)
   URL="http://127.0.0.1:$PORT/"
   curl -fsS "$URL" >/dev/null
   echo "# target nginx (1 worker) $URL · ${SECS}s per run · $REPS repetitions, order rotated"
-  RUNS=(lp-closed lp-open-200 lp-open-1000 oha-open-200 oha-open-1000)
+  # The controls: one closed-loop user thinking 5 ms (1 ms) between requests leaves nginx idle as
+  # long as 200 (1000) req/s do, and measures from the actual send: what is left of an open-loop
+  # p50 above its control is loadproof's timing; what the control has above lp-closed is the
+  # target's (and the kernel's) wake-up from idle, which any client sees at that spacing.
+  for think in 5 1; do
+    printf 'name = "think-%s"\ntarget = "http://127.0.0.1:%s"\n[load]\nusers = 1\nthink_time = "%sms"\nduration = "%ss"\n[[requests]]\nname = "root"\npath = "/"\n' \
+      "$think" "$PORT" "$think" "$SECS" >"$WORK/think-$think.toml"
+  done
+  RUNS=(lp-closed lp-think-5ms lp-open-200 lp-think-1ms lp-open-1000 oha-open-200 oha-open-1000)
   for rep in $(seq 1 "$REPS"); do
     n=${#RUNS[@]}
     for i in $(seq 0 $((n - 1))); do
@@ -161,6 +169,7 @@ precision)
       out="$WORK/$rep-$name"
       case $name in
         lp-closed) time_run "$out" "$LP" run --url "$URL" -c 1 --duration "${SECS}s" --quiet --out "$out.d" ;;
+        lp-think-*) time_run "$out" "$LP" run "$WORK/think-$(echo "${name#lp-think-}" | tr -d ms).toml" --quiet --out "$out.d" ;;
         lp-open-*) time_run "$out" "$LP" run --url "$URL" --rate "${name#lp-open-}" --connections 10 --duration "${SECS}s" --quiet --out "$out.d" ;;
         oha-open-*) time_run "$out" "$OHA" -z "${SECS}s" -q "${name#oha-open-}" -c 10 --latency-correction --no-tui --output-format json "$URL" ;;
       esac

@@ -163,7 +163,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
         let due = ctx.start + offset;
         if due > Instant::now() {
             tokio::select! {
-                _ = timer.sleep_until(due) => {}
+                _ = timer.wake_at(due) => {}
                 _ = stopped(&mut stop) => break,
             }
         }
