@@ -15,7 +15,8 @@
 //! learnt from this worker's own wake-ups (their mean lateness plus two deviations), and the
 //! worker covers the rest with a cooperative spin (`yield_now`, which lets the thread's other
 //! tasks and sockets run meanwhile). The spin lasts about as long as the wake-ups vary, tens of
-//! microseconds, not a busy core. The delay that remains is measured per request (the send-delay
+//! microseconds, and a thread never spins more than 5% of its time (`SPIN_SHARE`), whatever the
+//! rate or the machine's noise. The delay that remains is measured per request (the send-delay
 //! histogram in every open-loop report), not assumed.
 //!
 //! Elsewhere, or when a timerfd cannot be had (out of file descriptors), the worker falls back to
@@ -30,6 +31,34 @@ use tokio::time::Instant;
 const MAX_LEAD: Duration = Duration::from_millis(1);
 /// The least lead, and the margin added to the learnt one.
 const MIN_LEAD: Duration = Duration::from_micros(20);
+
+/// The most of its wall time a thread may spend spinning ahead of due times. Past it, workers
+/// sleep to the due time itself (precise to the wake-up, ~0.1 ms) until the share is back under:
+/// a machine too noisy for short leads never turns loadproof into a busy loop that takes CPU
+/// from a target on the same host.
+const SPIN_SHARE: f64 = 0.05;
+
+thread_local! {
+    /// This thread's spin account: since when, and how long spent spinning.
+    static SPIN: std::cell::Cell<Option<(Instant, Duration)>> = const { std::cell::Cell::new(None) };
+}
+
+fn spin_budget_left() -> bool {
+    let now = Instant::now();
+    let (since, spent) = SPIN.with(|s| s.get()).unwrap_or((now, Duration::ZERO));
+    // A millisecond of grace lets the first wake-ups spin before any time has passed.
+    spent.as_secs_f64() <= SPIN_SHARE * now.saturating_duration_since(since).as_secs_f64() + 0.001
+}
+
+fn spin_spent(d: Duration) {
+    SPIN.with(|s| {
+        let now = Instant::now();
+        let (since, spent) = s
+            .get()
+            .unwrap_or((now.checked_sub(d).unwrap_or(now), Duration::ZERO));
+        s.set(Some((since, spent + d)));
+    });
+}
 
 /// The lead learnt from a worker's wake-ups: exponentially weighted mean and mean deviation of
 /// how late the kernel woke it (in µs), as TCP estimates its retransmission timeout.
@@ -87,15 +116,22 @@ impl PreciseTimer {
             // millisecond of busy loop per request.
             return self.sleep_until(due).await;
         }
-        let early = due.checked_sub(self.lead.get()).unwrap_or(due);
+        let lead = if spin_budget_left() {
+            self.lead.get()
+        } else {
+            Duration::ZERO
+        };
+        let early = due.checked_sub(lead).unwrap_or(due);
         if early > Instant::now() {
             self.sleep_until(early).await;
             self.lead
                 .learn(Instant::now().saturating_duration_since(early));
         }
+        let spin_from = Instant::now();
         while Instant::now() < due {
             tokio::task::yield_now().await;
         }
+        spin_spent(spin_from.elapsed());
     }
 
     /// Whether wake-ups are precise (a timerfd) rather than Tokio's millisecond timer.
