@@ -59,6 +59,18 @@ time_run() {
   /usr/bin/time -f '%e %U %S %M' -o "$out.time" timeout 120 "$@" >"$out" 2>&1 || true
 }
 
+# start_nginx: the fixed target (bench/nginx.conf.in) on a free 127.0.0.1 port; sets PORT and URL.
+start_nginx() {
+  PORT=$(free_port)
+  mkdir -p "$WORK/nginx"
+  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g" bench/nginx.conf.in >"$WORK/nginx/nginx.conf"
+  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
+  PIDS+=($!)
+  sleep 1
+  URL="http://127.0.0.1:$PORT/"
+  curl -fsS "$URL" >/dev/null
+}
+
 echo "# loadproof benchmark · $(date -u +%Y-%m-%dT%H:%M:%SZ) · $(nproc) CPUs · $(uname -r)"
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') · $(free -g | awk '/Mem:/{print $2}') GiB"
 if [ "$MODE" = passive ]; then
@@ -69,14 +81,7 @@ fi
 
 case "$MODE" in
 throughput)
-  PORT=$(free_port)
-  mkdir -p "$WORK/nginx"
-  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g" bench/nginx.conf.in >"$WORK/nginx/nginx.conf"
-  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
-  PIDS+=($!)
-  sleep 1
-  URL="http://127.0.0.1:$PORT/"
-  curl -fsS "$URL" >/dev/null
+  start_nginx
   echo "# target nginx (1 worker) $URL · $CONNS connections · ${SECS}s · $REPS repetitions, order rotated"
   ORDER=(loadproof wrk oha)
   for rep in $(seq 1 "$REPS"); do
@@ -144,14 +149,7 @@ precision)
   # open-loop p50 should sit within 50 µs of the closed-loop p50 (one user, back to back), at 200
   # and at 1000 req/s; `send_delay` is the run's own measure of it (actual send − due time). oha
   # with --latency-correction runs the same open loop for reference. Order rotated per repetition.
-  PORT=$(free_port)
-  mkdir -p "$WORK/nginx"
-  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g" bench/nginx.conf.in >"$WORK/nginx/nginx.conf"
-  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
-  PIDS+=($!)
-  sleep 1
-  URL="http://127.0.0.1:$PORT/"
-  curl -fsS "$URL" >/dev/null
+  start_nginx
   echo "# target nginx (1 worker) $URL · ${SECS}s per run · $REPS repetitions, order rotated"
   # The controls: one closed-loop user thinking 5 ms (1 ms) between requests leaves nginx idle as
   # long as 200 (1000) req/s do, and measures from the actual send: what is left of an open-loop

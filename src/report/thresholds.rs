@@ -5,6 +5,7 @@ use crate::metrics::LatencySummary;
 use crate::report::model::ThresholdResult;
 #[cfg(test)]
 use crate::scenario::ThresholdSource;
+use crate::scenario::thresholds::name;
 use crate::scenario::{Bound, Metric, Threshold};
 
 /// The figures a threshold can be judged against, for the whole run or one request name.
@@ -20,10 +21,6 @@ pub struct Figures<'a> {
     pub rps: f64,
     /// How many responses the latency figures rest on.
     pub responses: u64,
-}
-
-pub fn metric_name(m: Metric) -> String {
-    crate::scenario::thresholds::name(m)
 }
 
 pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
@@ -55,7 +52,7 @@ pub fn evaluate(t: &Threshold, f: Figures<'_>) -> ThresholdResult {
         None
     };
     ThresholdResult {
-        metric: metric_name(t.metric),
+        metric: name(t.metric),
         request: t.request.clone(),
         op: op.into(),
         limit,
@@ -126,7 +123,7 @@ mod tests {
             .passed
         );
         assert!(!evaluate(&th(Metric::Rps, Bound::MinValue(100.0)), figures(&l, &pct)).passed);
-        assert_eq!(metric_name(Metric::Percentile(99.9)), "p99.9");
+        assert_eq!(name(Metric::Percentile(99.9)), "p99.9");
     }
 
     #[test]

@@ -111,21 +111,31 @@ pub fn side_of(metric: Metric) -> (Side, &'static str) {
     }
 }
 
+/// Why a bound on `side` is refused for `metric`, if it is (judged before the value, so that
+/// `min = "250ms"` on a latency says "takes `max`" rather than complaining about the value).
+pub fn wrong_side(metric: Metric, side: Side) -> Option<Refusal> {
+    let (want, hint) = side_of(metric);
+    if side == want {
+        return None;
+    }
+    let (got, need) = match want {
+        Side::Max => ("min", "max"),
+        Side::Min => ("max", "min"),
+    };
+    let what = match metric {
+        Metric::Rps => "an `rps` threshold".to_string(),
+        m if m.is_latency() => "a latency threshold".to_string(),
+        m => format!("a `{}` threshold", name(m)),
+    };
+    Some(refuse(format!("{what} takes `{need}`, not `{got}`"), hint))
+}
+
 /// The bound of `metric` from a side and a value, or why it is refused.
 pub fn bound(metric: Metric, side: Side, value: Value) -> Result<Bound, Refusal> {
-    let (want, hint) = side_of(metric);
-    if side != want {
-        let (got, need) = match want {
-            Side::Max => ("min", "max"),
-            Side::Min => ("max", "min"),
-        };
-        let what = match metric {
-            Metric::Rps => "an `rps` threshold".to_string(),
-            m if m.is_latency() => "a latency threshold".to_string(),
-            m => format!("a `{}` threshold", name(m)),
-        };
-        return Err(refuse(format!("{what} takes `{need}`, not `{got}`"), hint));
+    if let Some(r) = wrong_side(metric, side) {
+        return Err(r);
     }
+    let (_, hint) = side_of(metric);
     match (metric, value) {
         (m, Value::Duration(d)) if m.is_latency() => Ok(Bound::MaxLatency(d)),
         (m, Value::Number(_)) if m.is_latency() => Err(refuse(

@@ -12,8 +12,21 @@ use crate::common::*;
 
 #[test]
 fn ctrl_c_still_writes_a_complete_report_marked_interrupted() {
+    load_stopped_by("-INT", "interrupt");
+}
+
+/// SIGHUP (the terminal closed, a parent hung up) is a stop like Ctrl-C and SIGTERM: the reports
+/// are written, marked interrupted, exit 3 — not the default action that kills the run unreported.
+#[test]
+fn sighup_stops_like_sigterm_with_the_reports_written() {
+    load_stopped_by("-HUP", "sighup");
+}
+
+/// Stop an open-loop run with `sig` 1.5 s into its load: a complete report marked interrupted in
+/// the load phase, its figures cut at the stop.
+fn load_stopped_by(sig: &str, name: &str) {
     let (rt, server) = reference(ReferenceConfig::default());
-    let dir = scratch("interrupt");
+    let dir = scratch(name);
     let child = spawn_run(
         &[
             "--url",
@@ -26,7 +39,7 @@ fn ctrl_c_still_writes_a_complete_report_marked_interrupted() {
         &dir,
     );
     std::thread::sleep(Duration::from_millis(1500));
-    signal(&child, "-INT");
+    signal(&child, sig);
     let o = wait_with_limit(child, Duration::from_secs(30));
     assert_eq!(code(&o), 3, "{:?}", text(&o));
     let r = report(&dir);
@@ -374,32 +387,5 @@ fn a_second_ctrl_c_while_the_reports_are_written_exits_at_once_leaving_no_partia
     // The files finished before the stop are whole; the one being written is not presented.
     assert_eq!(report(&out)["totals"]["requests"], 20);
     assert!(!out.join("summary.md").exists());
-    rt.block_on(server.shutdown());
-}
-
-/// SIGHUP (the terminal closed, a parent hung up) is a stop like SIGTERM: the reports are
-/// written, marked interrupted, exit 3 — not the default action that kills the run unreported.
-#[test]
-fn sighup_stops_like_sigterm_with_the_reports_written() {
-    let (rt, server) = reference(ReferenceConfig::default());
-    let dir = scratch("sighup");
-    let child = spawn_run(
-        &[
-            "--url",
-            &format!("{}/health", server.base_url()),
-            "--rate",
-            "50",
-            "--duration",
-            "60s",
-        ],
-        &dir,
-    );
-    std::thread::sleep(Duration::from_millis(1000));
-    signal(&child, "-HUP");
-    let o = wait_with_limit(child, Duration::from_secs(30));
-    assert_eq!(code(&o), 3, "{:?}", text(&o));
-    let r = report(&dir);
-    assert_eq!(r["interrupted"], true);
-    assert_eq!(r["interrupted_phase"], "load");
     rt.block_on(server.shutdown());
 }

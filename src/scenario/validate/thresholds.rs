@@ -3,7 +3,7 @@
 use super::{Cx, suggest};
 use crate::scenario::model::*;
 use crate::scenario::thresholds::{
-    METRIC_EXPECTED, METRIC_NAMES, Side, Value, bound, name, side_of,
+    METRIC_EXPECTED, METRIC_NAMES, Side, Value, bound, name, side_of, wrong_side,
 };
 use crate::scenario::tree::{Entry, Kind, Node, get};
 
@@ -103,13 +103,8 @@ impl Cx<'_> {
             (Some(m), None) => (Side::Max, m),
             (None, Some(m)) => (Side::Min, m),
         };
-        // The side is judged before the value, so `min = "250ms"` on a latency says "takes
-        // `max`" rather than complaining about the value.
-        let (want, hint) = side_of(metric);
-        if side != want {
-            let refusal = bound(metric, side, Value::Number(0.0)).err();
-            let message = refusal.map_or_else(String::new, |r| r.message);
-            self.err_hint(e.key_span.clone(), message, hint);
+        if let Some(r) = wrong_side(metric, side) {
+            self.err_hint(e.key_span.clone(), r.message, r.hint);
             return None;
         }
         let value = if metric.is_latency() {
