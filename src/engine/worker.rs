@@ -172,9 +172,13 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
             // The load phase is over: this due request is part of the backlog, not sent.
             break;
         }
-        let late = now.saturating_duration_since(due) > LATE_AFTER;
+        // The send delay (the tool's own precision, shown in the report) and the late count
+        // read the same instant: when the worker was ready to send this request.
+        let delay = now.saturating_duration_since(due);
+        let late = delay > LATE_AFTER;
         {
             let mut s = ctx.stats.borrow_mut();
+            s.send_delay.record(delay);
             if late {
                 s.sent_late += 1;
             } else {
@@ -309,7 +313,7 @@ async fn execute<O: Observer>(
         Transport::H1(lane) => {
             let mut rendered_url = None;
             let req = prepared.h1_request(&mut rctx, &mut rendered_url);
-            sent_at = begin(ctx, which, due);
+            sent_at = begin(ctx, which);
             url = match rendered_url {
                 Some(u) => Cow::Owned(u),
                 None => Cow::Borrowed(prepared.static_url().unwrap_or("")),
@@ -321,7 +325,7 @@ async fn execute<O: Observer>(
         }
         Transport::Reqwest(client) => {
             let rendered = prepared.render(&mut rctx);
-            sent_at = begin(ctx, which, due);
+            sent_at = begin(ctx, which);
             (url, outcome) = match rendered {
                 Err(msg) => (Cow::Borrowed(""), Outcome::Failed(ErrorKind::Request, msg)),
                 Ok(r) => {
@@ -405,14 +409,10 @@ async fn execute<O: Observer>(
     failed_kind
 }
 
-/// Count a request as sent and in flight; returns the send instant. In open loop, also records
-/// how late the send is against its due time: the tool's own precision, shown in the report.
-fn begin<O>(ctx: &ThreadCtx<O>, which: usize, due: Option<Instant>) -> Instant {
+/// Count a request as sent and in flight; returns the send instant.
+fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
     let sent_at = Instant::now();
     let mut s = ctx.stats.borrow_mut();
-    if let Some(due) = due {
-        s.send_delay.record(sent_at.saturating_duration_since(due));
-    }
     s.in_flight[which] += 1;
     s.requests[which].sent += 1;
     sent_at
