@@ -14,7 +14,23 @@ Exit codes:
   3  runtime error (target unreachable at start, output not writable or in use,
      too few file descriptors, interrupted)
   4  a conformance check or expectation failed
-  5  a threshold was breached";
+  5  a threshold was breached (run), or a regression against the baseline
+     (run --baseline, compare)";
+
+pub const COMPARE_HELP: &str = "\
+Each line compares one metric (p50, p90, p99, p99.9, max, error_rate, rps) of the whole run and
+of each request: both values, the change, the noise half-width and the budget. A change is a
+regression only when it is worse by more than the budget AND by more than the noise estimated
+from the two reports (histogram resampling, per-second series); see docs/compare.md.
+
+Default budget: p50, p90, p99 +10%; error_rate +0.01; rps -10%; none on p99.9 and max.
+Limits: '10%' or '5ms' (latency), 0.01 (error rate, absolute), '10%' or 50 (rps), 'off'.
+
+Exit codes:
+  0  no regression
+  1  usage error, unreadable report, or runs that are not comparable (without --force)
+  3  the output file could not be written
+  5  a regression beyond the budget and the noise";
 
 /// Load-test HTTP APIs and verify their conventions under concurrency, with honest latency.
 #[derive(Debug, Parser)]
@@ -34,6 +50,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Serve the built-in reference "orders" API on 127.0.0.1 until Ctrl-C.
     ServeReference(ServeArgs),
+    /// Compare two runs (run folders or report.json files): a regression beyond the budget and
+    /// the run-to-run noise exits 5.
+    #[command(after_help = COMPARE_HELP)]
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -136,6 +156,76 @@ pub struct RunArgs {
     /// skip, and a family waived whole does not run.
     #[arg(long = "skip-check", value_name = "ID")]
     pub skip_checks: Vec<String>,
+
+    /// Compare this run against a baseline (a run folder or its report.json) once its reports
+    /// are written: comparison.md and comparison.json go into the run folder, the scenario's
+    /// [compare] table sets the budget, and a regression exits 5.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The baseline: a run folder (holding report.json) or a report.json file.
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+
+    /// The run to judge against it: a run folder or a report.json file.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+
+    /// A scenario file whose [compare] table sets the budget (the flags above win over it).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+
+    /// Compare runs of different scenarios or load models anyway (the output says what
+    /// differed).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+
+    /// Write the output to this file instead of standard output (the verdict is still printed).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// The regression budget's flags: how much worse each metric may get.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BudgetArgs {
+    /// Largest p50 increase, e.g. 10% or 5ms ('off': no budget). Default 10%.
+    #[arg(long, value_name = "LIMIT")]
+    pub max_p50_increase: Option<String>,
+    /// Largest p90 increase. Default 10%.
+    #[arg(long, value_name = "LIMIT")]
+    pub max_p90_increase: Option<String>,
+    /// Largest p99 increase. Default 10%.
+    #[arg(long, value_name = "LIMIT")]
+    pub max_p99_increase: Option<String>,
+    /// Largest p99.9 increase. Default: none.
+    #[arg(long, value_name = "LIMIT")]
+    pub max_p999_increase: Option<String>,
+    /// Largest increase of the maximum latency. Default: none.
+    #[arg(long, value_name = "LIMIT")]
+    pub max_max_increase: Option<String>,
+    /// Largest absolute error-rate increase, e.g. 0.01 (one percentage point). Default 0.01.
+    #[arg(long, value_name = "RATIO")]
+    pub max_error_rate_increase: Option<String>,
+    /// Largest throughput decrease, e.g. 10% or 50 (req/s). Default 10%.
+    #[arg(long, value_name = "LIMIT")]
+    pub max_rps_decrease: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +257,11 @@ pub struct ServeArgs {
     /// How long each stall lasts (see --stall-every).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "stall_every")]
     pub stall_for: Option<std::time::Duration>,
+
+    /// Add this much latency to every response, e.g. 3ms (a planted regression for
+    /// `loadproof compare`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub delay: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

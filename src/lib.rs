@@ -12,6 +12,8 @@
 //! - [`checks`]: the check families ([`checks::FAMILIES`]): passive parts observe every
 //!   exchange, active parts send probes after the load;
 //! - [`report`]: the one [`report::model::Report`] value and its writers (JSON, CSV, text);
+//! - [`compare`]: two reports → a [`compare::Comparison`] (noise model, regression budget), for
+//!   `loadproof compare` and `run --baseline`;
 //! - [`reference`]: the built-in reference "orders" API;
 //! - [`redact`]: what must never reach an output; [`printer`]: stdout/stderr/progress policy.
 //!
@@ -24,6 +26,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -120,6 +123,7 @@ pub async fn run(cli: Cli) -> Result<i32, Error> {
         Command::Run(args) => run_load(*args).await,
         Command::Validate(args) => validate(&args),
         Command::ServeReference(args) => serve_reference(args).await,
+        Command::Compare(args) => compare::cli::run(&args),
     }
 }
 
@@ -131,6 +135,9 @@ pub async fn run_load(args: RunArgs) -> Result<i32, Error> {
 /// The main pipeline with the given check families (the catalog's, or more in tests).
 pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> Result<i32, Error> {
     let scenario = args.scenario.as_deref().map(scenario::load).transpose()?;
+    // Read before any load is sent: a baseline that cannot be read is a usage error now, not
+    // after the run.
+    let baseline = compare::cli::Baseline::read(&args, scenario.as_ref()).map_err(Error::Usage)?;
     if let Some(w) = scenario.as_ref().and_then(|s| s.warnings.as_ref()) {
         let _ = writeln!(std::io::stderr(), "{w}");
     }
@@ -192,7 +199,11 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
         let _ = write!(out, "{}", report::text::render(&report));
     }
     let _ = writeln!(out, "Reports    {}", plan.output.dir.display());
-    Ok(report.exit_code())
+    let code = report.exit_code();
+    match baseline {
+        Some(b) => b.judge(report, &plan.output.dir, code, &mut out),
+        None => Ok(code),
+    }
 }
 
 /// `--skip-check ID`: each an ID of `families` or `FAM-*`, else a usage error with a hint.
@@ -316,6 +327,7 @@ pub async fn serve_reference(args: ServeArgs) -> Result<i32, Error> {
     let config = reference::ReferenceConfig {
         faults,
         stall,
+        response_delay: args.delay.unwrap_or_default(),
         ..reference::ReferenceConfig::default()
     };
     let server =

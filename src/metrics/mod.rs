@@ -102,6 +102,20 @@ impl LatencyHistogram {
         }
     }
 
+    /// Every recorded value (in milliseconds, each bucket's highest equivalent value, as the
+    /// percentiles report it) with its count, in ascending order: what a resampling reads.
+    pub fn buckets_ms(&self) -> Vec<(f64, u64)> {
+        self.h
+            .iter_recorded()
+            .map(|v| {
+                (
+                    self.h.highest_equivalent(v.value_iterated_to()) as f64 / 1000.0,
+                    v.count_at_value() as u64,
+                )
+            })
+            .collect()
+    }
+
     /// V2 + DEFLATE, base64 (standard alphabet, padded).
     pub fn to_base64(&self) -> String {
         let mut bytes = Vec::new();

@@ -358,6 +358,7 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
             passive: false,
             ..ChecksSpec::default()
         },
+        compare: Default::default(),
         secrets: vec![],
         warnings: None,
     })

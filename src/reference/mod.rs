@@ -55,6 +55,9 @@ pub struct ReferenceConfig {
     pub idempotency_capacity: usize,
     /// Freeze the whole server periodically (the coordinated-omission target). Default none.
     pub stall: Option<Stall>,
+    /// Added to every response (`serve-reference --delay`): a planted regression for
+    /// `loadproof compare`. Default 0.
+    pub response_delay: Duration,
 }
 
 impl Default for ReferenceConfig {
@@ -68,6 +71,7 @@ impl Default for ReferenceConfig {
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             idempotency_capacity: 100_000,
             stall: None,
+            response_delay: Duration::ZERO,
         }
     }
 }

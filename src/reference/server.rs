@@ -48,6 +48,17 @@ impl ReferenceServer {
                 stall::middleware(stall, started, req, next)
             }));
         }
+        if !config.response_delay.is_zero() {
+            let delay = config.response_delay;
+            // Every route, every status: the whole API is that much slower, as after a change
+            // that costs time on every request.
+            app = app.layer(axum::middleware::from_fn(
+                move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                    tokio::time::sleep(delay).await;
+                    next.run(req).await
+                },
+            ));
+        }
         let (tx, rx) = oneshot::channel::<()>();
         // axum::serve uses hyper-util's auto builder: HTTP/1.1 keep-alive and HTTP/2 with prior
         // knowledge (h2c) are both detected per connection on the same port.

@@ -145,10 +145,13 @@ pub struct Totals {
     pub bytes_received: u64,
     pub bodies_truncated: u64,
     /// The load phase's length, the divisor of every `rps`: the planned duration, the time until
-    /// a stop, or (bounded by a request count) the time until the last response.
+    /// a stop, or (bounded by a request count) the time until the last response. Added in
+    /// 1.2.0 (older reports read 0).
+    #[serde(default)]
     pub load_phase_s: f64,
     /// Bodies the expectations needed that were longer than `max_body`: kept only up to it, and
     /// those expectations not judged.
+    #[serde(default)]
     pub kept_bodies_truncated: u64,
 }
 
@@ -168,6 +171,7 @@ pub struct OpenLoop {
     /// Actual send − due time over the requests sent: loadproof's own timing precision, which
     /// every open-loop latency includes. A p50 of tens of microseconds is a precise run; a p99
     /// near `late_after_ms` means the client, not the target, was the bottleneck.
+    #[serde(default)]
     pub send_delay_ms: LatencySummary,
 }
 
@@ -201,8 +205,10 @@ pub struct RequestReport {
     pub status_codes: BTreeMap<String, u64>,
     pub errors_by_kind: BTreeMap<String, u64>,
     /// Bodies the expectations needed that were longer than `max_body`.
+    #[serde(default)]
     pub kept_bodies_truncated: u64,
     /// Responses whose expectations could not be judged (body too large to judge).
+    #[serde(default)]
     pub unjudged_expectations: u64,
 }
 

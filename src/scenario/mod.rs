@@ -4,6 +4,7 @@
 //! [`Scenario`] or every problem found, each located at `file:line:col` (see [`Diagnostics`]).
 //! The file format is documented in `docs/scenario-format.md`.
 
+pub mod compare;
 pub mod model;
 pub mod thresholds;
 pub use model::*;
@@ -17,6 +18,8 @@ mod toml_src;
 mod tree;
 mod validate;
 
+#[cfg(test)]
+mod compare_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]

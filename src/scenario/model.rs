@@ -25,6 +25,8 @@ pub struct Scenario {
     pub thresholds: Vec<Threshold>,
     /// `[checks]`: the conformance checks (implemented by the next issue; parsed now).
     pub checks: ChecksSpec,
+    /// `[compare]`: the regression budget against a baseline (empty: the defaults).
+    pub compare: crate::scenario::compare::CompareSpec,
     /// Every value that must never reach an output: resolved `${env.*}` values and the values of
     /// variables declared in `[secrets]`. The redactor is built from this list.
     pub secrets: Vec<String>,

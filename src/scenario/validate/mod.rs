@@ -15,10 +15,12 @@
 //!   json expectations);
 //! - `load`: `[load]` and `[[load.stages]]`;
 //! - `thresholds`: `[[thresholds]]`;
+//! - `compare`: the `[compare]` regression budget;
 //! - `checks`: the `[checks]` table, with one file per check family (`idempotency`,
 //!   `rate_limit`, `pagination`, `error_format`).
 
 mod checks;
+mod compare;
 mod cx;
 mod load;
 mod requests;
@@ -44,6 +46,7 @@ const TOP_KEYS: &[&str] = &[
     "load",
     "thresholds",
     "checks",
+    "compare",
 ];
 
 impl Cx<'_> {
@@ -174,6 +177,11 @@ impl Cx<'_> {
             }),
         };
 
+        let compare = match get(top, "compare") {
+            Some(e) => self.compare(e),
+            None => Some(super::compare::CompareSpec::default()),
+        };
+
         let has_errors = self
             .diags
             .iter()
@@ -181,7 +189,7 @@ impl Cx<'_> {
         if has_errors || !requests_ok {
             return Err(self.diags);
         }
-        match (name, target, defaults, load, thresholds, checks) {
+        match (name, target, defaults, load, thresholds, checks, compare) {
             (
                 Some(name),
                 Some(target),
@@ -189,6 +197,7 @@ impl Cx<'_> {
                 Some(load),
                 Some(thresholds),
                 Some(checks),
+                Some(compare),
             ) => {
                 let scenario = Scenario {
                     name,
@@ -199,6 +208,7 @@ impl Cx<'_> {
                     load,
                     thresholds,
                     checks,
+                    compare,
                     secrets: self.secrets,
                     warnings: (!self.diags.is_empty())
                         .then(|| super::Diagnostics::new(self.origin, self.src, self.diags)),
