@@ -129,7 +129,13 @@ pub fn differences(base: &Report, new: &Report) -> Vec<String> {
     };
     differ("scenario file", file(base), file(new));
     differ("load mode", base.load.mode.clone(), new.load.mode.clone());
-    let rate = |r: &Report| r.load.rate.map_or("none".into(), |x| format!("{x} req/s"));
+    // To a thousandth: the report's rate is computed, not copied (149.9999925 for 150).
+    let rate = |r: &Report| {
+        r.load.rate.map_or("none".into(), |x| {
+            let s = format!("{x:.3}");
+            format!("{} req/s", s.trim_end_matches('0').trim_end_matches('.'))
+        })
+    };
     differ("rate", rate(base), rate(new));
     let users = |r: &Report| r.load.users.map_or("none".into(), |x| format!("{x} users"));
     differ("users", users(base), users(new));

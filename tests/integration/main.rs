@@ -11,6 +11,7 @@ mod checks_idempotency;
 mod checks_pagination;
 mod checks_rate_limit;
 mod cli;
+mod compare;
 mod fuzz;
 mod hostile;
 mod interrupt;
