@@ -29,6 +29,7 @@ Limits: '10%' or '5ms' (latency), 0.01 (error rate, absolute), '10%' or 50 (rps)
 Exit codes:
   0  no regression
   1  usage error, unreadable report, or runs that are not comparable (without --force)
+  2  the --scenario file is invalid
   3  the output file could not be written
   5  a regression beyond the budget and the noise";
 
