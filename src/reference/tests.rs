@@ -672,3 +672,31 @@ async fn delay_request_id_and_shutdown() {
     assert_eq!(inflight.await.unwrap(), 200);
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+/// `response_delay` (`serve-reference --delay`) slows every route, successes and errors alike,
+/// and the server still answers them correctly.
+#[tokio::test]
+async fn a_response_delay_slows_every_route() {
+    let srv = start(ReferenceConfig {
+        response_delay: Duration::from_millis(60),
+        ..ReferenceConfig::default()
+    })
+    .await;
+    let (c, base) = (client(), srv.base_url());
+    for (path, status) in [
+        ("/health", 200),
+        ("/orders?limit=2", 200),
+        ("/orders/nope", 404),
+    ] {
+        let started = std::time::Instant::now();
+        let res = c.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{path}");
+        // A lower bound only: the machine may add any amount on top.
+        assert!(
+            started.elapsed() >= Duration::from_millis(60),
+            "{path} answered in {:?}",
+            started.elapsed()
+        );
+    }
+    srv.shutdown().await;
+}
