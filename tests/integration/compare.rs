@@ -219,6 +219,17 @@ fn different_scenarios_are_refused_unless_forced() {
         out.contains("Forced     compared despite: scenario name"),
         "{out}"
     );
+
+    // `run --baseline` with another scenario's run: the run is made and reported, the
+    // comparison refused (exit 1 for a run that passed), and no comparison file written.
+    let c = dir.join("c");
+    let o = run_to(&s, &c, &["--quiet", "--baseline", b.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(err.contains("--baseline: refusing to compare"), "{err}");
+    assert!(err.contains("scenario name: \"checkout\" (base)"), "{err}");
+    assert!(c.join("report.json").exists());
+    assert!(!c.join("comparison.md").exists());
 }
 
 /// Bad input is a usage error (exit 1) that names the file or flag, with a hint, and
