@@ -12,8 +12,9 @@
 //!   ([`t975`]), so that short runs get wide intervals;
 //! - **the client's own delay** (open loop only): the send delay loadproof measured at the same
 //!   level, which every open-loop latency contains;
-//! - **floors**: 1 ms of latency (what the OS scheduler moves a latency on a shared machine,
-//!   which no figure inside one run shows) and 5 % of the baseline's value.
+//! - **floors**: 2 ms of latency (about one scheduler time slice on a busy machine: what a
+//!   change of load on the machine *between* runs moves a latency, which no figure inside one
+//!   run shows) and 5 % of the baseline's value.
 //!
 //! `h = max(floor, sqrt((z·s)² + (t·drift)²) + client delay)`, with `s² = s_base² + s_new²`.
 //! Too few samples or seconds make `h` unbounded: nothing is then ever called a regression.
@@ -33,8 +34,11 @@ const LITERAL_MAX: u64 = 5_000;
 pub const MIN_SAMPLES: u64 = 20;
 /// Fewer full seconds than this (either run) and the drift between runs cannot be estimated.
 pub const MIN_SECONDS: usize = 2;
-/// No latency difference below this is told apart from scheduling noise.
-pub const LATENCY_FLOOR_MS: f64 = 1.0;
+/// No latency difference below this is told apart from scheduling noise: a runnable thread on a
+/// busy machine waits up to a time slice for its CPU (Linux's EEVDF base slice, 0.75 ms × (1 +
+/// log2 CPUs), is 1.5 ms on two CPUs), and one more job on the machine in one run and not the
+/// other shows as a steady shift within that run, invisible to its per-second spread.
+pub const LATENCY_FLOOR_MS: f64 = 2.0;
 /// No difference below this fraction of the baseline's value is told apart from noise.
 pub const RELATIVE_FLOOR: f64 = 0.05;
 /// The normal quantile for a two-sided 95 % interval.
