@@ -68,8 +68,17 @@ fn named(line: &Line) -> String {
     )
 }
 
-/// The verdict in one sentence: which lines regressed, or how many changes were noise.
+/// The verdict in one sentence: `regression: …` or `no regression: …`.
 pub fn verdict_sentence(c: &Comparison) -> String {
+    let label = match c.verdict {
+        Verdict::Regression => "regression",
+        Verdict::NoRegression => "no regression",
+    };
+    format!("{label}: {}", verdict_detail(c))
+}
+
+/// What the verdict rests on: which lines regressed, or how many changes were noise.
+fn verdict_detail(c: &Comparison) -> String {
     let regressions: Vec<&Line> = c
         .lines
         .iter()
@@ -82,7 +91,7 @@ pub fn verdict_sentence(c: &Comparison) -> String {
                 names.push(format!("and {} more", regressions.len() - NAMED));
             }
             format!(
-                "regression: {} beyond the budget and the noise (exit 5)",
+                "{} beyond the budget and the noise (exit 5)",
                 names.join(", ")
             )
         }
@@ -105,9 +114,9 @@ pub fn verdict_sentence(c: &Comparison) -> String {
                 ));
             }
             if parts.is_empty() {
-                "no regression: every change within the budget (exit 0)".to_string()
+                "every change within the budget (exit 0)".to_string()
             } else {
-                format!("no regression: {} (exit 0)", parts.join(", "))
+                format!("{} (exit 0)", parts.join(", "))
             }
         }
     }
@@ -222,7 +231,7 @@ pub fn markdown(c: &Comparison) -> String {
         Verdict::Regression => "**loadproof compare: regression**",
         Verdict::NoRegression => "**loadproof compare: no regression**",
     };
-    let _ = writeln!(out, "{head} — {}", md_escape(&verdict_sentence(c)));
+    let _ = writeln!(out, "{head}: {}", md_escape(&verdict_detail(c)));
     let _ = writeln!(out);
     let _ = writeln!(
         out,

@@ -279,7 +279,7 @@ fn markdown_leads_with_the_verdict_then_the_table() {
     let md = render::markdown(&run(&base, &slow));
     let first = md.lines().next().unwrap();
     assert!(
-        first.starts_with("**loadproof compare: regression** — regression: p50 (all) +"),
+        first.starts_with("**loadproof compare: regression**: p50 (all) +"),
         "{first}"
     );
     assert!(md.contains("| scope | metric | base | new |"), "{md}");
