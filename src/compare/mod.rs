@@ -193,8 +193,8 @@ pub enum Verdict {
 pub struct Line {
     pub scope: String,
     pub metric: BudgetMetric,
-    /// `ms`, `ratio` or `req/s`.
-    pub unit: &'static str,
+    /// Serialized as the unit: `ms`, `ratio` or `req/s`.
+    pub unit: Figure,
     pub base: Option<f64>,
     pub new: Option<f64>,
     /// `new − base`.
@@ -514,15 +514,15 @@ fn line(
     b: Option<Side>,
     limit: Option<crate::scenario::compare::Limit>,
 ) -> Line {
-    let (unit, figure) = match metric {
-        BudgetMetric::ErrorRate => ("ratio", Figure::ErrorRate),
-        BudgetMetric::Rps => ("req/s", Figure::Throughput),
-        _ => ("ms", Figure::LatencyMs),
+    let figure = match metric {
+        BudgetMetric::ErrorRate => Figure::ErrorRate,
+        BudgetMetric::Rps => Figure::Throughput,
+        _ => Figure::LatencyMs,
     };
     let mut out = Line {
         scope: scope.to_string(),
         metric,
-        unit,
+        unit: figure,
         base: a.map(|s| s.value),
         new: b.map(|s| s.value),
         change: None,

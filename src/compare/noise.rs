@@ -197,11 +197,15 @@ impl Noise {
     }
 }
 
-/// What kind of figure a line compares (decides the floors and the sample minimum).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of figure a line compares, serialized as its unit (decides the floors and the
+/// sample minimum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Figure {
+    #[serde(rename = "ms")]
     LatencyMs,
+    #[serde(rename = "ratio")]
     ErrorRate,
+    #[serde(rename = "req/s")]
     Throughput,
 }
 

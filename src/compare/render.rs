@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::noise::LineVerdict;
+use super::noise::{Figure, LineVerdict};
 use super::{Comparison, Line, Verdict};
 
 /// How many regressions the verdict line names before "and N more".
@@ -12,9 +12,9 @@ const NAMED: usize = 3;
 /// A figure in its line's unit: `12.34` ms, `0.0123` for a ratio, `100.0` req/s.
 fn figure(line: &Line, x: f64) -> String {
     match line.unit {
-        "ratio" => format!("{x:.4}"),
-        "req/s" => format!("{x:.1}"),
-        _ => format!("{x:.2}"),
+        Figure::ErrorRate => format!("{x:.4}"),
+        Figure::Throughput => format!("{x:.1}"),
+        Figure::LatencyMs => format!("{x:.2}"),
     }
 }
 
@@ -25,9 +25,9 @@ fn signed(line: &Line, x: f64) -> String {
 
 fn unit_suffix(line: &Line) -> &'static str {
     match line.unit {
-        "ms" => " ms",
-        "req/s" => " req/s",
-        _ => "",
+        Figure::LatencyMs => " ms",
+        Figure::Throughput => " req/s",
+        Figure::ErrorRate => "",
     }
 }
 
@@ -50,7 +50,7 @@ fn noise_cell(line: &Line) -> String {
 fn budget_cell(line: &Line) -> String {
     match line.budget {
         // Throughput's budget is a decrease.
-        Some(b) if line.unit == "req/s" => format!("-{}", figure(line, b)),
+        Some(b) if line.unit == Figure::Throughput => format!("-{}", figure(line, b)),
         Some(b) => format!("+{}", figure(line, b)),
         None => "none".to_string(),
     }

@@ -293,5 +293,7 @@ fn markdown_leads_with_the_verdict_then_the_table() {
     let json: serde_json::Value = serde_json::from_str(&render::json(&run(&base, &slow))).unwrap();
     assert_eq!(json["verdict"], "regression");
     assert_eq!(json["lines"][0]["metric"], "p50");
+    assert_eq!(json["lines"][0]["unit"], "ms");
+    assert_eq!(json["lines"][6]["unit"], "req/s");
     assert_eq!(json["budget"][0]["limit"]["kind"], "percent");
 }
