@@ -7,6 +7,10 @@
 #   bench/run.sh precision [REPS] [SECONDS]    # open-loop timing precision: open-loop p50 at 200
 #                                              # and 1000 req/s against the closed-loop p50, and
 #                                              # loadproof's own send delay (nginx, 127.0.0.1)
+#   bench/run.sh compare [RUNS] [SECONDS]     # the noise model of `loadproof compare`: every pair of
+#                                              # RUNS unchanged runs (false regressions) and every
+#                                              # unchanged run against runs of a target slowed by
+#                                              # 1 ms and 5 ms (detections); reference API, open loop
 #   BEFORE=path/to/loadproof bench/run.sh passive [REPS]
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
@@ -39,7 +43,7 @@ need_apt() { # command package
 [ -x /usr/bin/time ] || need_apt /usr/bin/time time
 OHA="$TOOLS/bin/oha"
 # The passive mode measures loadproof against its own reference server: no peer tool needed.
-if [ "$MODE" != passive ]; then
+if [ "$MODE" != passive ] && [ "$MODE" != compare ]; then
   need_apt nginx nginx
   need_apt wrk wrk
   if [ ! -x "$OHA" ]; then
@@ -177,8 +181,39 @@ precision)
   python3 bench/precision.py --summary
   exit 0
   ;;
+compare)
+  # Runs against a fresh reference API each (no delay, --delay 1ms, --delay 5ms), interleaved so
+  # that a drift of the machine hits every kind alike; then `loadproof compare` on every pair of
+  # unchanged runs (each flag is a false regression) and every unchanged run against every slowed
+  # one (each flag is a detection). Default budget, no --force.
+  RUNS=${2:-6}
+  SECS=${3:-5}
+  echo "# target: loadproof serve-reference (fresh per run) · open loop 200 req/s, 10 connections, ${SECS}s · $RUNS unchanged runs, $(( (RUNS + 1) / 2 )) each at +1 ms and +5 ms, interleaved"
+  ORDER=()
+  for i in $(seq 1 "$RUNS"); do
+    ORDER+=("base-$i 0ms")
+    [ $((i % 2)) -eq 1 ] && ORDER+=("d1-$i 1ms")
+    [ $((i % 2)) -eq 0 ] && ORDER+=("d5-$i 5ms")
+  done
+  for entry in "${ORDER[@]}"; do
+    read -r name delay <<<"$entry"
+    args=()
+    [ "$delay" != 0ms ] && args=(--delay "$delay")
+    "$LP" serve-reference "${args[@]}" >"$WORK/ref.log" 2>&1 &
+    RPID=$!
+    PIDS+=($RPID)
+    for _ in $(seq 1 50); do grep -q 'http://' "$WORK/ref.log" && break; sleep 0.1; done
+    URL="$(grep -o 'http://[0-9.:]*' "$WORK/ref.log")"
+    timeout 120 "$LP" run --url "$URL/health" --rate 200 --connections 10 --duration "${SECS}s" \
+      --quiet --out "$WORK/$name" >/dev/null 2>&1 || true
+    kill "$RPID"
+    wait "$RPID" 2>/dev/null || true
+  done
+  python3 bench/compare.py "$LP" "$WORK"
+  exit 0
+  ;;
 *)
-  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] | precision [REPS] [SECONDS]" >&2
+  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] | precision [REPS] [SECONDS] | compare [RUNS] [SECONDS]" >&2
   exit 1
   ;;
 esac
