@@ -566,6 +566,9 @@ async fn join_with_progress<O: Send + 'static>(
     loop {
         tokio::select! {
             r = &mut joined => {
+                // The final figures, so the display's last word on the phase is its end.
+                aggregator.poll();
+                progress.update(lives.snapshot(clock, Instant::now(), aggregator));
                 return r
                     .map_err(|e| EngineError::Thread(e.to_string()))?
                     .map_err(EngineError::Thread);
