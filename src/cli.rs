@@ -139,9 +139,24 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// No progress display and no summary table; reports are still written.
+    /// No progress display (unless --progress asks for one) and no summary table; reports are
+    /// still written.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// How progress is shown on stderr: a live bar, one plain line every --progress-interval
+    /// (for CI logs and pipes), or none. auto: a bar on a terminal outside CI, lines otherwise.
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub progress: Option<ProgressArg>,
+
+    /// Time between two progress lines, e.g. 10s, 1m (default 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub progress_interval: Option<std::time::Duration>,
+
+    /// Append the run's Markdown summary to the file named by $GITHUB_STEP_SUMMARY (done
+    /// anyway whenever that variable is set; with this flag, the variable must be set).
+    #[arg(long)]
+    pub github_summary: bool,
 
     /// Accept invalid TLS certificates (self-signed test servers).
     #[arg(long)]
@@ -263,6 +278,14 @@ pub struct ServeArgs {
     /// `loadproof compare`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub delay: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Bar,
+    Lines,
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

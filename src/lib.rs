@@ -49,7 +49,7 @@ use std::io::Write as _;
 
 use cli::{Cli, Command, RunArgs, ServeArgs, ValidateArgs};
 use plan::RunPlan;
-use printer::{Progress, ProgressMode};
+use printer::Progress;
 use report::model::Report;
 
 /// A harness fault: the run could not be carried out. Findings are never errors.
@@ -102,6 +102,15 @@ pub enum RuntimeError {
     /// Standard output cannot be written (a full disk; a closed pipe is not an error).
     #[error("cannot write to standard output: {0}")]
     Stdout(std::io::Error),
+    /// `$GITHUB_STEP_SUMMARY` could not be appended to (the reports are written).
+    #[error(
+        "cannot append the summary to {} ($GITHUB_STEP_SUMMARY): {source}",
+        path.display()
+    )]
+    Summary {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// The report writer's thread did not finish.
     #[error("the report writer failed: {0}")]
     Writer(String),
@@ -151,11 +160,15 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     // The handler lives for the rest of the process: a second Ctrl-C, even while the reports
     // are being written, exits at once.
     // Held until the run returns: no other run may write into this folder meanwhile.
-    let _out_lock = report::outdir::prepare(&plan.output.dir).map_err(RuntimeError::from)?;
+    // Dropped on every way out: a folder this run created and left empty (the target was
+    // unreachable, too few fds…) is removed with it.
+    let out_lock = report::outdir::prepare(&plan.output.dir, plan.output.naming)
+        .map_err(RuntimeError::from)?;
+    plan.output.dir = out_lock.dir().to_path_buf();
     engine::fds::ensure(&plan).map_err(RuntimeError::from)?;
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
-    let progress = Progress::new(ProgressMode::detect(plan.output.quiet), plan.load.duration);
+    let progress = Progress::new(plan.output.progress);
     let load_observer = || checks::PassiveSet::for_load(families, &plan.checks);
     let observed = engine::run(
         &plan,
@@ -179,8 +192,10 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
         target.base_url(),
         interrupted.clone(),
         passive,
+        &progress,
     )
     .await;
+    progress.finish();
     target.shutdown().await;
     // A stop during the checks phase interrupts the run just as one during the load does.
     if observed.interrupted.is_none() && *interrupted.borrow() {
@@ -194,6 +209,10 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
         report.mark_interrupted_while_writing();
         report = write_reports(report, &plan).await?;
     }
+    if let Some(path) = &plan.output.github_summary {
+        append_summary(path, &report)?;
+    }
+    drop(out_lock);
     let mut out = std::io::stdout().lock();
     if !plan.output.quiet {
         let _ = write!(out, "{}", report::text::render(&report));
@@ -237,6 +256,25 @@ async fn write_reports(report: Report, plan: &RunPlan) -> Result<Report, Error> 
     .await
     .map_err(|e| RuntimeError::Writer(e.to_string()))?
     .map_err(|e| RuntimeError::from(e).into())
+}
+
+/// Append the run's Markdown summary to the GitHub step summary file, after the reports are
+/// written: a page that says more than the reports would be wrong.
+fn append_summary(path: &std::path::Path, report: &Report) -> Result<(), Error> {
+    let text = report::markdown::render(report);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        // GitHub joins every step's summary in one page: a blank line keeps this one apart.
+        .and_then(|mut f| f.write_all(&text).and_then(|()| f.write_all(b"\n")))
+        .map_err(|source| {
+            RuntimeError::Summary {
+                path: path.to_path_buf(),
+                source,
+            }
+            .into()
+        })
 }
 
 /// `loadproof validate`: load every file, print every problem, send nothing.

@@ -29,6 +29,7 @@ use tokio::sync::watch;
 
 pub use crate::observe::{Observation, Source};
 use crate::plan::RunPlan;
+use crate::printer::{Progress, Step};
 use crate::redact::Redactor;
 use crate::scenario::{ChecksSpec, Protocol, RequestSpec, Waiver};
 use crate::verdict::CheckResult;
@@ -125,6 +126,7 @@ pub async fn run(
     base_url: &str,
     mut stop: watch::Receiver<bool>,
     load: PassiveSet,
+    progress: &Progress,
 ) -> Vec<CheckResult> {
     let spec = &plan.checks;
     // Probes are judged by every enabled family's passive part, even under `passive = false`
@@ -147,10 +149,19 @@ pub async fn run(
     });
     let mut out = Vec::new();
     // A family waived whole does not run: its active part may drive load at the target.
-    let active = families
+    let active: Vec<_> = families
         .iter()
-        .filter(|f| f.enabled(spec) && !family::waived_whole(**f, spec));
-    for family in active {
+        .filter(|f| f.enabled(spec) && !family::waived_whole(**f, spec))
+        .collect();
+    for (i, family) in active.iter().enumerate() {
+        // The display learns each family's name from the family itself: a new family shows up
+        // in the progress without a change to the display.
+        let step = Step {
+            phase: "checks",
+            name: family.key(),
+            index: i + 1,
+            of: active.len(),
+        };
         let ctx = CheckCtx {
             base_url,
             requests: &plan.requests,
@@ -169,12 +180,27 @@ pub async fn run(
             out.push(skip(&all, "not run: the run was interrupted"));
             continue;
         }
-        tokio::select! {
-            r = family.active(&ctx) => out.extend(r),
-            _ = stop.wait_for(|v| *v) => {
-                out.push(skip(&all, "abandoned: the run was interrupted"));
+        progress.step_started(step);
+        let run = family.active(&ctx);
+        tokio::pin!(run);
+        // The tick lets a long family say it is still running (lines mode), bounded by the
+        // family itself finishing or a stop.
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                r = &mut run => {
+                    out.extend(r);
+                    break;
+                }
+                _ = stop.wait_for(|v| *v) => {
+                    out.push(skip(&all, "abandoned: the run was interrupted"));
+                    break;
+                }
+                _ = tick.tick() => progress.step_running(step),
             }
         }
+        progress.step_finished(step);
     }
     // A probe task abandoned by a stop may still hold the hub: take the set, not the Arc.
     let set = std::mem::take(&mut *hub.lock().unwrap_or_else(|p| p.into_inner()));

@@ -43,7 +43,7 @@ use crate::metrics::series::{self, SecondAccumulator, SeriesAggregator};
 use crate::metrics::stats::{PhaseEnd, load_phase_length};
 use crate::observe::{Observer, Source};
 use crate::plan::{LoadMode, RunPlan};
-use crate::printer::Progress;
+use crate::printer::{Progress, Snapshot, Stage};
 use crate::scenario::Protocol;
 use crate::signals::Phase;
 use expect::CompiledExpectations;
@@ -177,6 +177,7 @@ where
     let lanes = build_lanes(plan, base_url, &shape)?;
     let clock = Clock::new(load);
     let live = Arc::new(Live::default());
+    let warm_live = Arc::new(Live::default());
     let (series_tx, series_rx) = std::sync::mpsc::channel();
     let mut aggregator = SeriesAggregator::new(shape.threads, series_rx);
     let threads = ThreadPlan {
@@ -185,12 +186,16 @@ where
         shape: &shape,
         clock: &clock,
         live: &live,
+        warm_live: &warm_live,
         stop: &stop,
     };
     let handles = threads.spawn(lanes, series_tx, &observer)?;
     let stop_watch = StopWatch::start(stop.clone());
-    let results =
-        join_with_progress(handles, &mut aggregator, &live, progress, clock.start).await?;
+    let lives = PhaseLives {
+        warm: &warm_live,
+        load: &live,
+    };
+    let results = join_with_progress(handles, &mut aggregator, lives, progress, &clock).await?;
     let finished = Instant::now();
     let stopped_at = stop_watch.finish();
     let interrupted = interrupted_phase(stopped_at, &stop, &clock);
@@ -376,6 +381,8 @@ struct ThreadPlan<'a> {
     shape: &'a Shape,
     clock: &'a Clock,
     live: &'a Arc<Live>,
+    /// The warm-up's own counters: its requests are not progress of the measured load.
+    warm_live: &'a Arc<Live>,
     stop: &'a watch::Receiver<bool>,
 }
 
@@ -402,12 +409,11 @@ impl ThreadPlan<'_> {
             issued: AtomicU64::new(0),
             live: self.live.clone(),
         });
-        // The warm-up's own counters: its requests are not progress of the measured load.
         let warm_shared = Arc::new(Shared {
             render,
             next_index: AtomicU64::new(0),
             issued: AtomicU64::new(0),
-            live: Arc::new(Live::default()),
+            live: self.warm_live.clone(),
         });
         let mut handles = Vec::with_capacity(self.shape.threads);
         for (t, clients) in lanes.into_iter().enumerate() {
@@ -520,13 +526,44 @@ impl StopWatch {
     }
 }
 
+/// The progress counters of the warm-up and of the load phase.
+#[derive(Clone, Copy)]
+struct PhaseLives<'a> {
+    warm: &'a Live,
+    load: &'a Live,
+}
+
+impl PhaseLives<'_> {
+    /// Where the run stands at `now`: the warm-up until the load phase starts, then the load.
+    fn snapshot(&self, clock: &Clock, now: Instant, aggregator: &SeriesAggregator) -> Snapshot {
+        match &clock.warmup {
+            Some((w, warm_start, _)) if now < clock.start => Snapshot {
+                stage: Stage::Warmup,
+                elapsed: now.saturating_duration_since(*warm_start),
+                planned: w.duration,
+                completed: self.warm.completed.load(Ordering::Relaxed),
+                errors: self.warm.errors.load(Ordering::Relaxed),
+                p99_ms: None,
+            },
+            _ => Snapshot {
+                stage: Stage::Load,
+                elapsed: now.saturating_duration_since(clock.start),
+                planned: clock.end.saturating_duration_since(clock.start),
+                completed: self.load.completed.load(Ordering::Relaxed),
+                errors: self.load.errors.load(Ordering::Relaxed),
+                p99_ms: aggregator.latest().map(|p| p.p99_ms),
+            },
+        }
+    }
+}
+
 /// Wait for every thread off the async workers, drawing the progress meanwhile.
 async fn join_with_progress<O: Send + 'static>(
     handles: Vec<ThreadHandle<O>>,
     aggregator: &mut SeriesAggregator,
-    live: &Live,
+    lives: PhaseLives<'_>,
     progress: &Progress,
-    start: Instant,
+    clock: &Clock,
 ) -> Result<Vec<ThreadResult<O>>, EngineError> {
     let joined = tokio::task::spawn_blocking(move || {
         handles
@@ -542,19 +579,16 @@ async fn join_with_progress<O: Send + 'static>(
     loop {
         tokio::select! {
             r = &mut joined => {
+                // The final figures, so the display's last word on the phase is its end.
+                aggregator.poll();
+                progress.update(lives.snapshot(clock, Instant::now(), aggregator));
                 return r
                     .map_err(|e| EngineError::Thread(e.to_string()))?
                     .map_err(EngineError::Thread);
             }
             _ = tokio::time::sleep(Duration::from_millis(250)) => {
                 aggregator.poll();
-                let elapsed = Instant::now().saturating_duration_since(start);
-                progress.update(
-                    elapsed,
-                    live.completed.load(Ordering::Relaxed),
-                    live.errors.load(Ordering::Relaxed),
-                    aggregator.latest().map(|p| p.p99_ms),
-                );
+                progress.update(lives.snapshot(clock, Instant::now(), aggregator));
             }
         }
     }

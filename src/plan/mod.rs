@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+pub mod output;
 pub mod schedule;
 
 use crate::cli::{ProtocolArg, RunArgs};
@@ -13,6 +14,7 @@ use crate::scenario::{
     Body, ChecksSpec, Defaults, Expectations, LoadModel, LoadSpec, MAX_DRAIN, MAX_TIMEOUT, Part,
     Protocol, RequestSpec, Scenario, Target, Template, Threshold, long_duration_text,
 };
+pub use output::{DirNaming, OutputPlan, default_out_dir};
 use schedule::Schedule;
 
 /// Used when neither a duration nor a request count bounds the run.
@@ -125,12 +127,6 @@ impl LoadMode {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct OutputPlan {
-    pub dir: PathBuf,
-    pub quiet: bool,
-}
-
 /// A problem with the command line (exit 1).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -171,13 +167,12 @@ impl RunPlan {
         {
             *schema = dir.join(&*schema).display().to_string();
         }
-        let output = OutputPlan {
-            dir: args
-                .out
-                .clone()
-                .unwrap_or_else(|| default_out_dir(&scenario.name, SystemTime::now())),
-            quiet: args.quiet,
-        };
+        let output = OutputPlan::resolve(
+            &args,
+            &scenario.name,
+            &output::Environment::current(),
+            SystemTime::now(),
+        )?;
         Ok(RunPlan {
             name: scenario.name,
             scenario_file,
@@ -563,32 +558,6 @@ fn merge_defaults(r: &RequestSpec, d: &Defaults, max_body: Option<u64>) -> Reque
     merged
 }
 
-/// How much of the scenario name goes into the default report folder name.
-pub const MAX_DIR_NAME_CHARS: usize = 64;
-
-/// `reports/<name>-<UTC timestamp>/`, e.g. `reports/quickstart-20261124T101500Z`.
-pub fn default_out_dir(name: &str, now: SystemTime) -> PathBuf {
-    let stamp: String = humantime::format_rfc3339_seconds(now)
-        .to_string()
-        .chars()
-        .filter(|c| !matches!(c, '-' | ':'))
-        .collect();
-    // At most MAX_DIR_NAME_CHARS of the name: a file name has a limit (255 bytes on most file
-    // systems) and a long `name` would otherwise fail the run at the first write.
-    let safe: String = name
-        .chars()
-        .take(MAX_DIR_NAME_CHARS)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    PathBuf::from("reports").join(format!("{safe}-{stamp}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -714,27 +683,6 @@ schema = "schemas/error.json"
             PathBuf::from(schema),
             PathBuf::from("suite/api/schemas/error.json")
         );
-    }
-
-    #[test]
-    fn out_dir_is_named_after_the_scenario_and_utc_time() {
-        // 1_795_000_000 s after the epoch is 2026-11-18T11:06:40Z.
-        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        assert_eq!(
-            default_out_dir("quick start", t),
-            PathBuf::from("reports/quick_start-20261118T110640Z")
-        );
-    }
-
-    #[test]
-    fn out_dir_name_fits_a_file_name_whatever_the_scenario_name() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        for name in ["a".repeat(300), "é".repeat(300)] {
-            let dir = default_out_dir(&name, t);
-            let leaf = dir.file_name().unwrap().to_str().unwrap();
-            assert!(leaf.len() <= 100, "{} bytes: {leaf}", leaf.len());
-            assert!(leaf.ends_with("-20261118T110640Z"), "{leaf}");
-        }
     }
 
     #[test]

@@ -1025,6 +1025,30 @@ fn interrupted_during_the_load() {
     golden("interrupted", &interrupted());
 }
 
+/// JUnit never shows an interrupted run all green: whatever the phase, a `loadproof.run`
+/// test case in error names it, and a run that was not interrupted has no such case.
+#[test]
+fn an_interrupted_run_is_an_error_test_case_in_junit() {
+    for (phase, says) in [
+        (Phase::Warmup, "during the warm-up"),
+        (Phase::Load, "during the load phase"),
+        (Phase::Checks, "during the checks phase"),
+        (Phase::Report, "during report writing"),
+    ] {
+        let mut r = interrupted();
+        r.interrupted_phase = Some(phase);
+        let xml = String::from_utf8(junit::render(&r, false)).unwrap();
+        assert!(
+            xml.contains("<testcase classname=\"loadproof.run\" name=\"interrupted\"><error"),
+            "{xml}"
+        );
+        assert!(xml.contains(says), "{phase:?}: {xml}");
+        assert!(xml.contains("errors=\"1\""), "{xml}");
+    }
+    let xml = String::from_utf8(junit::render(&pass(), false)).unwrap();
+    assert!(!xml.contains("loadproof.run"), "{xml}");
+}
+
 #[test]
 fn inconclusive_with_no_response() {
     golden("inconclusive", &inconclusive());

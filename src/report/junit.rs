@@ -1,10 +1,35 @@
 //! `report.junit.xml`: checks and thresholds as JUnit test cases, so CI systems (GitLab, Jenkins,
 //! GitHub test reporters) show each verdict natively. A `fail` is a `<failure>`, an `error` an
-//! `<error>`, a `skip` `<skipped>`; a `warn` is a failure only under `fail_on = "warn"`.
+//! `<error>`, a `skip` `<skipped>`; a `warn` is a failure only under `fail_on = "warn"`. An
+//! interrupted run adds a `loadproof.run` / `interrupted` test case in error, first, so a CI
+//! page never shows a stopped run as all green.
 
 use std::fmt::Write as _;
 
 use super::model::{CheckStatus, Report};
+use crate::signals::Phase;
+
+/// The interruption as a test case in error, or `None` for a run that was not interrupted.
+fn interruption(report: &Report) -> Option<String> {
+    if !report.interrupted {
+        return None;
+    }
+    let phase = match report.interrupted_phase {
+        Some(Phase::Warmup) => "the warm-up",
+        Some(Phase::Load) => "the load phase",
+        Some(Phase::Checks) => "the checks phase",
+        Some(Phase::Report) => "report writing",
+        None => "an unknown phase",
+    };
+    let reason = report
+        .outcome_reason
+        .as_deref()
+        .unwrap_or("stopped by a signal");
+    Some(format!(
+        "    <testcase classname=\"loadproof.run\" name=\"interrupted\"><error type=\"interrupted\" message=\"interrupted during {phase}\">{}</error></testcase>\n",
+        esc(reason)
+    ))
+}
 
 /// Escape text for XML attributes and character data, dropping characters XML 1.0 forbids.
 fn esc(s: &str) -> String {
@@ -111,14 +136,26 @@ pub fn render(report: &Report, fail_on_warn: bool) -> Vec<u8> {
         thresholds.push_str("</testcase>\n");
     }
     let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let total = report.checks.len() + report.thresholds.len();
+    let run = interruption(report);
+    let run_cases = usize::from(run.is_some());
+    let total = report.checks.len() + report.thresholds.len() + run_cases;
     let _ = writeln!(
         o,
-        "<testsuites name=\"loadproof {}\" tests=\"{total}\" failures=\"{}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
+        "<testsuites name=\"loadproof {}\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{skipped}\" time=\"{:.3}\">",
         esc(&report.scenario.name),
         failures + breached,
+        errors + run_cases,
         report.totals.elapsed_s
     );
+    if let Some(case) = run {
+        let _ = writeln!(
+            o,
+            "  <testsuite name=\"run\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" timestamp=\"{}\">",
+            esc(&report.started_at)
+        );
+        o.push_str(&case);
+        o.push_str("  </testsuite>\n");
+    }
     let _ = writeln!(
         o,
         "  <testsuite name=\"checks\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" timestamp=\"{}\">",

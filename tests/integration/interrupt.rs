@@ -46,6 +46,14 @@ fn load_stopped_by(sig: &str, name: &str) {
     assert_eq!(r["interrupted"], true);
     assert_eq!(r["interrupted_phase"], "load");
     assert_eq!(r["outcome"], "interrupted");
+    // JUnit shows the interruption as an error, never all green.
+    let junit = std::fs::read_to_string(dir.join("report.junit.xml")).unwrap();
+    assert!(
+        junit.contains(
+            "<testcase classname=\"loadproof.run\" name=\"interrupted\"><error type=\"interrupted\" message=\"interrupted during the load phase\">"
+        ),
+        "{junit}"
+    );
     let sent = r["totals"]["requests"].as_u64().unwrap();
     assert!((50..1000).contains(&sent), "sent {sent}");
     assert_eq!(

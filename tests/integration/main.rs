@@ -10,6 +10,7 @@ mod checks_error_format;
 mod checks_idempotency;
 mod checks_pagination;
 mod checks_rate_limit;
+mod ci;
 mod cli;
 mod compare;
 mod fuzz;

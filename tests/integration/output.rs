@@ -79,14 +79,18 @@ fn disk_full_while_writing_exits_3_and_leaves_no_truncated_report() {
         "the error must name the file: {err}"
     );
     assert!(err.contains("too large"), "and say why: {err}");
+    // No partial report or temporary file may remain; the folder, created by the run and so
+    // left empty, is removed with them.
     let left: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
+        .into_iter()
+        .flatten()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
         left.is_empty(),
         "no partial report or temporary file may remain: {left:?}"
     );
+    assert!(!out.exists(), "the empty folder the run created is removed");
     assert_eq!(server.stats().requests, 20, "the load itself ran");
     rt.block_on(server.shutdown());
 }
