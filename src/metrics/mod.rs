@@ -102,6 +102,22 @@ impl LatencyHistogram {
         }
     }
 
+    /// The percentile distribution as `(quantile, ms)` points, walked as HdrHistogram's
+    /// `iter_quantiles` does (`ticks` steps per halving of the distance to 100 %): what a
+    /// `.hgrm` file lists and the HTML report plots. Ends at the maximum (quantile 1); empty for
+    /// an empty histogram.
+    pub fn quantile_points(&self, ticks: u32) -> Vec<(f64, f64)> {
+        self.h
+            .iter_quantiles(ticks.max(1))
+            .map(|v| {
+                (
+                    v.quantile_iterated_to(),
+                    v.value_iterated_to() as f64 / 1000.0,
+                )
+            })
+            .collect()
+    }
+
     /// V2 + DEFLATE, base64 (standard alphabet, padded).
     pub fn to_base64(&self) -> String {
         let mut bytes = Vec::new();

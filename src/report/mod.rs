@@ -3,6 +3,7 @@
 
 pub mod csv;
 mod expect;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -456,8 +457,9 @@ pub fn write_all(
         path: dir.to_path_buf(),
         source,
     })?;
-    let files: [(&str, Vec<u8>); 4] = [
+    let files: [(&str, Vec<u8>); 5] = [
         ("report.json", json::render(report)),
+        ("report.html", html::render(report, None)),
         ("summary.csv", csv::render(report)),
         ("report.junit.xml", junit::render(report, fail_on_warn)),
         ("summary.md", markdown::render(report)),
