@@ -39,7 +39,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
 use crate::metrics::OpenLoopCounts;
-use crate::metrics::series::{SecondAccumulator, SeriesAggregator};
+use crate::metrics::series::{self, SecondAccumulator, SeriesAggregator};
 use crate::metrics::stats::{PhaseEnd, load_phase_length};
 use crate::observe::{Observer, Source};
 use crate::plan::{LoadMode, RunPlan};
@@ -196,6 +196,19 @@ where
     let interrupted = interrupted_phase(stopped_at, &stop, &clock);
     let merged = Merged::of(results, prepared.requests.len(), observer);
     let open_loop = open_loop_counts(load, &clock, stopped_at, &merged);
+    let seconds = aggregator.finish_all();
+    let series = match &load.mode {
+        LoadMode::Open(schedule) => {
+            let (cutoff, open_limit) = (due_cutoff(load, &clock, stopped_at), shape.open_limit);
+            let due_before = |second: u64| {
+                schedule
+                    .due_before(Duration::from_secs(second).min(cutoff))
+                    .min(open_limit)
+            };
+            series::points(&seconds, Some(&due_before))
+        }
+        LoadMode::Closed { .. } => series::points(&seconds, None),
+    };
     let elapsed = finished.saturating_duration_since(clock.start);
     let end = phase_end(
         load,
@@ -215,7 +228,7 @@ where
         send_delay: open_loop.map(|_| merged.send_delay),
         open_loop,
         backoff: matches!(load.mode, LoadMode::Closed { .. }).then_some(merged.backoff),
-        series: aggregator.finish_all(),
+        series,
     };
     Ok((observed, merged.observer))
 }
@@ -631,6 +644,17 @@ fn phase_end<O>(
     }
 }
 
+/// Requests fall due until the planned end of the load phase, or until a stop.
+fn due_cutoff(
+    load: &crate::plan::LoadPlan,
+    clock: &Clock,
+    stopped_at: Option<Instant>,
+) -> Duration {
+    stopped_at.map_or(load.duration, |t| {
+        t.saturating_duration_since(clock.start).min(load.duration)
+    })
+}
+
 /// LOAD-01: due, sent on time, sent late and not sent, up to the stop if there was one.
 fn open_loop_counts<O>(
     load: &crate::plan::LoadPlan,
@@ -641,9 +665,7 @@ fn open_loop_counts<O>(
     let LoadMode::Open(s) = &load.mode else {
         return None;
     };
-    let cutoff = stopped_at.map_or(load.duration, |t| {
-        t.saturating_duration_since(clock.start).min(load.duration)
-    });
+    let cutoff = due_cutoff(load, clock, stopped_at);
     let open_limit = Shape::of(load).open_limit;
     let due = s.due_before(cutoff).min(open_limit);
     let sent = merged.sent_on_time + merged.sent_late;

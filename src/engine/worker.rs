@@ -23,6 +23,7 @@ use super::stats::{LATE_AFTER, Sample, status_class};
 use super::{
     BODY_DRAIN_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult, Transport,
 };
+use crate::metrics::series::Completion;
 use crate::observe::{Observation, Observer};
 use crate::plan::{LoadMode, UserStage};
 use crate::scenario::Protocol;
@@ -179,6 +180,8 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
         {
             let mut s = ctx.stats.borrow_mut();
             s.send_delay.record(delay);
+            s.series
+                .dispatched(now.saturating_duration_since(ctx.start).as_secs(), late);
             if late {
                 s.sent_late += 1;
             } else {
@@ -191,6 +194,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
             // The client could not even open a socket: nothing was sent, on time or not, so
             // this due request is part of the "not sent" backlog.
             let mut s = ctx.stats.borrow_mut();
+            s.series.undispatched(late);
             if late {
                 s.sent_late -= 1;
             } else {
@@ -349,7 +353,7 @@ async fn execute<O: Observer>(
     let mut s = ctx.stats.borrow_mut();
     s.in_flight[which] = s.in_flight[which].saturating_sub(1);
     let mut failed_kind = None;
-    let (failed, measured) = match outcome {
+    let (failed, measured, completion) = match outcome {
         Outcome::Response {
             status,
             bytes,
@@ -385,7 +389,11 @@ async fn execute<O: Observer>(
                     true
                 }
             };
-            (failed, Some(latency))
+            let completion = Completion::Response {
+                class: status_class(status),
+                missed: failed,
+            };
+            (failed, Some(latency), completion)
         }
         Outcome::Failed(kind, message) => {
             failed_kind = Some(kind);
@@ -397,10 +405,10 @@ async fn execute<O: Observer>(
                 method: method.to_string(),
                 status: None,
             });
-            (true, None)
+            (true, None, Completion::RequestError)
         }
     };
-    s.series.record(second, measured, failed);
+    s.series.record(second, measured, completion);
     drop(s);
     ctx.shared.live.completed.fetch_add(1, Ordering::Relaxed);
     if failed {
@@ -415,6 +423,8 @@ fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
     let mut s = ctx.stats.borrow_mut();
     s.in_flight[which] += 1;
     s.requests[which].sent += 1;
+    s.series
+        .sent(sent_at.saturating_duration_since(ctx.start).as_secs());
     sent_at
 }
 

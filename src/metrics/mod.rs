@@ -102,20 +102,38 @@ impl LatencyHistogram {
         }
     }
 
-    /// The percentile distribution as `(quantile, ms)` points, walked as HdrHistogram's
-    /// `iter_quantiles` does (`ticks` steps per halving of the distance to 100 %): what a
-    /// `.hgrm` file lists and the HTML report plots. Ends at the maximum (quantile 1); empty for
-    /// an empty histogram.
-    pub fn quantile_points(&self, ticks: u32) -> Vec<(f64, f64)> {
+    /// The percentile distribution as HdrHistogram's own tools iterate it: steps that halve
+    /// the distance to 100% `ticks_per_half_distance` at a time, so the tail gets as many points
+    /// as the body. The last step is the maximum at quantile 1. Empty for an empty histogram.
+    pub fn distribution(&self, ticks_per_half_distance: u32) -> Vec<QuantileStep> {
+        let mut count_to = 0;
         self.h
-            .iter_quantiles(ticks.max(1))
+            .iter_quantiles(ticks_per_half_distance)
             .map(|v| {
-                (
-                    v.quantile_iterated_to(),
-                    v.value_iterated_to() as f64 / 1000.0,
-                )
+                count_to += v.count_since_last_iteration();
+                QuantileStep {
+                    value_ms: self.h.highest_equivalent(v.value_iterated_to()) as f64 / 1000.0,
+                    quantile: v.quantile_iterated_to(),
+                    count_to,
+                }
             })
             .collect()
+    }
+
+    /// Standard deviation in milliseconds; 0 for an empty histogram.
+    pub fn stdev_ms(&self) -> f64 {
+        if self.h.is_empty() {
+            0.0
+        } else {
+            self.h.stdev() / 1000.0
+        }
+    }
+
+    /// `(buckets, sub-buckets)` of the HDR layout, as HdrHistogram's `.hgrm` footer states them.
+    pub fn layout(&self) -> (u8, u32) {
+        // The sub-bucket count is the power of two that holds 2 × 10^sigfig (2048 for 3 digits).
+        let needed = 2 * 10u32.pow(u32::from(self.h.sigfig()));
+        (self.h.buckets(), needed.next_power_of_two())
     }
 
     /// V2 + DEFLATE, base64 (standard alphabet, padded).
@@ -143,6 +161,17 @@ impl LatencyHistogram {
         let _ = out.h.add(&h);
         Ok(out)
     }
+}
+
+/// One step of [`LatencyHistogram::distribution`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuantileStep {
+    /// The highest latency equivalent to the step's bucket, in milliseconds.
+    pub value_ms: f64,
+    /// The fraction of samples at or below it (0..=1).
+    pub quantile: f64,
+    /// How many samples that is.
+    pub count_to: u64,
 }
 
 /// The summary figures written to every report, in milliseconds.

@@ -3,12 +3,14 @@
 
 pub mod csv;
 mod expect;
+pub mod hgrm;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod outdir;
+pub mod series_csv;
 pub mod text;
 pub mod thresholds;
 
@@ -457,16 +459,21 @@ pub fn write_all(
         path: dir.to_path_buf(),
         source,
     })?;
-    let files: [(&str, Vec<u8>); 5] = [
-        ("report.json", json::render(report)),
-        ("report.html", html::render(report, None)),
-        ("summary.csv", csv::render(report)),
-        ("report.junit.xml", junit::render(report, fail_on_warn)),
-        ("summary.md", markdown::render(report)),
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("report.json".into(), json::render(report)),
+        ("report.html".into(), html::render(report, None)),
+        ("summary.csv".into(), csv::render(report)),
+        ("series.csv".into(), series_csv::render(report)),
+        (
+            "report.junit.xml".into(),
+            junit::render(report, fail_on_warn),
+        ),
+        ("summary.md".into(), markdown::render(report)),
     ];
+    files.extend(hgrm_files(report));
     let mut written = Vec::new();
     for (name, bytes) in files {
-        let path = dir.join(name);
+        let path = dir.join(&name);
         let tmp = dir.join(format!(".{name}.tmp"));
         std::fs::write(&tmp, &bytes)
             .and_then(|()| std::fs::rename(&tmp, &path))
@@ -480,6 +487,25 @@ pub fn write_all(
         written.push(path);
     }
     Ok(written)
+}
+
+/// `latency.hgrm` for the whole run and `latency-<request>.hgrm` per request, decoded from the
+/// report's own histograms (the one value every writer renders). A histogram that does not
+/// decode (it was written by this run, so only a bug could cause it) is left out, not guessed.
+fn hgrm_files(report: &Report) -> Vec<(String, Vec<u8>)> {
+    let h = &report.histograms;
+    let decode = |text: &str| crate::metrics::LatencyHistogram::from_base64(text).ok();
+    let mut files = Vec::new();
+    if let Some(overall) = decode(&h.overall) {
+        files.push(("latency.hgrm".to_string(), hgrm::render(&overall)));
+    }
+    let names = hgrm::file_names(h.requests.keys().map(String::as_str));
+    for (file, text) in names.into_iter().zip(h.requests.values()) {
+        if let Some(hist) = decode(text) {
+            files.push((file, hgrm::render(&hist)));
+        }
+    }
+    files
 }
 
 #[cfg(test)]

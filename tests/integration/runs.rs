@@ -358,7 +358,24 @@ query = { key = "${env.LP_TEST_TOKEN}", p = "${secrets.partner}" }
             files += 1;
         }
     }
-    assert_eq!(files, 4 * secrets.len(), "json, csv, junit, markdown");
+    let names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "report.json",
+        "summary.csv",
+        "series.csv",
+        "report.junit.xml",
+        "summary.md",
+        "latency.hgrm",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} not written: {names:?}"
+        );
+    }
+    assert_eq!(files, names.len() * secrets.len(), "every file was read");
     let json = std::fs::read_to_string(out_dir.join("report.json")).unwrap();
     assert!(json.contains("[REDACTED]"));
     let r: serde_json::Value = serde_json::from_str(&json).unwrap();

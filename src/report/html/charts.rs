@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::esc;
 use super::svg::{Bound, BoundState, Chart, Line, Style, XAxis, nice_max, percentile_x};
 use crate::metrics::LatencyHistogram;
+use crate::metrics::series::{SeriesPoint, StatusClassCounts};
 use crate::report::model::{Report, ThresholdResult};
 
 /// Steps per halving of the distance to 100 % when walking a histogram (as `.hgrm` files do).
@@ -43,7 +44,8 @@ fn figure(id: &str, heading: &str, caption: &str, content: Result<String, String
 pub fn distribution(h: &LatencyHistogram) -> Vec<(f64, f64)> {
     let n = h.count() as f64;
     let mut points: Vec<(f64, f64)> = Vec::new();
-    for (q, ms) in h.quantile_points(QUANTILE_TICKS) {
+    for step in h.distribution(QUANTILE_TICKS) {
+        let (q, ms) = (step.quantile, step.value_ms);
         let x = if q >= 1.0 {
             let last = points.last().map_or(0.0, |p| p.0);
             percentile_x(1.0 - 1.0 / n.max(1.0)).max(last)
@@ -225,12 +227,12 @@ pub fn latency_over_time(report: &Report) -> String {
 fn latency_over_time_svg(report: &Report) -> Result<String, String> {
     let axis = time_axis(report)?;
     // A second without responses has no latency: a gap (NaN), not a zero.
-    let pick = |f: fn(&crate::metrics::series::SeriesPoint) -> f64| -> Vec<(f64, f64)> {
+    let pick = |f: fn(&SeriesPoint) -> f64| -> Vec<(f64, f64)> {
         report
             .series
             .iter()
             .map(|p| {
-                let answered = p.count > p.errors || p.p99_ms > 0.0;
+                let answered = p.count > p.request_errors || p.p99_ms > 0.0;
                 (at(p.second), if answered { f(p) } else { f64::NAN })
             })
             .collect()
@@ -273,46 +275,62 @@ pub fn throughput(report: &Report) -> String {
     figure(
         THROUGHPUT,
         "Throughput and errors over time",
-        "Requests completed in each second, and those that were errors.",
+        "Responses completed in each second by status class, and request errors (completions \
+         without a response).",
         throughput_svg(report),
     )
 }
 
+/// Per-second values of one counter, at the middle of each second.
+fn per_second(report: &Report, f: impl Fn(&SeriesPoint) -> u64) -> Vec<(f64, f64)> {
+    report
+        .series
+        .iter()
+        .map(|p| (at(p.second), f(p) as f64))
+        .collect()
+}
+
 fn throughput_svg(report: &Report) -> Result<String, String> {
     let axis = time_axis(report)?;
-    let per_second = |f: fn(&crate::metrics::series::SeriesPoint) -> u64| -> Vec<(f64, f64)> {
-        report
-            .series
-            .iter()
-            .map(|p| (at(p.second), f(p) as f64))
-            .collect()
-    };
-    let lines = [
-        Line {
-            label: "completed".into(),
-            points: per_second(|p| p.count),
-            style: Style(0),
-            main: true,
-        },
-        Line {
-            label: "errors".into(),
-            points: per_second(|p| p.errors),
-            style: Style(1),
-            main: false,
-        },
-    ];
+    // One line per status class the run saw, then request errors: lines, not a stack, so each
+    // class reads off the axis directly. Classes that never occur are left out.
+    let mut lines = Vec::new();
+    for class in 0..5 {
+        let points = per_second(report, |p| p.status.by_name()[class].1);
+        if points.iter().any(|p| p.1 > 0.0) {
+            lines.push(Line {
+                label: format!(
+                    "{} responses",
+                    StatusClassCounts::default().by_name()[class].0
+                ),
+                points,
+                style: Style(lines.len()),
+                main: lines.is_empty(),
+            });
+        }
+    }
+    let errors = per_second(report, |p| p.request_errors);
+    let no_response = lines.is_empty();
+    if no_response || errors.iter().any(|p| p.1 > 0.0) {
+        lines.push(Line {
+            label: "request errors".into(),
+            points: errors,
+            style: Style(lines.len()),
+            main: no_response,
+        });
+    }
     let data_max = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    let mut chart = Chart::new(&axis, nice_max(data_max), "requests per second");
+    let mut chart = Chart::new(&axis, nice_max(data_max), "per second");
     for l in &lines {
         chart.line(l);
     }
     Ok(chart.finish(
         THROUGHPUT,
         "Throughput and errors over time",
-        "Requests completed per second and errors per second over the load phase.",
+        "Responses per second by status class, and request errors per second, over the load phase.",
     ))
 }
 
@@ -320,8 +338,9 @@ pub fn open_loop(report: &Report) -> String {
     figure(
         OPEN_LOOP,
         "Schedule over time (open loop)",
-        "Requests due, sent late, and the backlog of requests due but not yet sent: coordinated \
-         omission made visible.",
+        "Requests the schedule made due and those sent in each second, those sent late, and the \
+         backlog: requests due so far but not yet sent. A rising backlog is coordinated omission \
+         made visible: load the test asked for and did not send.",
         open_loop_svg(report),
     )
 }
@@ -334,6 +353,52 @@ fn open_loop_svg(report: &Report) -> Result<String, String> {
                 .into(),
         );
     }
-    let _ = time_axis(report)?;
-    Err("This report has no per-second schedule (due, sent late, backlog).".into())
+    let axis = time_axis(report)?;
+    if report.series.iter().all(|p| p.due.is_none()) {
+        return Err(
+            "This report has no per-second schedule (due, sent late, backlog): it was written \
+             before loadproof recorded them."
+                .into(),
+        );
+    }
+    let lines = [
+        Line {
+            label: "due".into(),
+            points: per_second(report, |p| p.due.unwrap_or(0)),
+            style: Style(0),
+            main: true,
+        },
+        Line {
+            label: "sent".into(),
+            points: per_second(report, |p| p.sent),
+            style: Style(1),
+            main: false,
+        },
+        Line {
+            label: "sent late".into(),
+            points: per_second(report, |p| p.sent_late.unwrap_or(0)),
+            style: Style(2),
+            main: false,
+        },
+        Line {
+            label: "backlog (not sent)".into(),
+            points: per_second(report, |p| p.backlog.unwrap_or(0)),
+            style: Style(3),
+            main: false,
+        },
+    ];
+    let data_max = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .fold(0.0, f64::max);
+    let mut chart = Chart::new(&axis, nice_max(data_max), "requests");
+    for l in &lines {
+        chart.line(l);
+    }
+    Ok(chart.finish(
+        OPEN_LOOP,
+        "Schedule over time (open loop)",
+        "Requests due, sent and sent late per second, and the backlog of requests due but not \
+         sent at the end of each second.",
+    ))
 }

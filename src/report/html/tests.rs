@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::svg::{self, percentile_x};
 use super::{CHART_IDS, esc, render};
 use crate::metrics::LatencyHistogram;
-use crate::metrics::series::SeriesPoint;
+use crate::metrics::series::{SeriesPoint, StatusClassCounts};
 use crate::report::golden_tests;
 use crate::report::model::{CheckStatus, Evidence, Report};
 
@@ -26,7 +26,7 @@ fn hist_b64(n: u64, lo_ms: f64, hi_ms: f64) -> String {
     h.to_base64()
 }
 
-fn series(seconds: u64, per_second: u64) -> Vec<SeriesPoint> {
+fn series(seconds: u64, per_second: u64, open: bool) -> Vec<SeriesPoint> {
     (0..seconds)
         .map(|s| SeriesPoint {
             second: s,
@@ -34,6 +34,16 @@ fn series(seconds: u64, per_second: u64) -> Vec<SeriesPoint> {
             errors: s % 2,
             p50_ms: 1.5 + s as f64 * 0.1,
             p99_ms: 8.0 + s as f64,
+            sent: per_second,
+            status: StatusClassCounts {
+                c2xx: per_second - s % 2 - 3,
+                c4xx: 3,
+                ..StatusClassCounts::default()
+            },
+            request_errors: s % 2,
+            due: open.then_some(per_second + 1),
+            sent_late: open.then_some(s % 3),
+            backlog: open.then_some(s / 10),
         })
         .collect()
 }
@@ -54,7 +64,7 @@ fn normal() -> Report {
             (q.name.clone(), b)
         })
         .collect();
-    r.series = series(30, 199);
+    r.series = series(30, 199, true);
     r
 }
 
@@ -138,7 +148,7 @@ fn the_distribution_walks_the_histogram_to_its_maximum() {
 fn a_normal_report_has_every_chart_with_plotted_paths() {
     let html = page(&normal());
     assert!(html.starts_with("<!DOCTYPE html>"));
-    for id in &CHART_IDS[..3] {
+    for id in CHART_IDS {
         let fig = figure(&html, id);
         assert!(fig.contains(r#"class="chart""#), "{id}: {fig}");
         assert!(fig.contains("<svg") && fig.contains("<title id="), "{id}");
@@ -161,6 +171,31 @@ fn a_normal_report_has_every_chart_with_plotted_paths() {
             "axis label {label}"
         );
     }
+    // Throughput by the status classes the run saw (no 5xx here), and request errors.
+    let tp = figure(&html, "chart-throughput");
+    for name in ["2xx responses", "4xx responses", "request errors"] {
+        assert!(tp.contains(&format!("<title>{name}</title>")), "{name}");
+    }
+    assert!(!tp.contains("5xx responses") && !tp.contains("1xx responses"));
+    // The schedule: due, sent, late and the backlog, each a line.
+    let ol = figure(&html, "chart-open-loop");
+    for name in ["due", "sent", "sent late", "backlog (not sent)"] {
+        assert!(ol.contains(&format!("<title>{name}</title>")), "{name}");
+    }
+}
+
+#[test]
+fn an_open_loop_report_without_the_schedule_says_so() {
+    let mut r = normal();
+    for p in &mut r.series {
+        (p.due, p.sent_late, p.backlog) = (None, None, None);
+    }
+    let html = page(&r);
+    let ol = figure(&html, "chart-open-loop");
+    assert!(
+        ol.contains("no per-second schedule") && !ol.contains("<svg"),
+        "{ol}"
+    );
 }
 
 #[test]
@@ -249,7 +284,7 @@ fn charts_with_nothing_to_draw_say_why() {
 fn normal_closed() -> Report {
     let mut r = golden_tests::pass();
     r.histograms.overall = hist_b64(1_203, 1.0, 4.38);
-    r.series = series(10, 120);
+    r.series = series(10, 120, false);
     r
 }
 
