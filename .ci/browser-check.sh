@@ -3,7 +3,10 @@
 # any console error, page error or non-file: request, or a chart that is missing or empty
 # (tests/browser/check.mjs says what is checked).
 #
-#   .ci/browser-check.sh [--screenshot PATH]
+#   .ci/browser-check.sh [--screenshot PATH [--max-height PX]]
+#
+# docs/report-screenshot.png is `--screenshot docs/report-screenshot.png --max-height 2000`
+# (the verdict and the charts; the whole page is about 1 MB of PNG).
 #
 # Installs what it lacks: chromium through apt (CI runs as root), playwright-core through npm
 # into tests/browser/ (pinned by its package-lock.json). Uses target/release/loadproof (under
@@ -12,14 +15,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 screenshot=()
-if [[ $# -gt 0 ]]; then
-  if [[ $1 == --screenshot && $# -eq 2 ]]; then
-    screenshot=(--screenshot "$(realpath -m "$2")")
-  else
-    echo "usage: $0 [--screenshot PATH]" >&2
-    exit 1
-  fi
-fi
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --screenshot) [[ $# -ge 2 ]] || { echo "$0: --screenshot needs a path" >&2; exit 1; }
+      screenshot+=(--screenshot "$(realpath -m "$2")"); shift 2 ;;
+    --max-height) [[ $# -ge 2 ]] || { echo "$0: --max-height needs a number" >&2; exit 1; }
+      screenshot+=(--max-height "$2"); shift 2 ;;
+    *) echo "usage: $0 [--screenshot PATH [--max-height PX]]" >&2; exit 1 ;;
+  esac
+done
 
 if [[ ! -x /usr/bin/chromium ]]; then
   echo "== installing chromium"

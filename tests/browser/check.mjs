@@ -3,9 +3,9 @@
 //   - any request that is not file: (the page must be self-contained),
 //   - a chart figure that is missing, has an empty bounding box, says it has no data, or has no
 //     plotted path with a non-empty extent.
-// With --screenshot PATH it saves a full-page PNG.
+// With --screenshot PATH it saves a full-page PNG (--max-height PX: only the top PX of it).
 //
-// Usage: node check.mjs REPORT_HTML [--screenshot PATH] [--chromium PATH]
+// Usage: node check.mjs REPORT_HTML [--screenshot PATH [--max-height PX]] [--chromium PATH]
 // Called by .ci/browser-check.sh; every wait is bounded.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,9 +26,11 @@ const TIMEOUT_MS = 30_000;
 const args = process.argv.slice(2);
 let report = null;
 let screenshot = null;
+let maxHeight = null;
 let executablePath = '/usr/bin/chromium';
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--screenshot') screenshot = args[++i];
+  else if (args[i] === '--max-height') maxHeight = Number(args[++i]);
   else if (args[i] === '--chromium') executablePath = args[++i];
   else if (report === null) report = args[i];
   else {
@@ -110,7 +112,12 @@ try {
   }
 
   if (screenshot) {
-    await page.screenshot({ path: screenshot, fullPage: true, timeout: TIMEOUT_MS });
+    // --max-height keeps the top of the page only (the docs screenshot: verdict and charts).
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const clip = maxHeight > 0 && height > maxHeight
+      ? { x: 0, y: 0, width: 1100, height: maxHeight }
+      : undefined;
+    await page.screenshot({ path: screenshot, fullPage: true, clip, timeout: TIMEOUT_MS });
     console.log(`screenshot: ${screenshot}`);
   }
 } catch (e) {

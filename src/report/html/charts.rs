@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 
 use super::esc;
-use super::svg::{Bound, BoundState, Chart, Line, Style, XAxis, nice_max, percentile_x};
+use super::svg::{
+    Bound, BoundState, Chart, Line, SHORT_HEIGHT, Style, XAxis, nice_max, percentile_x,
+};
 use crate::metrics::LatencyHistogram;
 use crate::metrics::series::{SeriesPoint, StatusClassCounts};
 use crate::report::model::{Report, ThresholdResult};
@@ -260,7 +262,7 @@ fn latency_over_time_svg(report: &Report) -> Result<String, String> {
     if data_max <= 0.0 {
         return Err("No latency over time: no second of the load phase had a response.".into());
     }
-    let mut chart = Chart::new(&axis, nice_max(data_max), "latency (ms)");
+    let mut chart = Chart::with_height(&axis, nice_max(data_max), "latency (ms)", SHORT_HEIGHT);
     for l in &lines {
         chart.line(l);
     }
@@ -323,7 +325,7 @@ fn throughput_svg(report: &Report) -> Result<String, String> {
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    let mut chart = Chart::new(&axis, nice_max(data_max), "per second");
+    let mut chart = Chart::with_height(&axis, nice_max(data_max), "per second", SHORT_HEIGHT);
     for l in &lines {
         chart.line(l);
     }
@@ -391,7 +393,7 @@ fn open_loop_svg(report: &Report) -> Result<String, String> {
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    let mut chart = Chart::new(&axis, nice_max(data_max), "requests");
+    let mut chart = Chart::with_height(&axis, nice_max(data_max), "requests", SHORT_HEIGHT);
     for l in &lines {
         chart.line(l);
     }

@@ -106,7 +106,7 @@ pre{white-space:pre-wrap;word-break:break-all;background:var(--soft);border:1px 
 .verdict.pass .outcome{color:var(--pass)}.verdict.fail .outcome{color:var(--fail)}.verdict.open .outcome{color:var(--open)}
 .exit{font-weight:400;color:var(--muted);font-size:16px;margin-left:8px}
 .reason{font-weight:600;margin:4px 0}
-.figures{margin:6px 0 2px}
+.figures{margin:6px 0 2px}.judged{margin:2px 0;color:var(--muted)}
 ul.failed,ul.breached{margin:4px 0 6px;padding-left:20px}
 .st{display:inline-block;min-width:3.4em;text-align:center;font-size:12px;font-weight:700;text-transform:uppercase;border:1px solid currentColor;border-radius:3px;padding:0 4px}
 .st.pass{color:var(--pass)}.st.fail,.st.error{color:var(--fail)}.st.warn{color:var(--open)}.st.skip{color:var(--muted)}

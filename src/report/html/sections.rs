@@ -46,6 +46,25 @@ pub fn verdict(report: &Report) -> String {
         ms(report.latency_ms.p99),
         ms(report.latency_ms.max),
     );
+    // What was judged, in one line: checks by verdict, thresholds met.
+    let mut by_status = std::collections::BTreeMap::new();
+    for c in &report.checks {
+        *by_status.entry(c.status).or_insert(0u64) += 1;
+    }
+    let checks = by_status
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let met = report.thresholds.iter().filter(|t| t.passed).count();
+    let _ = write!(
+        o,
+        r#"<p class="judged">{} check(s){}{} · {met} of {} threshold(s) met</p>"#,
+        report.checks.len(),
+        if checks.is_empty() { "" } else { ": " },
+        esc(&checks),
+        report.thresholds.len()
+    );
     let failed: Vec<_> = report
         .checks
         .iter()

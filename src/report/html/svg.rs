@@ -13,6 +13,8 @@ use super::esc;
 /// Chart size in SVG user units; the page scales it to its column with `viewBox`.
 pub const WIDTH: f64 = 960.0;
 pub const HEIGHT: f64 = 340.0;
+/// The shorter charts over time: their story is a level and its changes, not a shape.
+pub const SHORT_HEIGHT: f64 = 250.0;
 const LEFT: f64 = 64.0;
 /// Room on the right for the direct labels at the ends of the lines.
 const RIGHT: f64 = 170.0;
@@ -246,6 +248,7 @@ pub enum XAxis {
 
 /// A chart in progress: axes, then lines and bounds, then `finish`.
 pub struct Chart {
+    height: f64,
     x: Scale,
     y: Scale,
     body: String,
@@ -256,6 +259,11 @@ pub struct Chart {
 impl Chart {
     /// Axes and grid for `x_axis` against a value axis `0..=y_max` titled `y_title`.
     pub fn new(x_axis: &XAxis, y_max: f64, y_title: &str) -> Chart {
+        Chart::with_height(x_axis, y_max, y_title, HEIGHT)
+    }
+
+    /// As [`Chart::new`], `height` units tall (plot and axes, without the legend).
+    pub fn with_height(x_axis: &XAxis, y_max: f64, y_title: &str, height: f64) -> Chart {
         let (xlo, xhi) = match x_axis {
             XAxis::Percentile => (0.0, PERCENTILE_X_MAX),
             XAxis::Linear { lo, hi, .. } => (*lo, if hi > lo { *hi } else { lo + 1.0 }),
@@ -269,7 +277,7 @@ impl Chart {
         let y = Scale {
             lo: 0.0,
             hi: if y_max > 0.0 { y_max } else { 1.0 },
-            px_lo: HEIGHT - BOTTOM,
+            px_lo: height - BOTTOM,
             px_hi: TOP,
         };
         let mut body = String::new();
@@ -313,12 +321,13 @@ impl Chart {
             body,
             r#"<g class="axis"><line x1="{x0:.1}" y1="{y0:.1}" x2="{x1:.1}" y2="{y0:.1}"/><line x1="{x0:.1}" y1="{y0:.1}" x2="{x0:.1}" y2="{y1:.1}"/><text class="axis-title" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text><text class="axis-title" transform="translate(14 {:.1}) rotate(-90)" text-anchor="middle">{}</text></g>"#,
             (x0 + x1) / 2.0,
-            HEIGHT - 6.0,
+            height - 6.0,
             esc(&x_title),
             (y0 + y1) / 2.0,
             esc(y_title)
         );
         Chart {
+            height,
             x,
             y,
             body,
@@ -435,12 +444,12 @@ impl Chart {
             );
         }
         let legend_rows = self.legend.len().div_ceil(3);
-        let height = HEIGHT + 20.0 * legend_rows as f64;
+        let height = self.height + 20.0 * legend_rows as f64;
         let mut legend = String::new();
         for (i, (label, style, main)) in self.legend.iter().enumerate() {
             let (col, row) = (i % 3, i / 3);
             let x = LEFT + col as f64 * 290.0;
-            let y = HEIGHT + 8.0 + row as f64 * 20.0;
+            let y = self.height + 8.0 + row as f64 * 20.0;
             let dash = style.dash();
             let _ = write!(
                 legend,
