@@ -13,6 +13,7 @@ mod checks_rate_limit;
 mod cli;
 mod fuzz;
 mod hostile;
+mod html_report;
 mod interrupt;
 mod layering;
 mod observation;
