@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::esc;
 use super::svg::{
-    Bound, BoundState, Chart, Line, SHORT_HEIGHT, Style, XAxis, nice_max, percentile_x,
+    Bound, BoundState, Chart, Keep, Line, SHORT_HEIGHT, Style, XAxis, nice_max, percentile_x, thin,
 };
 use crate::metrics::LatencyHistogram;
 use crate::metrics::series::{SeriesPoint, StatusClassCounts};
@@ -15,6 +15,9 @@ use crate::report::model::{Report, ThresholdResult};
 
 /// Steps per halving of the distance to 100 % when walking a histogram (as `.hgrm` files do).
 const QUANTILE_TICKS: u32 = 5;
+/// The most points a line over time gets: past it, seconds are merged (rates by their mean,
+/// latency, lateness and backlog by their worst second), as the caption then says.
+const MAX_POINTS: usize = 600;
 /// A threshold further above the data than this factor is drawn on the top edge rather than
 /// squashing every curve to the bottom of the chart.
 const BOUND_HEADROOM: f64 = 4.0;
@@ -204,11 +207,21 @@ fn time_axis(report: &Report) -> Result<XAxis, String> {
                 .into(),
         ),
         None => Err("No per-second series: the load phase completed no request.".into()),
-        Some(last) => Ok(XAxis::Linear {
-            lo: 0.0,
-            hi: (last + 1) as f64,
-            title: "seconds since the load phase started".into(),
-        }),
+        Some(last) => {
+            let per = report.series.len().div_ceil(MAX_POINTS);
+            Ok(XAxis::Linear {
+                lo: 0.0,
+                hi: (last + 1) as f64,
+                title: if per > 1 {
+                    format!(
+                        "seconds since the load phase started (a point per {per} s: rates averaged, \
+                         latency, late sends and backlog at their worst)"
+                    )
+                } else {
+                    "seconds since the load phase started".into()
+                },
+            })
+        }
     }
 }
 
@@ -237,8 +250,9 @@ fn latency_over_time_svg(report: &Report) -> Result<String, String> {
                 let answered = p.count > p.request_errors || p.p99_ms > 0.0;
                 (at(p.second), if answered { f(p) } else { f64::NAN })
             })
-            .collect()
+            .collect::<Vec<_>>()
     };
+    let pick = |f: fn(&SeriesPoint) -> f64| thin(&pick(f), MAX_POINTS, Keep::Peak);
     let lines = [
         Line {
             label: "p99".into(),
@@ -284,12 +298,13 @@ pub fn throughput(report: &Report) -> String {
 }
 
 /// Per-second values of one counter, at the middle of each second.
-fn per_second(report: &Report, f: impl Fn(&SeriesPoint) -> u64) -> Vec<(f64, f64)> {
-    report
+fn per_second(report: &Report, keep: Keep, f: impl Fn(&SeriesPoint) -> u64) -> Vec<(f64, f64)> {
+    let points: Vec<(f64, f64)> = report
         .series
         .iter()
         .map(|p| (at(p.second), f(p) as f64))
-        .collect()
+        .collect();
+    thin(&points, MAX_POINTS, keep)
 }
 
 fn throughput_svg(report: &Report) -> Result<String, String> {
@@ -298,7 +313,7 @@ fn throughput_svg(report: &Report) -> Result<String, String> {
     // class reads off the axis directly. Classes that never occur are left out.
     let mut lines = Vec::new();
     for class in 0..5 {
-        let points = per_second(report, |p| p.status.by_name()[class].1);
+        let points = per_second(report, Keep::Mean, |p| p.status.by_name()[class].1);
         if points.iter().any(|p| p.1 > 0.0) {
             lines.push(Line {
                 label: format!(
@@ -311,7 +326,7 @@ fn throughput_svg(report: &Report) -> Result<String, String> {
             });
         }
     }
-    let errors = per_second(report, |p| p.request_errors);
+    let errors = per_second(report, Keep::Mean, |p| p.request_errors);
     let no_response = lines.is_empty();
     if no_response || errors.iter().any(|p| p.1 > 0.0) {
         lines.push(Line {
@@ -366,25 +381,25 @@ fn open_loop_svg(report: &Report) -> Result<String, String> {
     let lines = [
         Line {
             label: "due".into(),
-            points: per_second(report, |p| p.due.unwrap_or(0)),
+            points: per_second(report, Keep::Mean, |p| p.due.unwrap_or(0)),
             style: Style(0),
             main: true,
         },
         Line {
             label: "sent".into(),
-            points: per_second(report, |p| p.sent),
+            points: per_second(report, Keep::Mean, |p| p.sent),
             style: Style(1),
             main: false,
         },
         Line {
             label: "sent late".into(),
-            points: per_second(report, |p| p.sent_late.unwrap_or(0)),
+            points: per_second(report, Keep::Peak, |p| p.sent_late.unwrap_or(0)),
             style: Style(2),
             main: false,
         },
         Line {
             label: "backlog (not sent)".into(),
-            points: per_second(report, |p| p.backlog.unwrap_or(0)),
+            points: per_second(report, Keep::Peak, |p| p.backlog.unwrap_or(0)),
             style: Style(3),
             main: false,
         },

@@ -51,8 +51,8 @@ pub const PERCENTILE_TICKS: [(f64, &str); 6] = [
     (5.0, "99.999%"),
 ];
 
-/// Evenly spaced round tick values covering `[lo, hi]` (about `target` of them): steps of 1, 2
-/// or 5 times a power of ten. An empty or inverted range gives the one value `lo`.
+/// Evenly spaced round tick values covering `[lo, hi]` (about `target` of them): steps of 1, 2,
+/// 2.5 or 5 times a power of ten. An empty or inverted range gives the one value `lo`.
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     // Written so that NaN bounds take this branch too.
     if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
@@ -63,7 +63,7 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     }
     let raw = (hi - lo) / target.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
         .into_iter()
         .map(|m| m * mag)
         .find(|s| *s >= raw)
@@ -113,6 +113,41 @@ fn trim(s: String) -> String {
     } else {
         s
     }
+}
+
+/// How [`thin`] sums up the seconds it merges into one point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The worst second (latency, backlog): a spike must stay visible.
+    Peak,
+    /// The mean over the merged seconds (rates): the level, without aliasing.
+    Mean,
+}
+
+/// At most `max_points` points, merging runs of consecutive points (a 24-hour run has 86,400
+/// seconds; a chart is about 700 px wide). Non-finite values (gaps) are skipped within a run; a
+/// run of gaps stays a gap. Fewer points than `max_points` come back unchanged.
+pub fn thin(points: &[(f64, f64)], max_points: usize, keep: Keep) -> Vec<(f64, f64)> {
+    if points.len() <= max_points.max(1) {
+        return points.to_vec();
+    }
+    let per = points.len().div_ceil(max_points.max(1));
+    points
+        .chunks(per)
+        .map(|run| {
+            let x = run.iter().map(|p| p.0).sum::<f64>() / run.len() as f64;
+            let ys = run.iter().map(|p| p.1).filter(|y| y.is_finite());
+            let (n, sum, peak) = ys.fold((0usize, 0.0, f64::NEG_INFINITY), |(n, s, m), y| {
+                (n + 1, s + y, m.max(y))
+            });
+            let y = match (n, keep) {
+                (0, _) => f64::NAN,
+                (_, Keep::Peak) => peak,
+                (_, Keep::Mean) => sum / n as f64,
+            };
+            (x, y)
+        })
+        .collect()
 }
 
 /// A linear map from a data interval to a pixel interval.

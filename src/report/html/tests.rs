@@ -362,3 +362,53 @@ fn a_comparison_is_shown_after_the_verdict_when_given() {
     assert!(at(r#"id="verdict""#) < at(r#"id="comparison""#));
     assert!(at("<p>p99 +3%: noise</p>") < at(r#"id="charts""#));
 }
+
+#[test]
+fn long_runs_are_thinned_keeping_spikes_and_levels() {
+    let points: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, i as f64)).collect();
+    assert_eq!(svg::thin(&points, 20, svg::Keep::Peak), points);
+    let peak = svg::thin(&points, 5, svg::Keep::Peak);
+    assert_eq!(
+        peak,
+        [(0.5, 1.0), (2.5, 3.0), (4.5, 5.0), (6.5, 7.0), (8.5, 9.0)]
+    );
+    let mean = svg::thin(&points, 5, svg::Keep::Mean);
+    assert_eq!(mean[0], (0.5, 0.5));
+    // A gap inside a run is skipped; a run of gaps stays a gap.
+    let gappy = [
+        (0.0, f64::NAN),
+        (1.0, 4.0),
+        (2.0, f64::NAN),
+        (3.0, f64::NAN),
+    ];
+    let t = svg::thin(&gappy, 2, svg::Keep::Peak);
+    assert_eq!(t[0], (0.5, 4.0));
+    assert!(t[1].1.is_nan());
+
+    // A day-long run: every line stays at most 600 points, the spike survives.
+    let mut r = normal();
+    r.series = series(86_400, 100, true);
+    for p in &mut r.series {
+        p.p99_ms = 10.0;
+    }
+    r.series[50_000].p99_ms = 9_999.0;
+    let html = page(&r);
+    for id in CHART_IDS.iter().skip(1) {
+        for d in series_paths(figure(&html, id)) {
+            assert!(d.matches(['M', 'L']).count() <= 600, "{id}: {}", d.len());
+        }
+    }
+    let lat = figure(&html, "chart-latency-over-time");
+    assert!(lat.contains("a point per 144 s"), "axis title");
+    // The spike keeps its height: the p99 line reaches near the top of the plot (18 px; its
+    // mean over 144 s would sit near the bottom, 206 px).
+    let p99 = series_paths(lat)[0];
+    let top = p99
+        .split(['M', 'L'])
+        .filter_map(|xy| xy.split(' ').nth(1)?.parse::<f64>().ok())
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        top < 70.0,
+        "the spike was averaged away: highest point at y = {top}"
+    );
+}
