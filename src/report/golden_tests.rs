@@ -241,7 +241,7 @@ fn totals(requests: &[RequestReport], elapsed_s: f64) -> Totals {
 }
 
 /// A clean closed-loop run of the quickstart: two requests, every check and threshold met.
-fn pass() -> Report {
+pub(super) fn pass() -> Report {
     let elapsed_s = 10.004;
     let requests = vec![
         request(
@@ -479,7 +479,7 @@ fn race_evidence() -> Vec<Evidence> {
 /// rebuilt from the scenario), warnings with and without evidence, a skip, errors of two kinds,
 /// a breached threshold (an error rate of 0.0233 over a bound of 0.02): the verdict is the failed
 /// checks.
-fn failed() -> Report {
+pub(super) fn failed() -> Report {
     let elapsed_s = 5.012;
     let requests = vec![
         request(
@@ -877,7 +877,7 @@ fn inconclusive() -> Report {
 
 /// An open-loop run after a warm-up: some sends late, some never sent; a request name longer
 /// than the latency table's first column, and a request the mix never sends (weight 0).
-fn open_loop() -> Report {
+pub(super) fn open_loop() -> Report {
     let elapsed_s = 30.002;
     let requests = vec![
         request(

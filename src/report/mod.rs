@@ -4,6 +4,7 @@
 pub mod csv;
 mod expect;
 pub mod hgrm;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -460,6 +461,7 @@ pub fn write_all(
     })?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("report.json".into(), json::render(report)),
+        ("report.html".into(), html::render(report, None)),
         ("summary.csv".into(), csv::render(report)),
         ("series.csv".into(), series_csv::render(report)),
         (

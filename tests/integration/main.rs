@@ -15,6 +15,7 @@ mod cli;
 mod compare;
 mod fuzz;
 mod hostile;
+mod html_report;
 mod interrupt;
 mod layering;
 mod observation;

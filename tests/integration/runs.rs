@@ -249,6 +249,17 @@ path = "/orders/ord_does_not_exist"
     assert!(junit.contains(r#"failures="1""#), "{junit}");
     let md = std::fs::read_to_string(dir.join("a/summary.md")).unwrap();
     assert!(md.contains("| EXPECT-missing | **fail** |"), "{md}");
+    // report.html beside them, from the same report: the verdict first, then the charts.
+    let html = std::fs::read_to_string(dir.join("a/report.html")).unwrap();
+    let verdict = html.find(r#"id="verdict""#).expect("a verdict section");
+    assert!(html[verdict..].contains("CHECK FAILED"), "{html}");
+    assert!(html.contains(r##"<a href="#check-EXPECT-missing">EXPECT-missing</a>"##));
+    assert!(
+        verdict
+            < html
+                .find(r#"id="chart-percentiles""#)
+                .expect("the percentile chart")
+    );
 
     let slow = write(
         &dir,
