@@ -202,12 +202,21 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
         observed.interrupted = Some(signals::Phase::Checks);
     }
     let mut report = Report::build(&plan, &observed, checks);
-    report = write_reports(report, &plan).await?;
+    // Compared before the reports are written, so that report.html shows the comparison.
+    let comparison = baseline
+        .as_ref()
+        .map(|b| b.compare(&report, &plan.output.dir));
+    let comparison_html = comparison
+        .as_ref()
+        .and_then(|c| c.as_ref().ok())
+        .map(compare::render::html);
+    let html = comparison_html.as_deref();
+    report = write_reports(report, &plan, html).await?;
     // A first stop while writing does not cut a file short (each is whole or absent), but the
     // run was interrupted all the same, and the reports must say so: write them again.
     if !report.interrupted && *interrupted.borrow() {
         report.mark_interrupted_while_writing();
-        report = write_reports(report, &plan).await?;
+        report = write_reports(report, &plan, html).await?;
     }
     if let Some(path) = &plan.output.github_summary {
         append_summary(path, &report)?;
@@ -219,8 +228,8 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     }
     let _ = writeln!(out, "Reports    {}", plan.output.dir.display());
     let code = report.exit_code();
-    match baseline {
-        Some(b) => b.judge(report, &plan.output.dir, code, &mut out),
+    match comparison {
+        Some(c) => compare::cli::conclude(c, &plan.output.dir, code, &mut out),
         None => Ok(code),
     }
 }
@@ -248,10 +257,16 @@ fn cli_waivers(
 
 /// Write every report file off the async workers: a slow disk must not hold up the signal
 /// handler, which has to see a stop that arrives while the files are written.
-async fn write_reports(report: Report, plan: &RunPlan) -> Result<Report, Error> {
+/// `comparison_html` is the `--baseline` comparison, rendered for report.html.
+async fn write_reports(
+    report: Report,
+    plan: &RunPlan,
+    comparison_html: Option<&str>,
+) -> Result<Report, Error> {
     let (dir, fail_on_warn) = (plan.output.dir.clone(), plan.checks.fail_on_warn);
+    let comparison_html = comparison_html.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
-        report::write_all(&report, &dir, fail_on_warn).map(|_| report)
+        report::write_all(&report, &dir, fail_on_warn, comparison_html.as_deref()).map(|_| report)
     })
     .await
     .map_err(|e| RuntimeError::Writer(e.to_string()))?

@@ -110,45 +110,53 @@ impl Baseline {
         }))
     }
 
-    /// Compare the run just written (its report in `dir`) against the baseline: write
-    /// `comparison.md` and `comparison.json` into `dir` and print the verdict lines. The exit
-    /// code is the run's own when it is not 0, else 5 for a regression. Runs that are not
-    /// comparable are said so on stderr, and exit 1 when the run itself passed.
-    pub fn judge(
-        self,
-        report: Report,
-        dir: &Path,
-        run_code: i32,
-        out: &mut impl std::io::Write,
-    ) -> Result<i32, Error> {
-        let new = super::from_report(dir.join("report.json"), report).map_err(Error::Usage)?;
-        let c: Comparison = match super::compare(
+    /// Compare the run just measured (its report, to be written in `dir`) against the
+    /// baseline. Done before the reports are written, so `report.html` can show it. `Err` is
+    /// the refusal (the runs are not comparable), said in full.
+    pub fn compare(&self, report: &Report, dir: &Path) -> Result<Comparison, String> {
+        let new = super::from_report(dir.join("report.json"), report.clone())?;
+        super::compare(
             &self.base,
             &new,
             &CompareSpec::default(),
             &self.spec,
             Comparability::Strict,
-        ) {
-            Ok(c) => c,
-            Err(d) => {
-                let e = super::refusal(
-                    &d,
-                    "give a baseline run of this scenario and load model, or compare the two \
-                     folders with `loadproof compare --force`",
-                );
-                let _ = writeln!(std::io::stderr(), "--baseline: {e}");
-                return Ok(if run_code != 0 { run_code } else { 1 });
-            }
-        };
-        write_file(&dir.join("comparison.md"), render::markdown(&c).as_bytes())?;
-        write_file(&dir.join("comparison.json"), render::json(&c).as_bytes())?;
-        for l in render::verdict_lines(&c) {
-            let _ = writeln!(out, "{l}");
-        }
-        Ok(if run_code != 0 {
-            run_code
-        } else {
-            c.exit_code()
+        )
+        .map_err(|d| {
+            super::refusal(
+                &d,
+                "give a baseline run of this scenario and load model, or compare the two \
+                 folders with `loadproof compare --force`",
+            )
         })
     }
+}
+
+/// After the run's reports are written: write `comparison.md` and `comparison.json` into `dir`
+/// and print the verdict lines. The exit code is the run's own when it is not 0, else 5 for a
+/// regression. Runs that are not comparable are said so on stderr, and exit 1 when the run
+/// itself passed.
+pub fn conclude(
+    comparison: Result<Comparison, String>,
+    dir: &Path,
+    run_code: i32,
+    out: &mut impl std::io::Write,
+) -> Result<i32, Error> {
+    let c = match comparison {
+        Ok(c) => c,
+        Err(refusal) => {
+            let _ = writeln!(std::io::stderr(), "--baseline: {refusal}");
+            return Ok(if run_code != 0 { run_code } else { 1 });
+        }
+    };
+    write_file(&dir.join("comparison.md"), render::markdown(&c).as_bytes())?;
+    write_file(&dir.join("comparison.json"), render::json(&c).as_bytes())?;
+    for l in render::verdict_lines(&c) {
+        let _ = writeln!(out, "{l}");
+    }
+    Ok(if run_code != 0 {
+        run_code
+    } else {
+        c.exit_code()
+    })
 }

@@ -281,6 +281,80 @@ pub fn markdown(c: &Comparison) -> String {
     out
 }
 
+/// The comparison as an HTML fragment for `report.html`'s "Compared with baseline" section: the
+/// verdict, what was compared, the budget and the noise, then the lines. Every text is escaped;
+/// the page's own styles (`verdict`, `st` classes) mark the verdicts, in words as well as
+/// colour.
+pub fn html(c: &Comparison) -> String {
+    use crate::report::html::esc;
+    let mut out = String::new();
+    let (class, head) = match c.verdict {
+        Verdict::Regression => ("fail", "regression"),
+        Verdict::NoRegression => ("pass", "no regression"),
+    };
+    let _ = write!(
+        out,
+        r#"<p class="comparison-verdict"><strong class="st {class}">{head}</strong>: {}</p>"#,
+        esc(&verdict_detail(c))
+    );
+    let _ = write!(
+        out,
+        "<p>Base <code>{}</code> ({}, {}) · new <code>{}</code> ({}, {})<br>Budget: {}<br>Noise: {}</p>",
+        esc(&c.base.report),
+        esc(&c.base.scenario),
+        esc(&c.base.started_at),
+        esc(&c.new.report),
+        esc(&c.new.scenario),
+        esc(&c.new.started_at),
+        esc(&c.budget.describe()),
+        esc(&noise_sentence(c)),
+    );
+    if !c.forced.is_empty() {
+        let _ = write!(
+            out,
+            "<p>Compared with <code>--force</code> although they differ: {}</p>",
+            esc(&c.forced.join("; "))
+        );
+    }
+    for n in &c.notes {
+        let _ = write!(out, "<p class=\"note\">{}</p>", esc(n));
+    }
+    out.push_str("<table class=\"comparison\"><thead><tr>");
+    for h in HEADERS {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for l in &c.lines {
+        let cells = cells(l);
+        let class = match l.verdict {
+            LineVerdict::Regression => "fail",
+            LineVerdict::Improvement => "pass",
+            LineVerdict::Noise | LineVerdict::NotApplicable => "skip",
+            LineVerdict::Ok => "pass",
+        };
+        out.push_str("<tr>");
+        for (i, cell) in cells.iter().enumerate() {
+            if i == 8 {
+                let note = l
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({})", esc(n)))
+                    .unwrap_or_default();
+                let _ = write!(
+                    out,
+                    r#"<td><span class="st {class}">{}</span>{note}</td>"#,
+                    esc(cell)
+                );
+            } else {
+                let _ = write!(out, "<td>{}</td>", esc(cell));
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
 /// The comparison as JSON (the [`Comparison`] value).
 pub fn json(c: &Comparison) -> String {
     let mut s = serde_json::to_string_pretty(c).unwrap_or_else(|_| "{}".to_string());

@@ -450,10 +450,13 @@ pub struct WriteError {
 /// Write every report file into `dir`. Each file is written under a temporary name and renamed,
 /// so a reader never sees a half-written report presented as complete.
 /// `fail_on_warn` decides whether JUnit shows warnings as failures (as the exit code does).
+/// `comparison_html` is a comparison with a baseline, already rendered (by `compare`, which sits
+/// above this module), for report.html.
 pub fn write_all(
     report: &Report,
     dir: &Path,
     fail_on_warn: bool,
+    comparison_html: Option<&str>,
 ) -> Result<Vec<PathBuf>, WriteError> {
     std::fs::create_dir_all(dir).map_err(|source| WriteError {
         path: dir.to_path_buf(),
@@ -461,7 +464,7 @@ pub fn write_all(
     })?;
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("report.json".into(), json::render(report)),
-        ("report.html".into(), html::render(report, None)),
+        ("report.html".into(), html::render(report, comparison_html)),
         ("summary.csv".into(), csv::render(report)),
         ("series.csv".into(), series_csv::render(report)),
         (

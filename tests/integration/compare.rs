@@ -101,6 +101,8 @@ fn two_runs_of_the_unchanged_reference_api_are_noise() {
     assert_eq!(code(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
     assert!(out.contains("Compare    no regression"), "{out}");
     assert!(out.contains("Budget     p50 +10% (default)"), "{out}");
+    let html = std::fs::read_to_string(b.join("report.html")).unwrap();
+    assert!(html.contains(">no regression</strong>"), "report.html has no comparison");
     let md = std::fs::read_to_string(b.join("comparison.md")).expect("comparison.md");
     assert!(
         md.starts_with("**loadproof compare: no regression**"),
@@ -146,6 +148,13 @@ fn a_planted_delay_is_a_regression() {
     assert!(out.contains("Compare    regression: p50 (all) +"), "{out}");
     let md = std::fs::read_to_string(c.join("comparison.md")).unwrap();
     assert!(md.starts_with("**loadproof compare: regression**"), "{md}");
+    // report.html shows the comparison after the verdict, the regression marked in words.
+    let html = std::fs::read_to_string(c.join("report.html")).unwrap();
+    let section = html
+        .split(r#"<section id="comparison">"#)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no comparison section in report.html"));
+    assert!(section.contains(">regression</strong>"), "{section}");
 
     let o = compare(&[a.to_str().unwrap(), c.to_str().unwrap()]);
     let (out, err) = text(&o);
