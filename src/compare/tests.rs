@@ -297,3 +297,31 @@ fn markdown_leads_with_the_verdict_then_the_table() {
     assert_eq!(json["lines"][6]["unit"], "req/s");
     assert_eq!(json["budget"][0]["limit"]["kind"], "percent");
 }
+
+#[test]
+fn the_html_fragment_escapes_the_reports_words_and_marks_verdicts_in_words() {
+    let name = "<script>alert(1)</script>";
+    let base = loaded(report_json(name, 100.0, 20.0, 5, 100));
+    let slow = loaded(report_json(name, 100.0, 30.0, 5, 100));
+    let html = render::html(&run(&base, &slow));
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(
+        html.starts_with(
+            r#"<p class="comparison-verdict"><strong class="st fail">regression</strong>"#
+        ),
+        "{html}"
+    );
+    // One row per line, the regression said in words (not only in colour).
+    let c = run(&base, &slow);
+    assert_eq!(html.matches("<tr>").count(), 1 + c.lines.len());
+    assert!(
+        html.contains(r#"<span class="st fail">regression</span>"#),
+        "{html}"
+    );
+    let same = render::html(&run(&base, &base));
+    assert!(same.contains(">no regression</strong>"), "{same}");
+}

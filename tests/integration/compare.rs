@@ -102,7 +102,10 @@ fn two_runs_of_the_unchanged_reference_api_are_noise() {
     assert!(out.contains("Compare    no regression"), "{out}");
     assert!(out.contains("Budget     p50 +10% (default)"), "{out}");
     let html = std::fs::read_to_string(b.join("report.html")).unwrap();
-    assert!(html.contains(">no regression</strong>"), "report.html has no comparison");
+    assert!(
+        html.contains(">no regression</strong>"),
+        "report.html has no comparison"
+    );
     let md = std::fs::read_to_string(b.join("comparison.md")).expect("comparison.md");
     assert!(
         md.starts_with("**loadproof compare: no regression**"),
