@@ -121,7 +121,16 @@ fn quickstart_passes_against_the_correct_reference() {
     let (out, err) = text(&o);
     assert_eq!(code(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
     let r = report(&dir);
-    assert_eq!(r["totals"]["requests"], 500);
+    // 100 req/s for 5 s: 500 due. On a badly overloaded machine the last one may fall past the
+    // end and be counted not sent (the not_sent_rate bound allows it); none may go missing.
+    let ol = &r["open_loop"];
+    assert_eq!(ol["due"], 500, "{ol}");
+    let (sent, not_sent) = (
+        r["totals"]["requests"].as_u64().unwrap(),
+        ol["not_sent"].as_u64().unwrap(),
+    );
+    assert_eq!(sent + not_sent, 500, "{ol}");
+    assert!(sent >= 495, "{ol}");
     for c in r["checks"].as_array().unwrap() {
         assert_ne!(c["status"], "fail", "{c}");
     }
