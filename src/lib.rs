@@ -310,6 +310,9 @@ pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
                     if s.requests.len() == 1 { "" } else { "s" },
                     match &s.target {
                         scenario::Target::Reference => "reference".to_string(),
+                        scenario::Target::Unset { var, .. } => {
+                            format!("${{env.{var}}}, unset: set it or pass --target")
+                        }
                         scenario::Target::Url(u) => redact::Redactor::new(s.secrets.clone())
                             .text(&redact::split_userinfo(u).0),
                     }

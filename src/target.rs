@@ -39,6 +39,11 @@ impl Target {
                 }
                 Ok(Target::Url(url.clone()))
             }
+            // `RunPlan::resolve` refuses a plan whose target is still unset; kept total here.
+            scenario::Target::Unset { var, at } => Err(RuntimeError::Unreachable {
+                url: format!("${{env.{var}}}"),
+                why: format!("{var} is not set ({at})"),
+            }),
         }
     }
 

@@ -142,6 +142,12 @@ impl RunPlan {
         if let Some(t) = &args.target {
             scenario.target = parse_target(t)?;
         }
+        if let Target::Unset { var, at } = &scenario.target {
+            return Err(UsageError(format!(
+                "{at}: the target is ${{env.{var}}}, and {var} is not set\n  hint: set {var} to \
+                 the API's base URL (export {var}=http://127.0.0.1:8080), or pass --target URL"
+            )));
+        }
         // The URL every output shows, and every client is given, is the one without userinfo.
         let mut credentials = None;
         if let Target::Url(url) = &scenario.target {

@@ -41,6 +41,9 @@ pub enum Target {
     Reference,
     /// A base URL such as `http://127.0.0.1:8080/api`; request paths are appended to it.
     Url(String),
+    /// `target = "${env.NAME}"` with `NAME` unset: not an error until a run needs the target
+    /// (`--target` overrides it; `validate` reports it). `at` is `file:line:col` of the value.
+    Unset { var: String, at: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -90,6 +90,63 @@ fn usage_errors_exit_one() {
     }
 }
 
+/// `target = "${env.BASE_URL}"`: taken from the environment, `--target` overrides it when it is
+/// unset, and a run without either names the variable, located, with both fixes.
+#[test]
+fn a_target_from_the_environment() {
+    let dir = scratch("env-target");
+    let file = dir.join("env-target.toml");
+    std::fs::write(
+        &file,
+        "name = \"env-target\"\ntarget = \"${env.LP_TEST_BASE_URL}\"\n[load]\nrate = 50\nduration = \"1s\"\n\n[[requests]]\nname = \"health\"\npath = \"/health\"\n",
+    )
+    .unwrap();
+    let o = run(
+        bin().arg("run").arg(&file).env_remove("LP_TEST_BASE_URL"),
+        LIMIT,
+    );
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("env-target.toml:2:10: the target is ${env.LP_TEST_BASE_URL}"),
+        "{err}"
+    );
+    assert!(err.contains("--target URL"), "{err}");
+    let o = run(
+        bin()
+            .arg("validate")
+            .arg(&file)
+            .env_remove("LP_TEST_BASE_URL"),
+        LIMIT,
+    );
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("${env.LP_TEST_BASE_URL}, unset"),
+        "{:?}",
+        text(&o)
+    );
+    // Set, it is the target; unset with --target, the flag is.
+    let (rt, server) = reference(loadproof::reference::ReferenceConfig::default());
+    for with_env in [true, false] {
+        let out = dir.join(format!("out-{with_env}"));
+        let mut cmd = bin();
+        cmd.arg("run")
+            .arg(&file)
+            .args(["--quiet", "--out"])
+            .arg(&out);
+        if with_env {
+            cmd.env("LP_TEST_BASE_URL", server.base_url());
+        } else {
+            cmd.env_remove("LP_TEST_BASE_URL")
+                .args(["--target", &server.base_url()]);
+        }
+        let o = run(&mut cmd, LIMIT);
+        assert_eq!(code(&o), 0, "{:?}", text(&o));
+        assert_eq!(report(&out)["scenario"]["target"], server.base_url());
+    }
+    rt.block_on(server.shutdown());
+}
+
 #[test]
 fn unreachable_target_is_a_runtime_error() {
     let port = {

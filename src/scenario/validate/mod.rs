@@ -225,6 +225,30 @@ impl Cx<'_> {
 
     fn target(&mut self, e: &Entry) -> Option<Target> {
         let s = self.str_of(e)?;
+        // `${env.NAME}` is how CI passes the base URL (as k6 users write `__ENV.BASE_URL`).
+        // Nothing else may be a placeholder here: the target is fixed before any request.
+        let s = if s.contains("${") {
+            match expand_env(&s, self.env) {
+                Ok(v) => v,
+                Err(EnvTarget::Unset(var)) => {
+                    let (line, col) = crate::scenario::diag::line_col(self.src, e.value.span.start);
+                    return Some(Target::Unset {
+                        var,
+                        at: format!("{}:{line}:{col}", self.origin),
+                    });
+                }
+                Err(EnvTarget::Bad(what)) => {
+                    self.err_hint(
+                        e.value.span.clone(),
+                        format!("invalid target: {what}"),
+                        "only `${env.NAME}` may be used in `target` (e.g. target = \"${env.BASE_URL}\"); or give the URL on the command line with --target URL",
+                    );
+                    return None;
+                }
+            }
+        } else {
+            s
+        };
         if s == "reference" {
             return Some(Target::Reference);
         }
@@ -234,9 +258,6 @@ impl Cx<'_> {
             .strip_prefix("http://")
             .or_else(|| lower.strip_prefix("https://"));
         let problem = match rest {
-            None if s.contains("${") => {
-                Some("placeholders are not allowed in `target`".to_string())
-            }
             None => Some("it must start with http:// or https://".to_string()),
             Some(rest) => {
                 let host = rest.split(['/']).next().unwrap_or("");
@@ -272,5 +293,77 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+}
+
+/// Why a `target` with placeholders has no value.
+#[derive(Debug, PartialEq)]
+enum EnvTarget {
+    /// `${env.NAME}` with `NAME` unset.
+    Unset(String),
+    /// Another placeholder, or a malformed one: a located error.
+    Bad(String),
+}
+
+/// Expand the `${env.NAME}` placeholders of a target (`$${` is a literal `${`).
+fn expand_env(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, EnvTarget> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        if rest[..i].ends_with('$') {
+            out.push_str(&rest[..i - 1]);
+            out.push_str("${");
+            rest = &rest[i + 2..];
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find('}') else {
+            return Err(EnvTarget::Bad("unclosed `${`".into()));
+        };
+        let body = &rest[i + 2..i + end];
+        match body.strip_prefix("env.") {
+            Some(name) if crate::scenario::template::is_ident(name) => match env(name) {
+                Some(v) => out.push_str(v.trim_end_matches('/')),
+                None => return Err(EnvTarget::Unset(name.to_string())),
+            },
+            _ => {
+                return Err(EnvTarget::Bad(format!(
+                    "`${{{body}}}` is not allowed in `target`"
+                )));
+            }
+        }
+        rest = &rest[i + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod target_env_tests {
+    use super::*;
+
+    #[test]
+    fn a_target_takes_env_placeholders_and_nothing_else() {
+        let env = |n: &str| (n == "BASE_URL").then(|| "http://127.0.0.1:8080/".to_string());
+        assert_eq!(
+            expand_env("${env.BASE_URL}", &env),
+            Ok("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            expand_env("${env.BASE_URL}/v1", &env),
+            Ok("http://127.0.0.1:8080/v1".into())
+        );
+        assert_eq!(
+            expand_env("${env.API_URL}", &env),
+            Err(EnvTarget::Unset("API_URL".into()))
+        );
+        assert!(matches!(
+            expand_env("${vars.x}", &env),
+            Err(EnvTarget::Bad(_))
+        ));
+        assert!(matches!(
+            expand_env("${env.BASE_URL", &env),
+            Err(EnvTarget::Bad(_))
+        ));
     }
 }
