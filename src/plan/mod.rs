@@ -158,7 +158,7 @@ impl RunPlan {
                 credentials = Some(creds);
             }
         }
-        let load = resolve_load(&args, &scenario.load)?;
+        let load = resolve_load(&args, &scenario.load, scenario.defaults.timeout)?;
         let thresholds = resolve_thresholds(&args, &mut scenario, &load)?;
         let requests = scenario
             .requests
@@ -371,7 +371,13 @@ fn literal(text: &str) -> Template {
     }
 }
 
-fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError> {
+/// `default_timeout` is `[defaults] timeout`: the timeout of every request that sets none, so
+/// also the run's when neither `--timeout` nor `[load] timeout` is given (the report states it).
+fn resolve_load(
+    args: &RunArgs,
+    spec: &LoadSpec,
+    default_timeout: Option<Duration>,
+) -> Result<LoadPlan, UsageError> {
     for (flag, value) in [("--rate", args.rate)] {
         if let Some(v) = value
             && !(v.is_finite() && v > 0.0)
@@ -525,7 +531,11 @@ fn resolve_load(args: &RunArgs, spec: &LoadSpec) -> Result<LoadPlan, UsageError>
         connections,
         protocol,
         threads: args.threads.unwrap_or_else(default_threads),
-        timeout: args.timeout.or(spec.timeout).unwrap_or(DEFAULT_TIMEOUT),
+        timeout: args
+            .timeout
+            .or(spec.timeout)
+            .or(default_timeout)
+            .unwrap_or(DEFAULT_TIMEOUT),
         drain: args.drain.or(spec.drain).unwrap_or(DRAIN),
         warmup,
     })
@@ -758,6 +768,35 @@ schema = "schemas/error.json"
         assert_eq!(
             resolve("max_body = \"2MiB\"", "max_body = \"8MiB\"", Some(16 * MIB)),
             (Some(16 * MIB), Some(16 * MIB))
+        );
+    }
+
+    /// `[defaults] timeout` is the run's timeout unless `[load]` or `--timeout` says otherwise:
+    /// the report's `timeout_s` is the one requests actually get.
+    #[test]
+    fn the_defaults_timeout_is_the_runs_when_load_sets_none() {
+        let resolve = |load_extra: &str, flag: Option<Duration>| {
+            let s = crate::scenario::load_str(
+                &format!(
+                    "target = \"reference\"\n[defaults]\ntimeout = \"1s\"\n[[requests]]\n\
+                     name = \"a\"\npath = \"/a\"\n[load]\nrate = 1\nduration = \"1s\"\n{load_extra}\n"
+                ),
+                "t.toml",
+                crate::scenario::Format::Toml,
+                &|_| None,
+            )
+            .unwrap();
+            let args = RunArgs {
+                timeout: flag,
+                ..RunArgs::default()
+            };
+            RunPlan::resolve(args, Some(s)).unwrap().load.timeout
+        };
+        assert_eq!(resolve("", None), Duration::from_secs(1));
+        assert_eq!(resolve("timeout = \"3s\"", None), Duration::from_secs(3));
+        assert_eq!(
+            resolve("", Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
         );
     }
 }
