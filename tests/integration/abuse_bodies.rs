@@ -70,7 +70,7 @@ path = "/health"
     assert!(rps >= 4.0, "rps {rps}");
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let row = csv.lines().find(|l| l.starts_with("health,")).expect(&csv);
-    let csv_rps: f64 = row.split(',').nth(3).unwrap().parse().unwrap();
+    let csv_rps: f64 = row.split(',').nth(4).unwrap().parse().unwrap();
     assert!(
         (csv_rps - rps).abs() < 0.001,
         "summary.csv rps {csv_rps}, report {rps}"

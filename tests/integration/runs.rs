@@ -94,8 +94,8 @@ fn load_counts_match_the_servers_own_counters() {
     let csv = std::fs::read_to_string(dir.join("out/summary.csv")).unwrap();
     assert_eq!(
         csv.lines().count(),
-        1 + 3,
-        "one row per request name: {csv}"
+        1 + 1 + 3,
+        "a header, the whole run, one row per request name: {csv}"
     );
     rt.block_on(server.shutdown());
 }
