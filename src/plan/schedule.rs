@@ -98,6 +98,17 @@ impl Schedule {
         }
     }
 
+    /// The rate at the start, as the scenario gave it (not derived from the first gap, which
+    /// for a ramp is already past the start and for any rate carries float error).
+    pub fn start_rate(&self) -> f64 {
+        self.segments.first().map_or(0.0, |s| s.rate_from)
+    }
+
+    /// The stages as `(seconds, rate reached at its end)`; a constant run is one stage.
+    pub fn stages(&self) -> Vec<(f64, f64)> {
+        self.segments.iter().map(|s| (s.len, s.rate_to)).collect()
+    }
+
     /// Length of the schedule; `None` if open-ended.
     pub fn length(&self) -> Option<Duration> {
         self.length
@@ -160,6 +171,18 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The report states the rate the scenario gave, not one derived from the first gap (for
+    /// `start_rate = 10` ramping up, the first gap already says 11.1).
+    #[test]
+    fn the_start_rate_and_stages_are_the_scenarios() {
+        let s = Schedule::ramped(10.0, &[(30.0, 100.0), (60.0, 100.0)]);
+        assert_eq!(s.start_rate(), 10.0);
+        assert_eq!(s.stages(), vec![(30.0, 100.0), (60.0, 100.0)]);
+        let c = Schedule::constant(150.0, None);
+        assert_eq!(c.start_rate(), 150.0);
+        assert_eq!(c.stages(), vec![(f64::INFINITY, 150.0)]);
+    }
 
     #[test]
     fn warmup_rate_is_the_first_stage_peak() {

@@ -291,6 +291,7 @@ pub(super) fn pass() -> Report {
             rate: None,
             users: Some(10),
             timeout_s: 10.0,
+            stages: vec![],
         },
         warmup: None,
         totals: totals(&requests, elapsed_s),
@@ -926,6 +927,7 @@ pub(super) fn open_loop() -> Report {
             rate: Some(200.0),
             users: None,
             timeout_s: 5.0,
+            stages: vec![],
         },
         warmup: Some(WarmupReport {
             duration_s: 5.0,

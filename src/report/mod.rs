@@ -346,18 +346,19 @@ fn errors_by_kind(s: &RequestStats) -> BTreeMap<String, u64> {
 
 fn load_info(plan: &RunPlan) -> LoadInfo {
     let l = &plan.load;
-    let (rate, users) = match &l.mode {
+    let (rate, users, stages) = match &l.mode {
         LoadMode::Open(s) => (
-            s.due(1).map(|d| {
-                if d.is_zero() {
-                    0.0
-                } else {
-                    1.0 / d.as_secs_f64()
-                }
-            }),
+            Some(s.start_rate()),
             None,
+            s.stages()
+                .into_iter()
+                .map(|(len, rate)| RateStage {
+                    duration_s: len.is_finite().then_some(len),
+                    rate,
+                })
+                .collect(),
         ),
-        LoadMode::Closed { .. } => (None, Some(l.mode.max_users())),
+        LoadMode::Closed { .. } => (None, Some(l.mode.max_users()), Vec::new()),
     };
     LoadInfo {
         mode: l.mode.name().into(),
@@ -374,6 +375,7 @@ fn load_info(plan: &RunPlan) -> LoadInfo {
         rate,
         users,
         timeout_s: l.timeout.as_secs_f64(),
+        stages,
     }
 }
 

@@ -116,6 +116,17 @@ pub struct LoadInfo {
     /// Closed loop: the largest user count.
     pub users: Option<u32>,
     pub timeout_s: f64,
+    /// Open loop: the schedule's stages after `rate` (the start), each ramping linearly to its
+    /// rate over its duration; a constant run is one stage (`duration_s` null when bounded only
+    /// by a request count). Added in 1.4.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<RateStage>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RateStage {
+    pub duration_s: Option<f64>,
+    pub rate: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
