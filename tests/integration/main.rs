@@ -13,6 +13,7 @@ mod checks_rate_limit;
 mod ci;
 mod cli;
 mod compare;
+mod examples;
 mod fuzz;
 mod hostile;
 mod html_report;
