@@ -55,6 +55,25 @@ pub enum Command {
     /// the run-to-run noise exits 5.
     #[command(after_help = COMPARE_HELP)]
     Compare(CompareArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --out.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write loadproof.1 and one page per subcommand (loadproof-run.1, ...) into this directory
+    /// instead of printing loadproof.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -295,6 +314,22 @@ pub enum ProtocolArg {
     H2c,
 }
 
+/// A URL given where the scenario file is expected (`loadproof run http://…`): the usage
+/// message pointing at `--url`, or `None` for anything else. Checked before the file is read so
+/// the user hears "use --url", not "cannot read scenario file". Userinfo is dropped from the
+/// echo: a password typed into the URL must not reach an output.
+pub fn url_as_scenario(path: &std::path::Path) -> Option<String> {
+    let text = path.to_str()?;
+    let scheme = text.split_once("://")?.0;
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return None;
+    }
+    let shown = crate::redact::split_userinfo(text).0;
+    Some(format!(
+        "'{shown}' is a URL, not a scenario file\n  hint: use --url {shown} for an ad-hoc run"
+    ))
+}
+
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let d = humantime::parse_duration(s)
         .map_err(|e| format!("{e} (expected a duration like 30s, 500ms or 1m30s)"))?;
@@ -302,4 +337,39 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         return Err("must be greater than zero".into());
     }
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::url_as_scenario;
+
+    #[test]
+    fn a_url_in_place_of_the_scenario_points_at_url() {
+        let m = url_as_scenario(Path::new("http://127.0.0.1:8080/orders")).unwrap();
+        assert!(
+            m.contains("hint: use --url http://127.0.0.1:8080/orders for an ad-hoc run"),
+            "{m}"
+        );
+        assert!(url_as_scenario(Path::new("HTTPS://[::1]/x")).is_some());
+    }
+
+    #[test]
+    fn the_hint_drops_url_credentials() {
+        let m = url_as_scenario(Path::new("http://bob:hunter2@127.0.0.1/")).unwrap();
+        assert!(!m.contains("hunter2") && !m.contains("bob"), "{m}");
+    }
+
+    #[test]
+    fn scenario_paths_are_not_urls() {
+        for p in [
+            "scenarios/quickstart.toml",
+            "http.toml",
+            "ftp://x/y",
+            "./http:/x",
+        ] {
+            assert_eq!(url_as_scenario(Path::new(p)), None, "{p}");
+        }
+    }
 }

@@ -299,3 +299,67 @@ fn an_unknown_skip_check_is_a_usage_error_with_a_hint() {
         assert!(out.is_empty(), "{arg}: {out}");
     }
 }
+
+/// `loadproof run http://…` (a URL where the scenario file goes) is a usage error (exit 1) that
+/// points at `--url`, not "cannot read scenario file"; credentials in the URL are not echoed.
+#[test]
+fn a_url_given_as_the_scenario_is_a_usage_error_pointing_at_url() {
+    let o = run(bin().args(["run", "http://127.0.0.1:9/orders"]), LIMIT);
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("hint: use --url http://127.0.0.1:9/orders for an ad-hoc run"),
+        "{err}"
+    );
+    assert!(!err.contains("cannot read scenario file"), "{err}");
+    assert!(out.is_empty(), "{out}");
+
+    let o = run(bin().args(["run", "https://u:s3cret@[::1]:9/"]), LIMIT);
+    let (_, err) = text(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("use --url https://[::1]:9/"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+}
+
+/// `loadproof completions SHELL` and `loadproof man` print generated files to stdout; `man
+/// --out DIR` writes one page per subcommand; an unknown shell is a usage error.
+#[test]
+fn completions_and_man_pages_are_printed() {
+    let o = run(bin().args(["completions", "bash"]), LIMIT);
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let (script, _) = text(&o);
+    for word in ["run", "compare", "--rate"] {
+        assert!(script.contains(word), "bash completions lack {word}");
+    }
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let o = run(bin().args(["completions", shell]), LIMIT);
+        assert_eq!(code(&o), 0, "{shell}: {:?}", text(&o));
+        assert!(text(&o).0.contains("loadproof"), "{shell}");
+    }
+    assert_eq!(code(&run(bin().args(["completions", "tcsh"]), LIMIT)), 1);
+
+    let o = run(bin().arg("man"), LIMIT);
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    let (page, _) = text(&o);
+    assert!(page.contains(".TH loadproof 1"), "{page}");
+    // roff escapes hyphens in names.
+    for sub in [
+        "run",
+        "validate",
+        "serve\\-reference",
+        "compare",
+        "completions",
+        "man",
+    ] {
+        let name = format!("loadproof\\-{sub}(1)");
+        assert!(page.contains(&name), "man page lacks {name}");
+    }
+
+    let dir = scratch("man-pages").join("man1");
+    let o = run(bin().arg("man").arg("--out").arg(&dir), LIMIT);
+    assert_eq!(code(&o), 0, "{:?}", text(&o));
+    for file in ["loadproof.1", "loadproof-run.1", "loadproof-compare.1"] {
+        let page = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(page.contains(".TH "), "{file}: {page}");
+    }
+}
