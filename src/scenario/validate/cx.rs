@@ -27,6 +27,10 @@ pub(crate) struct Cx<'a> {
     /// The scenario's `target` when it is a valid URL: request paths are checked against its
     /// base path (a `..` that climbs out of it is a warning).
     pub(super) target_url: Option<String>,
+    /// `[[data]]` feeders parsed so far: `${data.COLUMN}` resolves against them.
+    pub(super) data: Vec<DataSpec>,
+    /// While a flow's steps are compiled: the flow and the variables its earlier steps capture.
+    pub(super) flow: Option<super::flows::FlowScope>,
 }
 
 /// Best "did you mean" candidate for `word`, if one is close enough.
@@ -97,6 +101,8 @@ impl<'a> Cx<'a> {
             broken_vars: Vec::new(),
             request_names: Vec::new(),
             target_url: None,
+            data: Vec::new(),
+            flow: None,
         }
     }
 
