@@ -197,6 +197,17 @@ pub struct RunArgs {
     /// [compare] table sets the budget, and a regression exits 5.
     #[arg(long, value_name = "DIR|FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Run instance I of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX): take every N-th
+    /// arrival, an N-th of the users, connections, request bound and data rows, and only the
+    /// check families this segment owns; `loadproof merge` joins the N reports exactly.
+    #[arg(long, value_name = "I/N")]
+    pub segment: Option<String>,
+
+    /// Begin the run at this UTC time (RFC 3339, e.g. 2026-12-01T10:00:00Z), so that the
+    /// segments of a split run start together; the report records the planned and actual start.
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -18,10 +18,28 @@ use reqwest::{Method, Url};
 use crate::scenario::{Body, JsonTemplate, Part, RequestSpec, Template};
 
 /// Values shared by every render in one run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RenderShared {
     /// `${seq}`: one number per request that uses it, unique across all workers.
     pub seq: AtomicU64,
+    /// `--segment I/N`: this instance's `${seq}` values are `n·N + I`, so the N segments of a
+    /// split run never send the same number.
+    pub slice: crate::plan::Segment,
+}
+
+impl Default for RenderShared {
+    fn default() -> Self {
+        RenderShared::for_segment(crate::plan::Segment::WHOLE)
+    }
+}
+
+impl RenderShared {
+    pub fn for_segment(slice: crate::plan::Segment) -> Self {
+        RenderShared {
+            seq: AtomicU64::new(0),
+            slice,
+        }
+    }
 }
 
 /// Per-request render state: the sequence number is drawn lazily, at most once per request, so
@@ -78,9 +96,10 @@ impl<'a> RenderCtx<'a> {
     }
 
     fn seq(&mut self) -> u64 {
-        *self
-            .seq
-            .get_or_insert_with(|| self.shared.seq.fetch_add(1, Ordering::Relaxed))
+        *self.seq.get_or_insert_with(|| {
+            let n = self.shared.seq.fetch_add(1, Ordering::Relaxed);
+            self.shared.slice.global(n)
+        })
     }
 }
 
