@@ -191,7 +191,7 @@ pub async fn run(
         if !plan.segment.owns_family(i) {
             out.push(skip(
                 &all,
-                &format!(
+                format!(
                     "{} {}/{}",
                     OTHER_SEGMENT,
                     plan.segment.owner_of(i),
