@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use super::backoff::Backoff;
 use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
-use super::expect::{CompiledExpectations, Judgement, SeenBody};
+use super::expect::{Judgement, SeenBody};
 use super::h1;
 use super::precise::PreciseTimer;
 use super::request::RenderCtx;
@@ -24,6 +24,7 @@ use super::{
     BODY_DRAIN_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult, Transport,
 };
 use crate::metrics::series::Completion;
+use crate::metrics::stats::{RESPONSE_SAMPLE_BODY, ResponseSample};
 use crate::observe::{Observation, Observer};
 use crate::plan::{LoadMode, UserStage};
 use crate::scenario::Protocol;
@@ -295,6 +296,8 @@ enum Outcome {
         verdict: Judgement,
         /// The expectations needed the body and it was longer than `max_body`.
         kept_cut: bool,
+        /// The response as evidence: only on the first miss of this request on this thread.
+        evidence: Option<Box<ResponseSample>>,
     },
     Failed(ErrorKind, String),
 }
@@ -360,6 +363,7 @@ async fn execute<O: Observer>(
             truncated,
             verdict,
             kept_cut,
+            evidence,
         } => {
             s.by_class[status_class(status)].record(latency);
             let r = &mut s.requests[which];
@@ -376,14 +380,15 @@ async fn execute<O: Observer>(
                     r.expectation_unjudged += 1;
                     false
                 }
-                Judgement::Missed(message) => {
+                Judgement::Missed(misses) => {
                     r.expectation_failures += 1;
                     if r.expectation_sample.is_none() {
                         r.expectation_sample = Some(Sample {
-                            message,
+                            message: super::expect::summary(&misses),
                             url: url.into_owned(),
                             method: method.to_string(),
                             status: Some(status),
+                            response: evidence,
                         });
                     }
                     true
@@ -404,6 +409,7 @@ async fn execute<O: Observer>(
                 url: url.into_owned(),
                 method: method.to_string(),
                 status: None,
+                response: None,
             });
             (true, None, Completion::RequestError)
         }
@@ -428,14 +434,24 @@ fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
     sent_at
 }
 
-/// Whether the body must be kept (and up to how much) for this response.
+/// Whether the body must be kept (and up to how much) for this response: for the body rules,
+/// for the observer, or as the evidence of a response whose head already missed (only while
+/// this request has no evidence yet).
 fn body_keep<O: Observer>(
     ctx: &ThreadCtx<O>,
-    expect: &CompiledExpectations,
+    which: usize,
     status: u16,
+    headers: &reqwest::header::HeaderMap,
 ) -> Option<usize> {
+    let expect = &ctx.expectations[which];
     if let Some(keep) = expect.body_keep() {
         Some(keep)
+    } else if ctx.stats.borrow().requests[which]
+        .expectation_sample
+        .is_none()
+        && expect.head_misses(status, headers)
+    {
+        Some(RESPONSE_SAMPLE_BODY)
     } else if ctx
         .observer
         .borrow()
@@ -455,7 +471,8 @@ fn drain_cap(keep: Option<usize>) -> u64 {
 }
 
 /// Judge a complete response and show it to the observer; also says whether the expectations
-/// needed the body and got only a prefix of it.
+/// needed the body and got only a prefix of it, and, on the first miss of this request, the
+/// response as evidence.
 #[allow(clippy::too_many_arguments)]
 fn conclude<O: Observer>(
     ctx: &ThreadCtx<O>,
@@ -466,12 +483,34 @@ fn conclude<O: Observer>(
     method: &str,
     url: &str,
     sent_at: Instant,
-) -> (Judgement, bool) {
+) -> (Judgement, bool, Option<Box<ResponseSample>>) {
     let kept = body.kept();
     let expect = &ctx.expectations[which];
     let cut = body.kept_truncated();
     let verdict = expect.evaluate(status, headers, SeenBody::of(kept, cut));
     let kept_cut = cut && expect.body_keep().is_some();
+    // The cold path: the response is copied only when it is the first miss of this request.
+    let evidence = match &verdict {
+        Judgement::Missed(misses)
+            if ctx.stats.borrow().requests[which]
+                .expectation_sample
+                .is_none() =>
+        {
+            Some(Box::new(ResponseSample {
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                        (k.as_str().to_string(), v)
+                    })
+                    .collect(),
+                body: kept.map(|b| b[..b.len().min(RESPONSE_SAMPLE_BODY)].to_vec()),
+                body_cut: kept.is_some_and(|b| b.len() > RESPONSE_SAMPLE_BODY) || cut,
+                misses: super::expect::capped(misses.clone()),
+            }))
+        }
+        _ => None,
+    };
     if let Some(observer) = ctx.observer.borrow_mut().as_mut() {
         observer.observe(&Observation {
             source: ctx.source,
@@ -486,7 +525,7 @@ fn conclude<O: Observer>(
             at: sent_at.saturating_duration_since(ctx.start),
         });
     }
-    (verdict, kept_cut)
+    (verdict, kept_cut, evidence)
 }
 
 /// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
@@ -511,7 +550,7 @@ async fn h1_exchange<O: Observer>(
         // Dropping the connection with the response: a server that sends a non-HTTP status
         // cannot be trusted with the next request on it.
         client::check_status(status).map_err(|(kind, message)| Outcome::Failed(kind, message))?;
-        let keep = body_keep(ctx, &ctx.expectations[which], status);
+        let keep = body_keep(ctx, which, status, &head.headers);
         let mut sink = BodySink::new(keep, drain_cap(keep));
         if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
             let kind = match h1::classify(&e) {
@@ -534,12 +573,13 @@ async fn h1_exchange<O: Observer>(
         ),
         Ok(Err(failed)) => failed,
         Ok(Ok((status, headers, sink))) => {
-            let (verdict, kept_cut) =
+            let (verdict, kept_cut, evidence) =
                 conclude(ctx, which, status, &headers, &sink, method, url, sent_at);
             Outcome::Response {
                 status,
                 verdict,
                 kept_cut,
+                evidence,
                 bytes: sink.bytes,
                 truncated: sink.truncated,
             }
@@ -563,7 +603,7 @@ async fn send_and_read<O: Observer>(
     if let Err((kind, message)) = client::check_status(status) {
         return Outcome::Failed(kind, message);
     }
-    let keep = body_keep(ctx, &ctx.expectations[which], status);
+    let keep = body_keep(ctx, which, status, resp.headers());
     let mut sink = BodySink::new(keep, drain_cap(keep));
     if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {
         // Failing mid-body: a timeout or a reset keeps its kind; anything else is a body-read
@@ -574,7 +614,7 @@ async fn send_and_read<O: Observer>(
         };
         return Outcome::Failed(kind, client::chain_text(&e));
     }
-    let (verdict, kept_cut) = conclude(
+    let (verdict, kept_cut, evidence) = conclude(
         ctx,
         which,
         status,
@@ -590,5 +630,6 @@ async fn send_and_read<O: Observer>(
         truncated: sink.truncated,
         verdict,
         kept_cut,
+        evidence,
     }
 }

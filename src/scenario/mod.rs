@@ -21,6 +21,8 @@ mod validate;
 #[cfg(test)]
 mod compare_tests;
 #[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
 mod input_tests;
 #[cfg(test)]
 mod max_body_tests;

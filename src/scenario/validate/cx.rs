@@ -27,6 +27,8 @@ pub(crate) struct Cx<'a> {
     /// The scenario's `target` when it is a valid URL: request paths are checked against its
     /// base path (a `..` that climbs out of it is a warning).
     pub(super) target_url: Option<String>,
+    /// The names of `[defaults] headers`, for `remove_headers`.
+    pub(super) default_headers: Vec<String>,
 }
 
 /// Best "did you mean" candidate for `word`, if one is close enough.
@@ -97,6 +99,7 @@ impl<'a> Cx<'a> {
             broken_vars: Vec::new(),
             request_names: Vec::new(),
             target_url: None,
+            default_headers: Vec::new(),
         }
     }
 
