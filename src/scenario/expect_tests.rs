@@ -259,4 +259,16 @@ fn remove_headers_names_default_headers_or_authorization() {
     assert!(msg.contains("wrong type for `remove_headers`"), "{msg}");
     let (_, _, msg, _) = one_error(&with_defaults(r#"["bad name"]"#));
     assert!(msg.contains("invalid header name"), "{msg}");
+    // The request's own header is sent whatever `remove_headers` says.
+    let own = with_defaults(r#"["Authorization"]"#).replace(
+        "path = \"/orders\"\nremove_headers",
+        "path = \"/orders\"\nheaders = { Authorization = \"Bearer x\" }\nremove_headers",
+    );
+    let (line, _, msg, hint) = one_error(&own);
+    assert_eq!(line, 8, "{msg}");
+    assert!(
+        msg.contains("request `anon` sets `Authorization` in its own `headers`"),
+        "{msg}"
+    );
+    assert!(hint.unwrap().contains("only drops defaults"));
 }

@@ -258,8 +258,14 @@ impl Cx<'_> {
     /// `remove_headers = ["Authorization"]`: names of default headers not to send. A name that
     /// would remove nothing is an error: the header meant to be dropped would silently be sent.
     /// `Authorization` is always accepted: it may come from a target URL's `user:password@`,
-    /// which `--target` can set at run time.
-    pub(super) fn remove_headers(&mut self, e: &Entry, place: &str) -> Option<Vec<String>> {
+    /// which `--target` can set at run time. A header the request sets itself (`own`) is sent
+    /// whatever `remove_headers` says, so naming it is an error too.
+    pub(super) fn remove_headers(
+        &mut self,
+        e: &Entry,
+        place: &str,
+        own: &[(String, Template)],
+    ) -> Option<Vec<String>> {
         let Kind::Array(items) = &e.value.kind else {
             self.type_err(e, "an array of header names, e.g. [\"Authorization\"]");
             return None;
@@ -280,6 +286,15 @@ impl Cx<'_> {
                 continue;
             };
             if !self.header_name(name, node.span.clone()) {
+                ok = false;
+                continue;
+            }
+            if own.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                self.err_hint(
+                    node.span.clone(),
+                    format!("{place} sets `{name}` in its own `headers` and also lists it in `remove_headers`"),
+                    "`remove_headers` only drops defaults; remove the header from the request's `headers` instead",
+                );
                 ok = false;
                 continue;
             }

@@ -275,7 +275,8 @@ impl Cx<'_> {
             Some(e) => self.expect(e, &place),
             None => Some(Expectations::default()),
         };
-        let remove_headers = get(t, "remove_headers").map(|e| self.remove_headers(e, &place));
+        let remove_headers =
+            get(t, "remove_headers").map(|e| self.remove_headers(e, &place, &headers));
 
         if let (Some(name), Some(method), Some(path), true, Some(weight), Some(expect)) =
             (name, method, path, body_ok, weight, expect)
