@@ -148,6 +148,10 @@ fn mistakes_in_bounds_len_and_one_of_are_located() {
             "`len` must be at least 0",
         ),
         (
+            r#"json = [{ pointer = "/n", len = { gt = 2, lt = 3 } }]"#,
+            "no value can meet the bounds > 2, < 3",
+        ),
+        (
             r#"json = [{ pointer = "/n", len = { ge = 1.5 } }]"#,
             "wrong type for `ge`",
         ),

@@ -151,15 +151,17 @@ impl Cx<'_> {
         if !ok {
             return None;
         }
-        let low =
-            b.gt.map(|x| (x, true))
-                .into_iter()
-                .chain(b.ge.map(|x| (x, false)));
-        let high: Vec<(f64, bool)> =
-            b.lt.map(|x| (x, true))
-                .into_iter()
-                .chain(b.le.map(|x| (x, false)))
-                .collect();
+        // Lengths are whole: `gt = 2, lt = 3` admits none, as `ge = 3, le = 2` would not.
+        let (gt, lt) = if whole {
+            (
+                b.gt.map(|x| (x + 1.0, false)),
+                b.lt.map(|x| (x - 1.0, false)),
+            )
+        } else {
+            (b.gt.map(|x| (x, true)), b.lt.map(|x| (x, true)))
+        };
+        let low = gt.into_iter().chain(b.ge.map(|x| (x, false)));
+        let high: Vec<(f64, bool)> = lt.into_iter().chain(b.le.map(|x| (x, false))).collect();
         let empty = low.into_iter().any(|(lo, lo_strict)| {
             high.iter()
                 .any(|&(hi, hi_strict)| lo > hi || (lo == hi && (lo_strict || hi_strict)))
