@@ -70,7 +70,7 @@ pub struct Evidence {
     #[serde(default, skip_serializing_if = "is_false")]
     pub decisive: bool,
     /// Every expectation this response missed (`EXPECT-*` evidence; capped, with a last
-    /// "… and N more"). Added in 1.5.0.
+    /// "… and N more"). Added in 1.6.0.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub misses: Vec<String>,
 }

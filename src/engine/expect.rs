@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
 
+use crate::metrics::stats::{RESPONSE_SAMPLE_BODY, ResponseSample};
 use crate::scenario::{Bounds, Expectations, HeaderRule, JsonRule, JsonType};
 
 /// How many misses one response lists; past it, one last line says how many more there were.
@@ -263,6 +264,29 @@ pub fn capped(mut misses: Vec<String>) -> Vec<String> {
         misses.push(format!("… and {more} more"));
     }
     misses
+}
+
+/// The response behind a miss, as its evidence keeps it: every header (lossy UTF-8), the first
+/// [`RESPONSE_SAMPLE_BODY`] bytes of what was kept of the body, and the capped misses. Redaction
+/// is the report's job. Called once per request and thread (the first miss), never per response.
+pub fn response_sample(
+    headers: &HeaderMap,
+    kept: Option<&[u8]>,
+    kept_cut: bool,
+    misses: &[String],
+) -> ResponseSample {
+    ResponseSample {
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_string(), v)
+            })
+            .collect(),
+        body: kept.map(|b| b[..b.len().min(RESPONSE_SAMPLE_BODY)].to_vec()),
+        body_cut: kept_cut || kept.is_some_and(|b| b.len() > RESPONSE_SAMPLE_BODY),
+        misses: capped(misses.to_vec()),
+    }
 }
 
 /// The one-line summary of `misses`: the first, and how many more there are.

@@ -15,10 +15,13 @@ use tokio::time::Instant;
 use super::backoff::Backoff;
 use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
+use super::expect::response_sample;
 use super::expect::{Judgement, SeenBody};
+use super::feed::{self, NO_ROW};
+use super::flow::capture_all;
 use super::h1;
 use super::precise::PreciseTimer;
-use super::request::RenderCtx;
+use super::request::{Bindings, RenderCtx};
 use super::stats::{LATE_AFTER, Sample, status_class};
 use super::{
     BODY_DRAIN_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult, Transport,
@@ -136,6 +139,8 @@ pub(super) async fn thread_main<O: Observer + 'static>(
         sent_late: stats.sent_late,
         send_delay: std::mem::take(&mut stats.send_delay),
         backoff: stats.backoff,
+        flows: std::mem::take(&mut stats.flows),
+        picks: stats.picks,
     }
 }
 
@@ -174,6 +179,10 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
             // The load phase is over: this due request is part of the backlog, not sent.
             break;
         }
+        // Picked before it counts as sent: a unique feeder out of rows sends nothing more.
+        let Some(pick) = Pick::draw(ctx, &mut rng) else {
+            break;
+        };
         // The send delay (the tool's own precision, shown in the report) and the late count
         // read the same instant: when the worker was ready to send this request.
         let delay = now.saturating_duration_since(due);
@@ -189,9 +198,8 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
                 s.sent_on_time += 1;
             }
         }
-        let which = ctx.mix.pick(&mut rng);
-        let failed = execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
-        if failed == Some(ErrorKind::Local) {
+        let tried = run_pick(ctx, &lane.transport, pick, &mut rng, Some(due)).await;
+        if tried.nothing_sent {
             // The client could not even open a socket: nothing was sent, on time or not, so
             // this due request is part of the "not sent" backlog.
             let mut s = ctx.stats.borrow_mut();
@@ -202,7 +210,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
                 s.sent_on_time -= 1;
             }
         }
-        if failed.is_some() {
+        if tried.failed.is_some() {
             // A failure that returned without waiting (a refused or impossible connect) must
             // not let this worker spin past the others on the thread.
             tokio::task::yield_now().await;
@@ -255,8 +263,12 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
             },
             None => None,
         };
-        let which = ctx.mix.pick(&mut rng);
-        let failed = execute(ctx, &lane.transport, which, &mut rng, None).await;
+        let Some(pick) = Pick::draw(ctx, &mut rng) else {
+            break;
+        };
+        let failed = run_pick(ctx, &lane.transport, pick, &mut rng, None)
+            .await
+            .failed;
         drop(permit);
         match failed {
             None => backoff.reset(),
@@ -288,6 +300,151 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
     }
 }
 
+/// One pick of the mix: a request or a flow, with the rows drawn for it.
+struct Pick {
+    /// `< requests.len()`: that request; else the flow `item - requests.len()`.
+    item: usize,
+    /// The row drawn from each feeder the pick reads ([`NO_ROW`] for the others); empty when
+    /// the scenario has no data.
+    rows: Vec<usize>,
+}
+
+impl Pick {
+    /// Pick by weight and draw the rows; `None` when a unique feeder has run out.
+    fn draw<O>(ctx: &ThreadCtx<O>, rng: &mut SmallRng) -> Option<Pick> {
+        let item = ctx.mix.pick(rng);
+        let units = &ctx.units;
+        let mut rows = Vec::new();
+        if !units.feeders.is_empty() {
+            rows = vec![NO_ROW; units.feeders.len()];
+            let uses = match item.checked_sub(ctx.requests.len()) {
+                None => &units.uses[item],
+                Some(f) => &units.flows[f].feeders,
+            };
+            if !feed::draw_rows(&units.feeders, uses, &mut rows, rng) {
+                return None;
+            }
+        }
+        ctx.stats.borrow_mut().picks += 1;
+        Some(Pick { item, rows })
+    }
+}
+
+/// What sending a pick did, for the worker loops.
+struct Tried {
+    /// The kind of the request error that ended it, if one did.
+    failed: Option<ErrorKind>,
+    /// Its first request could not even be sent (no socket): nothing went out.
+    nothing_sent: bool,
+}
+
+async fn run_pick<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    transport: &Transport,
+    pick: Pick,
+    rng: &mut SmallRng,
+    due: Option<Instant>,
+) -> Tried {
+    let Some(f) = pick.item.checked_sub(ctx.requests.len()) else {
+        let bind = Bindings {
+            vars: &[],
+            feeders: &ctx.units.feeders,
+            rows: &pick.rows,
+        };
+        let failed = execute(ctx, transport, pick.item, rng, due, bind)
+            .await
+            .failed();
+        return Tried {
+            failed,
+            nothing_sent: failed == Some(ErrorKind::Local),
+        };
+    };
+    run_flow(ctx, transport, f, &pick.rows, rng, due).await
+}
+
+/// One iteration of flow `f`: its steps in order on this worker's lane, each able to read what
+/// earlier steps captured. The first step's latency runs from `due` (open loop); a later step is
+/// due when the one before it completes, so its latency runs from its send. A request error or a
+/// failed capture ends the iteration (counted, with the reason); so does the end of the load
+/// phase (counted as cut, not as a failure).
+async fn run_flow<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    transport: &Transport,
+    f: usize,
+    rows: &[usize],
+    rng: &mut SmallRng,
+    due: Option<Instant>,
+) -> Tried {
+    let plan = &ctx.units.flows[f];
+    let mut vars: Vec<Option<serde_json::Value>> = vec![None; plan.vars];
+    ctx.stats.borrow_mut().flows[f].started += 1;
+    for (k, (which, _)) in plan.steps.iter().enumerate() {
+        if k > 0 && (Instant::now() >= ctx.end || *ctx.stop.borrow()) {
+            ctx.stats.borrow_mut().flows[f].cut += 1;
+            return Tried {
+                failed: None,
+                nothing_sent: false,
+            };
+        }
+        let bind = Bindings {
+            vars: &vars,
+            feeders: &ctx.units.feeders,
+            rows,
+        };
+        let step_due = if k == 0 { due } else { None };
+        match execute(ctx, transport, *which, rng, step_due, bind).await {
+            Step::Responded(captured) => {
+                for (slot, v) in captured {
+                    vars[slot] = Some(v);
+                }
+            }
+            Step::CaptureFailed { var, message } => {
+                ctx.stats.borrow_mut().flows[f]
+                    .end(k, format!("capture `{var}` failed"), || message);
+                return Tried {
+                    failed: None,
+                    nothing_sent: false,
+                };
+            }
+            Step::Failed(kind, message) => {
+                ctx.stats.borrow_mut().flows[f].end(
+                    k,
+                    format!("request error: {}", kind.name()),
+                    || message,
+                );
+                return Tried {
+                    failed: Some(kind),
+                    nothing_sent: k == 0 && kind == ErrorKind::Local,
+                };
+            }
+        }
+    }
+    ctx.stats.borrow_mut().flows[f].completed += 1;
+    Tried {
+        failed: None,
+        nothing_sent: false,
+    }
+}
+
+/// What one request of a pick came to, for a flow.
+enum Step {
+    /// A response; the values its captures took, by slot.
+    Responded(Vec<(usize, serde_json::Value)>),
+    /// A response a capture could not take its value from.
+    CaptureFailed { var: String, message: String },
+    /// No response.
+    Failed(ErrorKind, String),
+}
+
+impl Step {
+    fn failed(&self) -> Option<ErrorKind> {
+        match self {
+            Step::Failed(kind, _) => Some(*kind),
+            _ => None,
+        }
+    }
+}
+
 enum Outcome {
     Response {
         status: u16,
@@ -296,6 +453,8 @@ enum Outcome {
         verdict: Judgement,
         /// The expectations needed the body and it was longer than `max_body`.
         kept_cut: bool,
+        /// What the request's captures took (`Ok(vec![])` when it has none).
+        captured: Result<Vec<(usize, serde_json::Value)>, (String, String)>,
         /// The response as evidence: only on the first miss of this request on this thread.
         evidence: Option<Box<ResponseSample>>,
     },
@@ -303,17 +462,17 @@ enum Outcome {
 }
 
 /// Send one request and record it. Latency runs from `due` (open loop) or from the send.
-/// Returns the kind of error when no response came back.
 async fn execute<O: Observer>(
     ctx: &ThreadCtx<O>,
     transport: &Transport,
     which: usize,
     rng: &mut SmallRng,
     due: Option<Instant>,
-) -> Option<ErrorKind> {
+    bind: Bindings<'_>,
+) -> Step {
     let prepared = &ctx.requests[which];
     let method = prepared.method.as_str();
-    let mut rctx = RenderCtx::new(&ctx.shared.render, rng);
+    let mut rctx = RenderCtx::new(&ctx.shared.render, rng).with(bind);
     let (url, outcome): (Cow<'_, str>, Outcome);
     let sent_at;
     match transport {
@@ -355,7 +514,7 @@ async fn execute<O: Observer>(
     let second = done.saturating_duration_since(ctx.start).as_secs();
     let mut s = ctx.stats.borrow_mut();
     s.in_flight[which] = s.in_flight[which].saturating_sub(1);
-    let mut failed_kind = None;
+    let step;
     let (failed, measured, completion) = match outcome {
         Outcome::Response {
             status,
@@ -363,8 +522,13 @@ async fn execute<O: Observer>(
             truncated,
             verdict,
             kept_cut,
+            captured,
             evidence,
         } => {
+            step = match captured {
+                Ok(values) => Step::Responded(values),
+                Err((var, message)) => Step::CaptureFailed { var, message },
+            };
             s.by_class[status_class(status)].record(latency);
             let r = &mut s.requests[which];
             r.responses += 1;
@@ -401,16 +565,16 @@ async fn execute<O: Observer>(
             (failed, Some(latency), completion)
         }
         Outcome::Failed(kind, message) => {
-            failed_kind = Some(kind);
             let r = &mut s.requests[which];
             r.errors[kind.index()] += 1;
             r.error_samples.entry(kind).or_insert_with(|| Sample {
-                message,
+                message: message.clone(),
                 url: url.into_owned(),
                 method: method.to_string(),
                 status: None,
                 response: None,
             });
+            step = Step::Failed(kind, message);
             (true, None, Completion::RequestError)
         }
     };
@@ -420,7 +584,7 @@ async fn execute<O: Observer>(
     if failed {
         ctx.shared.live.errors.fetch_add(1, Ordering::Relaxed);
     }
-    failed_kind
+    step
 }
 
 /// Count a request as sent and in flight; returns the send instant.
@@ -434,9 +598,9 @@ fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
     sent_at
 }
 
-/// Whether the body must be kept (and up to how much) for this response: for the body rules,
-/// for the observer, or as the evidence of a response whose head already missed (only while
-/// this request has no evidence yet).
+/// Whether the body must be kept (and up to how much) for this response: for the body rules
+/// and captures, for the observer, or as the evidence of a response whose head already missed
+/// (only while this request has no evidence yet).
 fn body_keep<O: Observer>(
     ctx: &ThreadCtx<O>,
     which: usize,
@@ -444,7 +608,7 @@ fn body_keep<O: Observer>(
     headers: &reqwest::header::HeaderMap,
 ) -> Option<usize> {
     let expect = &ctx.expectations[which];
-    if let Some(keep) = expect.body_keep() {
+    if let Some(keep) = expect.body_keep().max(ctx.units.capture_keep[which]) {
         Some(keep)
     } else if ctx.stats.borrow().requests[which]
         .expectation_sample
@@ -470,9 +634,10 @@ fn drain_cap(keep: Option<usize>) -> u64 {
     keep.map_or(BODY_DRAIN_CAP, |k| BODY_DRAIN_CAP.max(k as u64))
 }
 
-/// Judge a complete response and show it to the observer; also says whether the expectations
-/// needed the body and got only a prefix of it, and, on the first miss of this request, the
-/// response as evidence.
+/// Judge a complete response, take its captures and show it to the observer; also says whether
+/// the expectations needed the body and got only a prefix of it. A failed capture is a missed
+/// expectation of the request too: the response lacked what the flow needs from it. On the first
+/// miss of this request, the response is kept as evidence.
 #[allow(clippy::too_many_arguments)]
 fn conclude<O: Observer>(
     ctx: &ThreadCtx<O>,
@@ -483,31 +648,30 @@ fn conclude<O: Observer>(
     method: &str,
     url: &str,
     sent_at: Instant,
-) -> (Judgement, bool, Option<Box<ResponseSample>>) {
+) -> Concluded {
     let kept = body.kept();
     let expect = &ctx.expectations[which];
     let cut = body.kept_truncated();
-    let verdict = expect.evaluate(status, headers, SeenBody::of(kept, cut));
+    let seen = SeenBody::of(kept, cut);
+    let mut verdict = expect.evaluate(status, headers, seen);
     let kept_cut = cut && expect.body_keep().is_some();
-    // The cold path: the response is copied only when it is the first miss of this request.
+    let captures = &ctx.units.captures[which];
+    let captured = if captures.is_empty() {
+        Ok(Vec::new())
+    } else {
+        capture_all(captures, status, headers, seen)
+    };
+    if let (Err((_, why)), Judgement::Met) = (&captured, &verdict) {
+        verdict = Judgement::Missed(vec![why.clone()]);
+    }
+    // The cold path: the response is copied only for the first miss of this request.
     let evidence = match &verdict {
         Judgement::Missed(misses)
             if ctx.stats.borrow().requests[which]
                 .expectation_sample
                 .is_none() =>
         {
-            Some(Box::new(ResponseSample {
-                headers: headers
-                    .iter()
-                    .map(|(k, v)| {
-                        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                        (k.as_str().to_string(), v)
-                    })
-                    .collect(),
-                body: kept.map(|b| b[..b.len().min(RESPONSE_SAMPLE_BODY)].to_vec()),
-                body_cut: kept.is_some_and(|b| b.len() > RESPONSE_SAMPLE_BODY) || cut,
-                misses: super::expect::capped(misses.clone()),
-            }))
+            Some(Box::new(response_sample(headers, kept, cut, misses)))
         }
         _ => None,
     };
@@ -525,7 +689,20 @@ fn conclude<O: Observer>(
             at: sent_at.saturating_duration_since(ctx.start),
         });
     }
-    (verdict, kept_cut, evidence)
+    Concluded {
+        verdict,
+        kept_cut,
+        captured,
+        evidence,
+    }
+}
+
+/// What [`conclude`] found.
+struct Concluded {
+    verdict: Judgement,
+    kept_cut: bool,
+    captured: Result<Vec<(usize, serde_json::Value)>, (String, String)>,
+    evidence: Option<Box<ResponseSample>>,
 }
 
 /// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
@@ -573,13 +750,13 @@ async fn h1_exchange<O: Observer>(
         ),
         Ok(Err(failed)) => failed,
         Ok(Ok((status, headers, sink))) => {
-            let (verdict, kept_cut, evidence) =
-                conclude(ctx, which, status, &headers, &sink, method, url, sent_at);
+            let c = conclude(ctx, which, status, &headers, &sink, method, url, sent_at);
             Outcome::Response {
                 status,
-                verdict,
-                kept_cut,
-                evidence,
+                verdict: c.verdict,
+                kept_cut: c.kept_cut,
+                captured: c.captured,
+                evidence: c.evidence,
                 bytes: sink.bytes,
                 truncated: sink.truncated,
             }
@@ -614,7 +791,7 @@ async fn send_and_read<O: Observer>(
         };
         return Outcome::Failed(kind, client::chain_text(&e));
     }
-    let (verdict, kept_cut, evidence) = conclude(
+    let c = conclude(
         ctx,
         which,
         status,
@@ -628,8 +805,9 @@ async fn send_and_read<O: Observer>(
         status,
         bytes: sink.bytes,
         truncated: sink.truncated,
-        verdict,
-        kept_cut,
-        evidence,
+        verdict: c.verdict,
+        kept_cut: c.kept_cut,
+        captured: c.captured,
+        evidence: c.evidence,
     }
 }

@@ -5,6 +5,7 @@
 //! The file format is documented in `docs/scenario-format.md`.
 
 pub mod compare;
+pub mod data;
 pub mod model;
 pub mod thresholds;
 pub use model::*;
@@ -22,6 +23,8 @@ mod validate;
 mod compare_tests;
 #[cfg(test)]
 mod expect_tests;
+#[cfg(test)]
+mod flow_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]

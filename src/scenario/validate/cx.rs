@@ -29,6 +29,10 @@ pub(crate) struct Cx<'a> {
     pub(super) target_url: Option<String>,
     /// The names of `[defaults] headers`, for `remove_headers`.
     pub(super) default_headers: Vec<String>,
+    /// `[[data]]` feeders parsed so far: `${data.COLUMN}` resolves against them.
+    pub(super) data: Vec<DataSpec>,
+    /// While a flow's steps are compiled: the flow and the variables its earlier steps capture.
+    pub(super) flow: Option<super::flows::FlowScope>,
 }
 
 /// Best "did you mean" candidate for `word`, if one is close enough.
@@ -100,6 +104,8 @@ impl<'a> Cx<'a> {
             request_names: Vec::new(),
             target_url: None,
             default_headers: Vec::new(),
+            data: Vec::new(),
+            flow: None,
         }
     }
 
