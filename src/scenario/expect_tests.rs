@@ -276,3 +276,26 @@ fn remove_headers_names_default_headers_or_authorization() {
     );
     assert!(hint.unwrap().contains("only drops defaults"));
 }
+
+#[test]
+fn a_flow_step_takes_remove_headers_and_the_new_rules() {
+    let src = r#"target = "reference"
+[defaults]
+headers = { X-Tenant = "t1" }
+[load]
+users = 1
+duration = "1s"
+[[flows]]
+name = "lifecycle"
+  [[flows.steps]]
+  name = "read"
+  path = "/orders"
+  remove_headers = ["X-Tenant"]
+  expect = { json = [{ pointer = "/data", type = "array", len = { le = 5 } }] }
+"#;
+    let s = load_at(src, "t.toml").unwrap_or_else(|d| panic!("{d}"));
+    let step = &s.requests[s.flows[0].steps[0].request];
+    assert_eq!(step.name, "lifecycle.read");
+    assert_eq!(step.remove_headers, ["X-Tenant"]);
+    assert_eq!(step.expect.json.len(), 2);
+}

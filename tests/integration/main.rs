@@ -15,6 +15,7 @@ mod cli;
 mod compare;
 mod examples;
 mod expectations;
+mod flows;
 mod fuzz;
 mod hostile;
 mod html_report;

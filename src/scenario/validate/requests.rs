@@ -126,8 +126,18 @@ impl Cx<'_> {
             "remove_headers",
         ];
         const STEP_KEYS: &[&str] = &[
-            "name", "method", "path", "query", "headers", "json", "body", "capture", "timeout",
-            "max_body", "expect",
+            "name",
+            "method",
+            "path",
+            "query",
+            "headers",
+            "json",
+            "body",
+            "capture",
+            "timeout",
+            "max_body",
+            "expect",
+            "remove_headers",
         ];
         let table_name = match step_of {
             Some(_) => "[[flows.steps]]",
