@@ -304,3 +304,31 @@ fn a_scenario_with_neither_requests_nor_flows_says_so_and_flows_count_as_somethi
         "a flow with weight is something to send"
     );
 }
+
+#[test]
+fn a_check_cannot_send_a_step_that_needs_a_captured_value() {
+    let dir = with_files("checkref", &[]);
+    let src = format!(
+        "{HEAD}[[flows]]\nname = \"f\"\n[[flows.steps]]\nname = \"a\"\nmethod = \"POST\"\npath = \"/orders\"\n\
+         capture.id = {{ json = \"/id\" }}\n[[flows.steps]]\nname = \"b\"\npath = \"/orders/${{flow.id}}\"\n\
+         [checks.pagination]\nrequest = \"f.b\"\n[[thresholds]]\nmetric = \"p99\"\nrequest = \"f.b\"\nmax = \"1s\"\n"
+    );
+    let e = errors(&dir, &src);
+    assert_eq!(
+        e.len(),
+        1,
+        "thresholds may name a step; a check may not send one that reads ${{flow.*}}: {e:#?}"
+    );
+    assert!(
+        e[0].starts_with("16: `f.b` is a flow step that uses `${flow.*}`"),
+        "{e:#?}"
+    );
+    // A step without `${flow.*}` is a request like any other for a check.
+    assert!(
+        load_in(
+            &dir,
+            &src.replace("request = \"f.b\"\n[[thr", "request = \"f.a\"\n[[thr")
+        )
+        .is_ok()
+    );
+}

@@ -55,6 +55,13 @@ fn run_flow(
         "no report\nstdout:\n{o}\nstderr:\n{e}"
     );
     let orders = listed["data"].as_array().cloned().unwrap_or_default();
+    if scenario.contains("[[flows]]") {
+        // Every output shows the flows, not only report.json.
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(html.contains(r#"<table class="flows">"#), "report.html has no flows table");
+        let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+        assert!(md.contains("\nFlow `"), "summary.md has no flow line");
+    }
     (code(&output), report(&out), stats, orders)
 }
 

@@ -33,6 +33,8 @@ pub(crate) struct Cx<'a> {
     pub(super) data: Vec<DataSpec>,
     /// While a flow's steps are compiled: the flow and the variables its earlier steps capture.
     pub(super) flow: Option<super::flows::FlowScope>,
+    /// Flow steps (`FLOW.STEP`) whose templates read `${flow.*}`: only their flow can send them.
+    pub(super) chained_steps: Vec<String>,
 }
 
 /// Best "did you mean" candidate for `word`, if one is close enough.
@@ -106,6 +108,7 @@ impl<'a> Cx<'a> {
             default_headers: Vec::new(),
             data: Vec::new(),
             flow: None,
+            chained_steps: Vec::new(),
         }
     }
 
@@ -434,6 +437,21 @@ impl<'a> Cx<'a> {
         };
         self.err_hint(e.value.span.clone(), message, hint);
         None
+    }
+
+    /// A request a check sends on its own: any request, or a flow step that reads no
+    /// `${flow.*}` (a check sends outside any iteration, so it would have no captured value).
+    pub(super) fn check_request_ref(&mut self, e: &Entry) -> Option<String> {
+        let name = self.request_ref(e)?;
+        if self.chained_steps.contains(&name) {
+            self.err_hint(
+                e.value.span.clone(),
+                format!("`{name}` is a flow step that uses `${{flow.*}}`: a check sends its request outside any flow, with nothing captured"),
+                "give the check a [[requests]] entry of its own (weight = 0 keeps it out of the load)",
+            );
+            return None;
+        }
+        Some(name)
     }
 
     pub(super) fn status_list(&mut self, e: &Entry) -> Option<Vec<u16>> {

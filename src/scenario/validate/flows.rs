@@ -461,6 +461,9 @@ impl Cx<'_> {
                         self.request_names.push((spec.name.clone(), name_span));
                     }
                     step_names.push(step.clone());
+                    if reads_flow_vars(&spec) {
+                        self.chained_steps.push(spec.name.clone());
+                    }
                     steps.push(StepSpec {
                         name: step,
                         request: requests.len(),
@@ -558,4 +561,27 @@ impl Cx<'_> {
         }
         ok.then_some(out)
     }
+}
+
+/// Whether any template of `spec` reads `${flow.*}`.
+fn reads_flow_vars(spec: &RequestSpec) -> bool {
+    fn t(t: &Template) -> bool {
+        t.parts.iter().any(|p| matches!(p, Part::Flow { .. }))
+    }
+    fn j(v: &JsonTemplate) -> bool {
+        match v {
+            JsonTemplate::String(s) => t(s),
+            JsonTemplate::Array(items) => items.iter().any(j),
+            JsonTemplate::Object(fields) => fields.iter().any(|(_, v)| j(v)),
+            _ => false,
+        }
+    }
+    t(&spec.path)
+        || spec.query.iter().any(|(_, v)| t(v))
+        || spec.headers.iter().any(|(_, v)| t(v))
+        || match &spec.body {
+            Body::None => false,
+            Body::Raw(r) => t(r),
+            Body::Json(v) => j(v),
+        }
 }
