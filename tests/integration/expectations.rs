@@ -196,6 +196,12 @@ fn every_miss_is_listed_with_the_response_as_evidence() {
         "{list}"
     );
     assert_eq!(list["misses"][0], "expected status in [201], got 200");
+    // report.html lists them with the response.
+    let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
+    assert!(
+        html.contains(r#"<ul class="misses"><li>expected status in [200], got 201</li>"#),
+        "no misses in report.html"
+    );
     // The text summary lists the misses.
     assert!(
         stdout.contains(r#"    - expected "/status" one of ["paid"], got "pending""#),

@@ -58,7 +58,10 @@ fn run_flow(
     if scenario.contains("[[flows]]") {
         // Every output shows the flows, not only report.json.
         let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-        assert!(html.contains(r#"<table class="flows">"#), "report.html has no flows table");
+        assert!(
+            html.contains(r#"<table class="flows">"#),
+            "report.html has no flows table"
+        );
         let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
         assert!(md.contains("\nFlow `"), "summary.md has no flow line");
     }
