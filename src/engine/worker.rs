@@ -610,11 +610,7 @@ fn body_keep<O: Observer>(
     let expect = &ctx.expectations[which];
     if let Some(keep) = expect.body_keep().max(ctx.units.capture_keep[which]) {
         Some(keep)
-    } else if ctx.stats.borrow().requests[which]
-        .expectation_sample
-        .is_none()
-        && expect.head_misses(status, headers)
-    {
+    } else if no_sample_yet(ctx, which) && expect.head_misses(status, headers) {
         Some(RESPONSE_SAMPLE_BODY)
     } else if ctx
         .observer
@@ -626,6 +622,14 @@ fn body_keep<O: Observer>(
     } else {
         None
     }
+}
+
+/// Whether request `which` has no miss on this thread yet: only then is a response kept as
+/// evidence.
+fn no_sample_yet<O>(ctx: &ThreadCtx<O>, which: usize) -> bool {
+    ctx.stats.borrow().requests[which]
+        .expectation_sample
+        .is_none()
 }
 
 /// How far to read a body that keeps `keep` bytes: at least the drain cap, and past a larger
@@ -666,11 +670,7 @@ fn conclude<O: Observer>(
     }
     // The cold path: the response is copied only for the first miss of this request.
     let evidence = match &verdict {
-        Judgement::Missed(misses)
-            if ctx.stats.borrow().requests[which]
-                .expectation_sample
-                .is_none() =>
-        {
+        Judgement::Missed(misses) if no_sample_yet(ctx, which) => {
             Some(Box::new(response_sample(headers, kept, cut, misses)))
         }
         _ => None,
