@@ -309,6 +309,30 @@ fn append_summary(path: &std::path::Path, report: &Report) -> Result<(), Error> 
         })
 }
 
+/// What a valid scenario sends, for `validate`: "3 requests", "1 request, 1 flow of 3 steps,
+/// 1 data file".
+fn contents(s: &scenario::Scenario) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let steps: usize = s.flows.iter().map(|f| f.steps.len()).sum();
+    let single = s.requests.len() - steps;
+    let mut parts = Vec::new();
+    if single > 0 || s.flows.is_empty() {
+        parts.push(plural(single, "request", "requests"));
+    }
+    if !s.flows.is_empty() {
+        parts.push(format!(
+            "{} of {}",
+            plural(s.flows.len(), "flow", "flows"),
+            plural(steps, "step", "steps")
+        ));
+    }
+    if !s.data.is_empty() {
+        parts.push(plural(s.data.len(), "data file", "data files"));
+    }
+    parts.join(", ")
+}
+
 /// `loadproof validate`: load every file, print every problem, send nothing.
 ///
 /// A closed standard output (`validate … | head -1`) stops the printing, not the validation:
@@ -321,10 +345,9 @@ pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
         match scenario::load(file) {
             Ok(s) => {
                 out.line(format_args!(
-                    "ok: {} ({} request{}, target {})",
+                    "ok: {} ({}, target {})",
                     file.display(),
-                    s.requests.len(),
-                    if s.requests.len() == 1 { "" } else { "s" },
+                    contents(&s),
                     match &s.target {
                         scenario::Target::Reference => "reference".to_string(),
                         scenario::Target::Unset { var, .. } => {

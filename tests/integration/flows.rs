@@ -267,3 +267,50 @@ name = "f"
     assert_eq!(request(&r, "f.create")["requests"].as_u64(), Some(arrivals));
     assert!(Path::new(&r["scenario"]["file"].as_str().unwrap_or("")).ends_with("s.toml"));
 }
+
+#[test]
+fn a_check_sending_a_request_with_data_reads_the_first_row() {
+    // The idempotency checks race `create`, whose body comes from the data file: without a row
+    // the customer would be empty and the reference API would answer 422, failing IDEM-01.
+    let scenario = r#"
+target = "reference"
+[load]
+users = 1
+duration = "300ms"
+[[data]]
+file = "customers.csv"
+[[requests]]
+name = "create"
+method = "POST"
+path = "/orders"
+headers = { Idempotency-Key = "${uuid}" }
+json = { customer = "${data.customer}", amount = 100, currency = "${data.currency}" }
+expect.status = [201]
+[checks.idempotency]
+request = "create"
+concurrency = 4
+oracle = { kind = "get", path = "/orders/{id}" }
+"#;
+    let (exit, r, _, orders) = run_flow(
+        "flows-check-data",
+        scenario,
+        &[("customers.csv", CUSTOMERS)],
+    );
+    let idem: Vec<_> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"].as_str().unwrap().starts_with("IDEM-"))
+        .map(|c| (c["id"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(exit, 0, "{idem:?}");
+    assert!(
+        idem.iter()
+            .any(|(id, st)| *id == "IDEM-01" && *st == "pass"),
+        "{idem:?}"
+    );
+    assert!(
+        orders.iter().all(|o| o["customer"] != ""),
+        "an order without its customer"
+    );
+}
