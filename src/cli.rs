@@ -128,9 +128,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub drain: Option<std::time::Duration>,
 
-    /// Keep up to this much of a response body for the expectations that read it (JSON rules),
-    /// e.g. 4MiB; a longer body is not judged. Overrides `max_body` in the scenario. Default
-    /// 1MiB, at most 256MiB.
+    /// Keep up to this much of a response body for the expectations that read it (JSON rules,
+    /// `schema`), e.g. 4MiB; a longer body is not judged. Overrides `max_body` in the scenario.
+    /// Default 1MiB, at most 256MiB.
     #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_max_body)]
     pub max_body: Option<u64>,
 

@@ -213,6 +213,7 @@ impl Exchange {
             // A probe is not a scenario request: its curl comes from the probe itself.
             request: None,
             decisive: false,
+            misses: vec![],
         }
     }
 }

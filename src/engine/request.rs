@@ -228,6 +228,9 @@ pub struct PreparedRequest {
     host: HeaderValue,
     /// A static request's HTTP/1.1 head (URL and headers fixed), built once.
     h1_head: Option<H1Head>,
+    /// Whether the target URL's credentials are sent: not under
+    /// `remove_headers = ["Authorization"]`.
+    url_authorization: bool,
 }
 
 /// What the HTTP/1.1 path sends for a request whose URL and headers never change: the
@@ -383,14 +386,15 @@ impl PreparedRequest {
             timeout: spec.timeout.unwrap_or(default_timeout),
             host,
             h1_head,
+            url_authorization: !spec.removes("authorization"),
         })
     }
 
     /// Send `value` as `Authorization` (the target URL's `user:password@`, as Basic auth) unless
-    /// the request sets its own. Both paths (reqwest and the lean HTTP/1.1 one) send the header
+    /// the request sets its own or removes it (`remove_headers`). Both paths (reqwest and the lean HTTP/1.1 one) send the header
     /// map built here.
     pub fn with_authorization(mut self, value: Option<&str>) -> Result<Self, PrepareError> {
-        let Some(value) = value else {
+        let Some(value) = value.filter(|_| self.url_authorization) else {
             return Ok(self);
         };
         let own = self.static_headers.contains_key(AUTHORIZATION)
@@ -581,6 +585,7 @@ mod tests {
             timeout: None,
             max_body: None,
             expect: Default::default(),
+            remove_headers: vec![],
         };
         let p =
             PreparedRequest::prepare(&spec, "http://127.0.0.1:1/", Duration::from_secs(1)).unwrap();
@@ -597,5 +602,49 @@ mod tests {
         assert_eq!(body["amount"], 5);
         assert!(body["id"].as_str().unwrap().starts_with("o-"));
         assert_eq!(body["id"].as_str().unwrap().len(), 2 + 36);
+    }
+
+    #[test]
+    fn remove_headers_drops_the_url_authorization_on_both_paths() {
+        let spec = |remove: &[&str]| RequestSpec {
+            name: "r".into(),
+            method: "GET".into(),
+            path: tpl(vec![Part::Lit("/orders".into())]),
+            query: vec![],
+            headers: vec![],
+            body: Body::None,
+            weight: 1,
+            timeout: None,
+            max_body: None,
+            expect: Default::default(),
+            remove_headers: remove.iter().map(|s| s.to_string()).collect(),
+        };
+        let sent = |remove: &[&str]| {
+            let p = PreparedRequest::prepare(
+                &spec(remove),
+                "http://127.0.0.1:1/",
+                Duration::from_secs(1),
+            )
+            .unwrap()
+            .with_authorization(Some("Basic dTpw"))
+            .unwrap();
+            let shared = RenderShared::default();
+            let mut rng = SmallRng::seed_from_u64(1);
+            let reqwest_path = p.render(&mut RenderCtx::new(&shared, &mut rng)).unwrap();
+            let mut url = None;
+            let h1 = p
+                .h1_request(&mut RenderCtx::new(&shared, &mut rng), &mut url)
+                .unwrap();
+            (
+                reqwest_path.headers.get(AUTHORIZATION).cloned(),
+                h1.headers().get(AUTHORIZATION).cloned(),
+            )
+        };
+        let (a, b) = sent(&[]);
+        assert_eq!(a.unwrap(), "Basic dTpw");
+        assert_eq!(b.unwrap(), "Basic dTpw");
+        // Case-insensitive, on the reqwest and the lean HTTP/1.1 path alike.
+        assert_eq!(sent(&["authorization"]), (None, None));
+        assert_eq!(sent(&["AUTHORIZATION"]), (None, None));
     }
 }

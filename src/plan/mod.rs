@@ -366,6 +366,7 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
                 status: (100..=599).collect(),
                 ..Expectations::default()
             },
+            remove_headers: vec![],
         }],
         load: LoadSpec {
             model,
@@ -637,6 +638,8 @@ fn merge_defaults(r: &RequestSpec, d: &Defaults, max_body: Option<u64>) -> Reque
         .headers
         .iter()
         .filter(|(n, _)| !r.headers.iter().any(|(m, _)| m.eq_ignore_ascii_case(n)))
+        // `remove_headers`: the request opts out of these defaults.
+        .filter(|(n, _)| !r.removes(n))
         .cloned()
         .collect();
     headers.extend(r.headers.iter().cloned());

@@ -475,6 +475,7 @@ fn race_evidence() -> Vec<Evidence> {
                 }),
                 request: None,
                 decisive: false,
+                misses: vec![],
             }
         })
         .collect()
@@ -539,7 +540,7 @@ pub(super) fn failed() -> Report {
         "EXPECT-create_order",
         CheckStatus::Fail,
         4,
-        "4 of 194 responses missed the expectations; first: status 500, expected 201",
+        "4 of 194 responses missed the expectations; first: expected status in [201], got 500 (+2 more)",
     );
     expect_create.evidence = vec![Evidence {
         method: Some("POST".into()),
@@ -549,8 +550,18 @@ pub(super) fn failed() -> Report {
             "curl -sS -i -X POST '{TARGET}/orders' -H 'authorization: Bearer ********' \
              -H 'idempotency-key: <uuid>' --data-binary '{ORDER_BODY}'"
         )),
-        note: Some("status 500, expected 201".into()),
+        note: Some("expected status in [201], got 500 (+2 more)".into()),
         request: Some("create_order".into()),
+        response_headers: BTreeMap::from([
+            ("content-type".into(), "application/problem+json".into()),
+            ("set-cookie".into(), "[REDACTED]".into()),
+        ]),
+        response_body: Some(r#"{"type":"about:blank","title":"Internal Server Error"}"#.into()),
+        misses: vec![
+            "expected status in [201], got 500".into(),
+            "expected header Location, it is absent".into(),
+            r#"expected "/id" of type string, nothing there"#.into(),
+        ],
         ..Evidence::default()
     }];
     Report {

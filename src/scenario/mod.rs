@@ -22,6 +22,8 @@ mod validate;
 #[cfg(test)]
 mod compare_tests;
 #[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
 mod input_tests;
