@@ -16,7 +16,7 @@ pub use crate::signals::Phase;
 // The verdict vocabulary lives below both checks and report (see `crate::verdict`).
 pub use crate::verdict::{CheckResult, CheckStatus, Evidence, Timeline};
 
-pub const SCHEMA_VERSION: &str = "1.6.0";
+pub const SCHEMA_VERSION: &str = "1.7.0";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
