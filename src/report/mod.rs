@@ -161,6 +161,7 @@ impl Report {
                 index: plan.segment.index,
                 count: plan.segment.count,
             }),
+            merge: None,
             outcome,
             outcome_reason,
             exit_code: outcome.exit_code(),
@@ -227,6 +228,14 @@ impl Report {
                     .zip(&observed.requests)
                     .map(|(spec, s)| (spec.name.clone(), s.hist.to_base64()))
                     .collect(),
+                by_class: observed
+                    .by_class
+                    .iter()
+                    .zip(["1xx", "2xx", "3xx", "4xx", "5xx"])
+                    .filter(|(h, _)| !h.is_empty())
+                    .map(|(h, c)| (c.to_string(), h.to_base64()))
+                    .collect(),
+                send_delay: observed.send_delay.as_ref().map(|h| h.to_base64()),
             },
         }
     }

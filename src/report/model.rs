@@ -33,6 +33,9 @@ pub struct Report {
     /// Added in 1.7.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<SegmentInfo>,
+    /// Written by `loadproof merge`: the segments joined and their start skew. Added in 1.7.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeInfo>,
     pub outcome: Outcome,
     /// One line saying why the outcome is not `pass` (which check, which threshold, what was
     /// missing); `None` for a pass. Added in 1.1.0.
@@ -71,7 +74,17 @@ pub struct Report {
     pub histograms: Histograms,
 }
 
-/// `--segment I/N` of a report; a merged report lists the segments it joined.
+/// What a merged report joined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeInfo {
+    pub segments: u32,
+    /// The segment report folders, in segment order.
+    pub sources: Vec<String>,
+    /// The latest segment's load start minus the earliest's.
+    pub start_skew_ms: f64,
+}
+
+/// `--segment I/N` of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentInfo {
     pub index: u32,
@@ -298,4 +311,12 @@ pub struct Histograms {
     pub unit: String,
     pub overall: String,
     pub requests: BTreeMap<String, String>,
+    /// Latency by status class (`"2xx"` ...), for an exact `loadproof merge` of
+    /// `status_classes`. Added in 1.7.0.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_class: BTreeMap<String, String>,
+    /// Open loop: the send delay (actual send − due time), for an exact merge of
+    /// `open_loop.send_delay_ms`. Added in 1.7.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_delay: Option<String>,
 }
