@@ -55,6 +55,10 @@ pub enum Command {
     /// the run-to-run noise exits 5.
     #[command(after_help = COMPARE_HELP)]
     Compare(CompareArgs),
+    /// Merge the reports of a split run (--segment I/N) into one: histograms added exactly,
+    /// checks united, thresholds and the exit code judged again on the merged figures.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Merge(MergeArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per subcommand with --out.
@@ -208,6 +212,25 @@ pub struct RunArgs {
     /// segments of a split run start together; the report records the planned and actual start.
     #[arg(long, value_name = "TIME")]
     pub start_at: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// The segments' run folders (or their report.json files), one per segment of the split.
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+
+    /// Where to write the merged reports (created; it must not already hold a report).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Warnings fail the merged run too (the scenario's `[checks] fail_on = "warn"`).
+    #[arg(long)]
+    pub fail_on_warn: bool,
+
+    /// Print only the report folder, not the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args, Clone)]

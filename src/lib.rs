@@ -34,6 +34,7 @@ pub mod engine;
 pub mod fuzzing;
 pub mod headers;
 pub mod install;
+pub mod merge;
 pub mod metrics;
 pub mod observe;
 pub mod plan;
@@ -141,6 +142,7 @@ pub async fn run(cli: Cli) -> Result<i32, Error> {
         Command::Validate(args) => validate(&args),
         Command::ServeReference(args) => serve_reference(args).await,
         Command::Compare(args) => compare::cli::run(&args),
+        Command::Merge(args) => merge::cli::run(&args),
         Command::Completions(args) => {
             let mut out = Vec::new();
             install::completions(args.shell, &mut out);

@@ -248,7 +248,7 @@ where
             .iter()
             .map(|f| crate::metrics::stats::DataUse {
                 name: f.name.clone(),
-                order: f.order,
+                order: f.order.as_str(),
                 rows: f.rows(),
                 used: f.used(),
                 exhausted: f.exhausted(),

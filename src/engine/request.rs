@@ -25,6 +25,9 @@ pub struct RenderShared {
     /// `--segment I/N`: this instance's `${seq}` values are `n·N + I`, so the N segments of a
     /// split run never send the same number.
     pub slice: crate::plan::Segment,
+    /// Seeds the workers' generators, fresh per run: `${uuid}` values (idempotency keys!) must
+    /// differ between two runs, and between the segments of a split run, against one API.
+    pub seed: u64,
 }
 
 impl Default for RenderShared {
@@ -38,6 +41,7 @@ impl RenderShared {
         RenderShared {
             seq: AtomicU64::new(0),
             slice,
+            seed: rand::random(),
         }
     }
 }

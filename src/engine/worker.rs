@@ -155,7 +155,8 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
     let LoadMode::Open(schedule) = &ctx.mode else {
         return;
     };
-    let mut rng = SmallRng::seed_from_u64(0x9e37_79b9_7f4a_7c15 ^ id as u64);
+    let mut rng =
+        SmallRng::seed_from_u64(ctx.shared.render.seed ^ 0x9e37_79b9_7f4a_7c15 ^ id as u64);
     let mut stop = ctx.stop.clone();
     let mut timer = PreciseTimer::new();
     loop {
@@ -229,7 +230,8 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
     let LoadMode::Closed { stages, think_time } = &ctx.mode else {
         return;
     };
-    let mut rng = SmallRng::seed_from_u64(0x2545_f491_4f6c_dd1d ^ user as u64);
+    let mut rng =
+        SmallRng::seed_from_u64(ctx.shared.render.seed ^ 0x2545_f491_4f6c_dd1d ^ user as u64);
     let mut stop = ctx.stop.clone();
     let mut backoff = Backoff::default();
     // Every user starts at the common start instant, so the load phase's clock (elapsed time,

@@ -206,7 +206,8 @@ pub struct Observed {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataUse {
     pub name: String,
-    pub order: crate::scenario::DataOrder,
+    /// `sequential`, `random` or `unique`.
+    pub order: &'static str,
     pub rows: u64,
     /// Rows handed out (a sequential or random feeder may hand a row out many times).
     pub used: u64,

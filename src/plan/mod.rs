@@ -9,6 +9,9 @@ pub mod output;
 pub mod schedule;
 pub mod segment;
 
+#[cfg(test)]
+mod defaults_tests;
+
 pub use segment::Segment;
 
 use crate::cli::{ProtocolArg, RunArgs};

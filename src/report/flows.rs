@@ -95,7 +95,7 @@ pub(super) fn data(plan: &RunPlan, observed: &Observed) -> Vec<DataReport> {
 
 /// Why the run is inconclusive when a unique feeder ran out: the load the scenario asks for
 /// was not offered, so neither a pass nor a breach would be true.
-pub(super) fn exhausted_reason(data: &[DataReport]) -> Option<String> {
+pub fn exhausted_reason(data: &[DataReport]) -> Option<String> {
     let out: Vec<String> = data
         .iter()
         .filter(|d| d.exhausted)

@@ -7,6 +7,7 @@
 pub mod compare;
 pub mod data;
 pub mod model;
+pub mod schema_file;
 pub mod thresholds;
 pub use model::*;
 

@@ -26,3 +26,4 @@ mod omission;
 mod output;
 mod rl_algorithms;
 mod runs;
+mod segments;

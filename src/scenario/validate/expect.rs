@@ -244,7 +244,7 @@ impl Cx<'_> {
             _ => file.to_path_buf(),
         };
         let resolved = resolved.display().to_string();
-        match crate::checks::error_format::load_schema_file(&resolved, "response schema") {
+        match crate::scenario::schema_file::load_schema_file(&resolved, "response schema") {
             Ok(validator) => Some(BodySchema { path, validator }),
             Err(reason) => {
                 self.err_hint(
