@@ -315,18 +315,26 @@ fn append_summary(path: &std::path::Path, report: &Report) -> Result<(), Error> 
 /// the exit code still says whether every file is valid. Any other failure to write it (a full
 /// disk) is a runtime error (exit 3), never a panic.
 pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
+    let env = if args.no_env {
+        scenario::EnvValues::NotChecked
+    } else {
+        scenario::EnvValues::Required
+    };
     let mut worst = 0;
     let mut out = StdoutLines::default();
     for file in &args.files {
-        match scenario::load(file) {
+        match scenario::check(file, env) {
             Ok(s) => {
                 out.line(format_args!(
                     "ok: {} ({} request{}, target {})",
                     file.display(),
-                    s.requests.len(),
-                    if s.requests.len() == 1 { "" } else { "s" },
+                    s.requests,
+                    if s.requests == 1 { "" } else { "s" },
                     match &s.target {
                         scenario::Target::Reference => "reference".to_string(),
+                        scenario::Target::Unset { var, .. } if args.no_env => {
+                            format!("${{env.{var}}}, not checked")
+                        }
                         scenario::Target::Unset { var, .. } => {
                             format!("${{env.{var}}}, unset: set it or pass --target")
                         }
@@ -334,6 +342,9 @@ pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
                             .text(&redact::split_userinfo(u).0),
                     }
                 ))?;
+                if let Some(line) = unchecked_env_line(&s.unchecked_env) {
+                    out.line(format_args!("  {line}"))?;
+                }
                 if let Some(w) = &s.warnings {
                     let _ = writeln!(std::io::stderr(), "{w}");
                 }
@@ -345,6 +356,23 @@ pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
         }
     }
     Ok(worst)
+}
+
+/// `validate --no-env`'s account of what it did not check: "3 `${env.*}` values not checked
+/// (--no-env): API_TOKEN, BASE_URL" (a count of placeholders, then each variable once).
+fn unchecked_env_line(names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let mut unique: Vec<&str> = names.iter().map(String::as_str).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let n = names.len();
+    Some(format!(
+        "{n} `${{env.*}}` value{} not checked (--no-env): {}",
+        if n == 1 { "" } else { "s" },
+        unique.join(", ")
+    ))
 }
 
 /// Standard output for line-by-line results: once the reader is gone (a broken pipe), the

@@ -24,3 +24,4 @@ mod omission;
 mod output;
 mod rl_algorithms;
 mod runs;
+mod validate_no_env;
