@@ -27,6 +27,8 @@ mod input_tests;
 #[cfg(test)]
 mod max_body_tests;
 #[cfg(test)]
+mod syntax_hint_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(feature = "fuzzing")]

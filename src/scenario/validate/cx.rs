@@ -152,9 +152,17 @@ impl<'a> Cx<'a> {
             self.origin,
             self.src,
             span,
-            message.into(),
+            self.in_syntax(message.into()),
             None,
         ));
+    }
+
+    /// A message or hint with its examples in the file's syntax (see `syntax.rs`).
+    fn in_syntax(&self, text: String) -> String {
+        match self.syntax {
+            crate::scenario::Format::Toml => text,
+            json => super::syntax::render(json, &text),
+        }
     }
 
     pub(super) fn err_hint(
@@ -167,8 +175,8 @@ impl<'a> Cx<'a> {
             self.origin,
             self.src,
             span,
-            message.into(),
-            Some(hint.into()),
+            self.in_syntax(message.into()),
+            Some(self.in_syntax(hint.into())),
         ));
     }
 
@@ -183,8 +191,8 @@ impl<'a> Cx<'a> {
             self.origin,
             self.src,
             span,
-            message.into(),
-            Some(hint.into()),
+            self.in_syntax(message.into()),
+            Some(self.in_syntax(hint.into())),
         );
         d.severity = diag::Severity::Warning;
         self.diags.push(d);

@@ -16,6 +16,7 @@
 //! - `load`: `[load]` and `[[load.stages]]`;
 //! - `thresholds`: `[[thresholds]]`;
 //! - `compare`: the `[compare]` regression budget;
+//! - `syntax`: messages and hints rewritten in the syntax of the file (TOML or JSON);
 //! - `checks`: the `[checks]` table, with one file per check family (`idempotency`,
 //!   `rate_limit`, `pagination`, `error_format`).
 
@@ -24,6 +25,7 @@ mod compare;
 mod cx;
 mod load;
 mod requests;
+mod syntax;
 mod templates;
 mod thresholds;
 
@@ -32,10 +34,10 @@ use super::model::*;
 use super::tree::{Entry, Node, get};
 
 pub use checks::{CHECK_IDS, FAMILY_SECTIONS};
-pub(crate) use cx::{Cx, suggest};
 pub(in crate::scenario) use cx::EnvMode;
 #[cfg(test)]
 pub(in crate::scenario) use cx::UNCHECKED_ENV;
+pub(crate) use cx::{Cx, suggest};
 use templates::TplScope;
 
 const TOP_KEYS: &[&str] = &[
@@ -122,7 +124,13 @@ impl Cx<'_> {
                     root_span.clone(),
                     "requests",
                     "the top level",
-                    "add at least one [[requests]] table with a `name` and a `path`",
+                    self.by_syntax(
+                        "add at least one [[requests]] table with a `name` and a `path`",
+                        &format!(
+                            "add `requests` with at least one request, e.g. {}",
+                            syntax::JSON_REQUESTS
+                        ),
+                    ),
                 );
                 None
             }
@@ -247,7 +255,7 @@ impl Cx<'_> {
                     self.err_hint(
                         e.value.span.clone(),
                         format!("invalid target: {what}"),
-                        "only `${env.NAME}` may be used in `target` (e.g. target = \"${env.BASE_URL}\"); or give the URL on the command line with --target URL",
+                        "only `${env.NAME}` may be used in `target` (e.g. `target = \"${env.BASE_URL}\"`); or give the URL on the command line with --target URL",
                     );
                     return None;
                 }
