@@ -168,6 +168,8 @@ pub fn render(report: &Report) -> String {
             };
             let _ = writeln!(o, "  {mark}  {id:<id_w$}  {}", c.message);
         }
+        // The `$REFERENCE` note is said once, under the first curl line that needs it.
+        let mut noted = false;
         for c in report
             .checks
             .iter()
@@ -189,6 +191,10 @@ pub fn render(report: &Report) -> String {
                 }
                 if let Some(curl) = &e.curl {
                     let _ = writeln!(o, "    reproduce: {curl}");
+                    if let Some(note) = crate::verdict::reproduce_note(curl).filter(|_| !noted) {
+                        let _ = writeln!(o, "    ({note})");
+                        noted = true;
+                    }
                 }
             }
         }

@@ -334,6 +334,9 @@ fn exchange(i: usize, e: &Evidence, decisive: bool) -> String {
             r#"<div class="msg"><span class="label">reproduce</span><pre class="curl">{}</pre></div>"#,
             esc(c)
         );
+        if let Some(note) = crate::verdict::reproduce_note(c) {
+            let _ = write!(o, r#"<div class="msg">{}</div>"#, esc(note));
+        }
     }
     o.push_str("</div>");
     o
