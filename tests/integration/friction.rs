@@ -72,9 +72,16 @@ fn validate_hints_follow_the_file_syntax() {
         r#"{"target": "http://127.0.0.1:9", "requests": {"name": "a"}, "load": {"rate": 1}}"#,
     )
     .unwrap();
-    let o = run(bin().arg("validate").arg(&json), LIMIT);
+    let o = run(bin().current_dir(&dir).args(["validate", "s.json"]), LIMIT);
     let (_, err) = text(&o);
     assert_eq!(code(&o), 2, "{err}");
+    // docs/scenario-format.md shows this output (without the count line).
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario-format.md"),
+    )
+    .unwrap();
+    let shown = err.trim_end().rsplit_once("\n\n").unwrap().0;
+    assert!(doc.contains(shown), "update the docs example to:\n{shown}");
     assert!(
         err.contains(r#"help: write the requests as an array of objects, e.g. `"requests": [{"name": "list_orders", "path": "/orders"}]`"#),
         "{err}"

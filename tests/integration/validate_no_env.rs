@@ -159,3 +159,23 @@ fn run_has_no_no_env_flag() {
     assert_eq!(code(&o), 1, "{out}{err}");
     assert!(err.contains("unexpected argument '--no-env'"), "{err}");
 }
+
+/// The example in docs/scenario-format.md is the real output.
+#[test]
+fn the_docs_example_is_real_output() {
+    let file = "scenarios/examples/ecommerce-checkout.toml";
+    let o = run(
+        bin()
+            .args(["validate", file, "--no-env"])
+            .env_remove("SHOP_API_KEY"),
+        LIMIT,
+    );
+    let (out, err) = text(&o);
+    assert_eq!(code(&o), 0, "{out}{err}");
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario-format.md"),
+    )
+    .unwrap();
+    let shown = format!("$ loadproof validate {file} --no-env\n{out}```");
+    assert!(doc.contains(&shown), "update the docs example to:\n{shown}");
+}
