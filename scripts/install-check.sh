@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install loadproof the way a user does (`cargo install --path . --locked`) into a temporary
 # root, then run the installed binary: --version, completions, man page, and the quickstart
-# (expecting exit 0). Reuses ${CARGO_TARGET_DIR:-target} so an existing release build is not
+# and the order-lifecycle flow example (each expecting exit 0). Reuses ${CARGO_TARGET_DIR:-target} so an existing release build is not
 # redone from scratch. Writes only temporary directories, removed on exit.
 #
 #   scripts/install-check.sh
@@ -40,5 +40,13 @@ if ! timeout 300 "$bin" run scenarios/quickstart.toml --out "$out/r" --quiet; th
     exit 1
 fi
 test -s "$out/r/report.json"
+
+step "run scenarios/examples/order-lifecycle.toml"
+# The create -> read -> delete flow with captures and a CSV data file (issue 14's "done means").
+if ! timeout 300 "$bin" run scenarios/examples/order-lifecycle.toml --out "$out/f" --quiet; then
+    echo "install-check: the order-lifecycle flow example did not exit 0" >&2
+    exit 1
+fi
+grep -q '"completed"' "$out/f/report.json"
 
 echo "install-check: ok ($version)"

@@ -326,10 +326,9 @@ pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
         match scenario::check(file, env) {
             Ok(s) => {
                 out.line(format_args!(
-                    "ok: {} ({} request{}, target {})",
+                    "ok: {} ({}, target {})",
                     file.display(),
-                    s.requests,
-                    if s.requests == 1 { "" } else { "s" },
+                    s.contents,
                     match &s.target {
                         scenario::Target::Reference => "reference".to_string(),
                         scenario::Target::Unset { var, .. } if args.no_env => {

@@ -65,6 +65,8 @@ pub struct CheckCtx<'a> {
     pub base_url: &'a str,
     /// The scenario's requests, `[defaults]` merged in.
     pub requests: &'a [RequestSpec],
+    /// The scenario's `[[data]]` files: a probe's `${data.*}` reads their first row.
+    pub data: &'a [crate::scenario::DataSpec],
     /// The scenario's `[checks]`: each family reads its own section.
     pub checks: &'a ChecksSpec,
     pub redactor: &'a Redactor,
@@ -165,6 +167,7 @@ pub async fn run(
         let ctx = CheckCtx {
             base_url,
             requests: &plan.requests,
+            data: &plan.data,
             checks: spec,
             redactor: &plan.redactor,
             protocol: plan.load.protocol,

@@ -11,7 +11,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::{CheckCtx, Hub};
 use crate::engine::body::{self, BodySink};
-use crate::engine::request::{PreparedRequest, RenderCtx, RenderShared};
+use crate::engine::feed::Feeder;
+use crate::engine::request::{Bindings, PreparedRequest, RenderCtx, RenderShared};
 use crate::observe::{Observation, Observer as _, Sent, Source};
 use crate::redact::Redactor;
 use crate::scenario::{RequestSpec, Template};
@@ -39,7 +40,14 @@ impl Probe {
             PreparedRequest::prepare(spec, ctx.base_url, ctx.timeout).map_err(|e| e.to_string())?;
         let shared = render_shared();
         let mut rng = SmallRng::from_os_rng();
-        let r = prepared.render(&mut RenderCtx::new(&shared, &mut rng))?;
+        // A probe is sent outside any iteration: `${data.*}` reads each file's first row.
+        let feeders: Vec<Feeder> = ctx.data.iter().map(Feeder::new).collect();
+        let bind = Bindings {
+            vars: &[],
+            feeders: &feeders,
+            rows: &[],
+        };
+        let r = prepared.render(&mut RenderCtx::new(&shared, &mut rng).with(bind))?;
         Ok(Probe {
             method: r.method,
             url: r.url,

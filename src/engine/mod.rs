@@ -23,6 +23,8 @@ pub mod body;
 pub mod client;
 pub mod expect;
 pub mod fds;
+pub mod feed;
+pub mod flow;
 pub mod h1;
 pub mod precise;
 pub mod request;
@@ -98,6 +100,7 @@ struct ThreadCtx<O> {
     requests: Arc<Vec<PreparedRequest>>,
     expectations: Arc<Vec<CompiledExpectations>>,
     mix: Mix,
+    units: Arc<Units>,
     mode: LoadMode,
     /// Index bound for open loop: min(schedule total, max requests).
     open_limit: u64,
@@ -155,6 +158,8 @@ struct ThreadResult<O> {
     sent_late: u64,
     send_delay: crate::metrics::LatencyHistogram,
     backoff: stats::BackoffCounts,
+    flows: Vec<flow::FlowStats>,
+    picks: u64,
 }
 
 /// Run the load phase against `base_url`. Each worker thread gets its own observer from
@@ -220,6 +225,7 @@ where
         &clock,
         interrupted.map(|_| stopped_at.unwrap_or(finished)),
         &merged,
+        prepared.units.feeders.iter().any(|f| f.exhausted()),
     );
     let observed = Observed {
         base_url: base_url.to_string(),
@@ -234,6 +240,19 @@ where
         open_loop,
         backoff: matches!(load.mode, LoadMode::Closed { .. }).then_some(merged.backoff),
         series,
+        flows: merged.flows,
+        data: prepared
+            .units
+            .feeders
+            .iter()
+            .map(|f| crate::metrics::stats::DataUse {
+                name: f.name.clone(),
+                order: f.order,
+                rows: f.table.rows.len() as u64,
+                used: f.used(),
+                exhausted: f.exhausted(),
+            })
+            .collect(),
     };
     Ok((observed, merged.observer))
 }
@@ -242,7 +261,22 @@ where
 struct Prepared {
     requests: Arc<Vec<PreparedRequest>>,
     expectations: Arc<Vec<CompiledExpectations>>,
+    /// Picks requests and flows: index `i < requests.len()` is request `i`, the rest are flows.
     mix: Mix,
+    units: Arc<Units>,
+}
+
+/// What a pick of the mix needs beyond the request itself: the flows, each request's captures
+/// and feeders, and the feeders (shared by both phases, so unique rows stay unique).
+struct Units {
+    flows: Vec<flow::FlowPlan>,
+    /// Per request: the captures it makes when sent as a flow step (empty otherwise).
+    captures: Vec<Vec<crate::scenario::Capture>>,
+    /// Per request: how much body to keep for its JSON captures, if any.
+    capture_keep: Vec<Option<usize>>,
+    /// Per request: the feeders its templates read.
+    uses: Vec<Vec<usize>>,
+    feeders: Vec<feed::Feeder>,
 }
 
 impl Prepared {
@@ -266,11 +300,55 @@ impl Prepared {
                 CompiledExpectations::compile(&r.expect, max_body).map_err(EngineError::Expectation)
             })
             .collect::<Result<_, _>>()?;
-        let mix = Mix::new(&plan.requests.iter().map(|r| r.weight).collect::<Vec<_>>());
+        let weights: Vec<u32> = plan
+            .requests
+            .iter()
+            .map(|r| r.weight)
+            .chain(plan.flows.iter().map(|f| f.weight))
+            .collect();
+        let mut captures = vec![Vec::new(); plan.requests.len()];
+        for f in &plan.flows {
+            for s in &f.steps {
+                captures[s.request] = s.captures.clone();
+            }
+        }
+        let capture_keep = captures
+            .iter()
+            .zip(&plan.requests)
+            .map(|(c, r)| {
+                c.iter()
+                    .any(|c| matches!(c.from, crate::scenario::CaptureFrom::Json(_)))
+                    .then(|| {
+                        let max = r.max_body.unwrap_or(crate::size::DEFAULT_MAX_BODY);
+                        usize::try_from(max).unwrap_or(usize::MAX)
+                    })
+            })
+            .collect();
+        let uses = plan
+            .requests
+            .iter()
+            .map(|r| {
+                let mut u = Vec::new();
+                feed::used_by(r, &mut u);
+                u
+            })
+            .collect();
+        let units = Units {
+            flows: plan
+                .flows
+                .iter()
+                .map(|f| flow::FlowPlan::new(f, &plan.requests))
+                .collect(),
+            captures,
+            capture_keep,
+            uses,
+            feeders: plan.data.iter().map(feed::Feeder::new).collect(),
+        };
         Ok(Prepared {
             requests: Arc::new(requests),
             expectations: Arc::new(expectations),
-            mix,
+            mix: Mix::new(&weights),
+            units: Arc::new(units),
         })
     }
 }
@@ -421,6 +499,8 @@ impl ThreadPlan<'_> {
                 .step_by(self.shape.threads)
                 .collect();
             let series = SecondAccumulator::new(t, series_tx.clone());
+            let units = prepared.units.clone();
+            let n_flows = units.flows.len();
             let (requests, expectations, mix, mode, shared, stop) = (
                 prepared.requests.clone(),
                 prepared.expectations.clone(),
@@ -457,6 +537,7 @@ impl ThreadPlan<'_> {
                             requests: requests.clone(),
                             expectations: expectations.clone(),
                             mix: mix.clone(),
+                            units: units.clone(),
                             mode: w.mode,
                             open_limit: warm_limit,
                             max_requests: None,
@@ -468,6 +549,7 @@ impl ThreadPlan<'_> {
                             stop: stop.clone(),
                             stats: RefCell::new(ThreadStats::new(
                                 n_requests,
+                                n_flows,
                                 SecondAccumulator::new(t, unread),
                             )),
                             source: Source::Warmup,
@@ -478,6 +560,7 @@ impl ThreadPlan<'_> {
                         requests,
                         expectations,
                         mix,
+                        units,
                         mode,
                         open_limit,
                         max_requests,
@@ -487,7 +570,7 @@ impl ThreadPlan<'_> {
                         hard_end,
                         drain,
                         stop,
-                        stats: RefCell::new(ThreadStats::new(n_requests, series)),
+                        stats: RefCell::new(ThreadStats::new(n_requests, n_flows, series)),
                         source: Source::Load,
                         observer,
                     });
@@ -622,6 +705,9 @@ struct Merged<O> {
     sent_late: u64,
     send_delay: crate::metrics::LatencyHistogram,
     backoff: stats::BackoffCounts,
+    flows: Vec<flow::FlowStats>,
+    /// Picks of the mix (a flow iteration counts once): what `requests = N` bounds.
+    picks: u64,
     observer: O,
 }
 
@@ -640,6 +726,8 @@ impl<O: Observer> Merged<O> {
             sent_late: 0,
             send_delay: Default::default(),
             backoff: stats::BackoffCounts::default(),
+            flows: Vec::new(),
+            picks: 0,
             observer,
         };
         for r in &results {
@@ -657,6 +745,12 @@ impl<O: Observer> Merged<O> {
             m.send_delay.merge(&r.send_delay);
             m.backoff.count += r.backoff.count;
             m.backoff.total += r.backoff.total;
+            m.picks += r.picks;
+            m.flows
+                .resize_with(r.flows.len().max(m.flows.len()), Default::default);
+            for (into, f) in m.flows.iter_mut().zip(&r.flows) {
+                into.merge(f);
+            }
         }
         m
     }
@@ -669,11 +763,13 @@ fn phase_end<O>(
     clock: &Clock,
     stopped: Option<Instant>,
     merged: &Merged<O>,
+    data_ran_out: bool,
 ) -> PhaseEnd {
-    let sent: u64 = merged.requests.iter().map(|r| r.sent).sum();
     match (stopped, load.max_requests) {
         (Some(t), _) => PhaseEnd::Stopped(t.saturating_duration_since(clock.start)),
-        (None, Some(max)) if sent >= max => PhaseEnd::RequestBound,
+        (None, Some(max)) if merged.picks >= max => PhaseEnd::RequestBound,
+        // A unique feeder that ran out ended the phase before its planned end, as a bound does.
+        (None, _) if data_ran_out => PhaseEnd::RequestBound,
         _ => PhaseEnd::Planned,
     }
 }

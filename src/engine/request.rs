@@ -30,6 +30,35 @@ pub struct RenderCtx<'a> {
     pub shared: &'a RenderShared,
     pub rng: &'a mut SmallRng,
     seq: Option<u64>,
+    bind: Bindings<'a>,
+}
+
+/// What `${flow.*}` and `${data.*}` read: the flow iteration's captured values (by slot) and the
+/// row drawn from each feeder ([`super::feed::NO_ROW`] when none was).
+#[derive(Clone, Copy, Default)]
+pub struct Bindings<'a> {
+    pub vars: &'a [Option<serde_json::Value>],
+    pub feeders: &'a [super::feed::Feeder],
+    pub rows: &'a [usize],
+}
+
+impl<'a> Bindings<'a> {
+    /// The value a `${flow.*}` or `${data.*}` part stands for (`None`: nothing captured).
+    fn value(&self, p: &Part) -> Option<&'a serde_json::Value> {
+        match p {
+            Part::Flow { slot } => self.vars.get(*slot).and_then(Option::as_ref),
+            Part::Data { feeder, column } => {
+                let f = self.feeders.get(*feeder)?;
+                let row = self
+                    .rows
+                    .get(*feeder)
+                    .copied()
+                    .unwrap_or(super::feed::NO_ROW);
+                Some(f.cell(row, *column))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl<'a> RenderCtx<'a> {
@@ -38,7 +67,14 @@ impl<'a> RenderCtx<'a> {
             shared,
             rng,
             seq: None,
+            bind: Bindings::default(),
         }
+    }
+
+    /// With what this request's `${flow.*}` and `${data.*}` read.
+    pub fn with(mut self, bind: Bindings<'a>) -> Self {
+        self.bind = bind;
+        self
     }
 
     fn seq(&mut self) -> u64 {
@@ -65,6 +101,11 @@ pub fn render(t: &Template, ctx: &mut RenderCtx<'_>, out: &mut String) {
             Part::RandInt { lo, hi } => {
                 let n = ctx.rng.random_range(*lo..=*hi);
                 let _ = write!(out, "{n}");
+            }
+            Part::Flow { .. } | Part::Data { .. } => {
+                if let Some(v) = ctx.bind.value(p) {
+                    out.push_str(&crate::scenario::data::cell_text(v));
+                }
             }
         }
     }
@@ -102,6 +143,13 @@ fn render_json(t: &JsonTemplate, ctx: &mut RenderCtx<'_>) -> serde_json::Value {
                     _ => unreachable!("matched above"),
                 };
                 return Value::Number(n.into());
+            }
+            // Exactly one captured value or data cell keeps its JSON type: a numeric id stays a
+            // number, a JSON Lines `true` stays a boolean (a CSV cell is always a string).
+            if let [p @ (Part::Flow { .. } | Part::Data { .. })] = s.parts.as_slice()
+                && let Some(v) = ctx.bind.value(p)
+            {
+                return v.clone();
             }
             let mut out = String::new();
             render(s, ctx, &mut out);

@@ -25,10 +25,14 @@ pub struct ThreadStats {
     /// Per request: sent but not yet recorded.
     pub in_flight: Vec<u64>,
     pub series: SecondAccumulator,
+    /// Per flow: iterations started, completed, cut and ended early.
+    pub flows: Vec<super::flow::FlowStats>,
+    /// Picks of the mix (a flow iteration counts once).
+    pub picks: u64,
 }
 
 impl ThreadStats {
-    pub fn new(requests: usize, series: SecondAccumulator) -> Self {
+    pub fn new(requests: usize, flows: usize, series: SecondAccumulator) -> Self {
         ThreadStats {
             requests: vec![RequestStats::default(); requests],
             by_class: Default::default(),
@@ -38,6 +42,8 @@ impl ThreadStats {
             backoff: BackoffCounts::default(),
             in_flight: vec![0; requests],
             series,
+            flows: vec![Default::default(); flows],
+            picks: 0,
         }
     }
 }

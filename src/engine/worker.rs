@@ -15,10 +15,12 @@ use tokio::time::Instant;
 use super::backoff::Backoff;
 use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
-use super::expect::{CompiledExpectations, Judgement, SeenBody};
+use super::expect::{Judgement, SeenBody};
+use super::feed::{self, NO_ROW};
+use super::flow::capture_all;
 use super::h1;
 use super::precise::PreciseTimer;
-use super::request::RenderCtx;
+use super::request::{Bindings, RenderCtx};
 use super::stats::{LATE_AFTER, Sample, status_class};
 use super::{
     BODY_DRAIN_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult, Transport,
@@ -135,6 +137,8 @@ pub(super) async fn thread_main<O: Observer + 'static>(
         sent_late: stats.sent_late,
         send_delay: std::mem::take(&mut stats.send_delay),
         backoff: stats.backoff,
+        flows: std::mem::take(&mut stats.flows),
+        picks: stats.picks,
     }
 }
 
@@ -173,6 +177,10 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
             // The load phase is over: this due request is part of the backlog, not sent.
             break;
         }
+        // Picked before it counts as sent: a unique feeder out of rows sends nothing more.
+        let Some(pick) = Pick::draw(ctx, &mut rng) else {
+            break;
+        };
         // The send delay (the tool's own precision, shown in the report) and the late count
         // read the same instant: when the worker was ready to send this request.
         let delay = now.saturating_duration_since(due);
@@ -188,9 +196,8 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
                 s.sent_on_time += 1;
             }
         }
-        let which = ctx.mix.pick(&mut rng);
-        let failed = execute(ctx, &lane.transport, which, &mut rng, Some(due)).await;
-        if failed == Some(ErrorKind::Local) {
+        let tried = run_pick(ctx, &lane.transport, pick, &mut rng, Some(due)).await;
+        if tried.nothing_sent {
             // The client could not even open a socket: nothing was sent, on time or not, so
             // this due request is part of the "not sent" backlog.
             let mut s = ctx.stats.borrow_mut();
@@ -201,7 +208,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
                 s.sent_on_time -= 1;
             }
         }
-        if failed.is_some() {
+        if tried.failed.is_some() {
             // A failure that returned without waiting (a refused or impossible connect) must
             // not let this worker spin past the others on the thread.
             tokio::task::yield_now().await;
@@ -254,8 +261,12 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
             },
             None => None,
         };
-        let which = ctx.mix.pick(&mut rng);
-        let failed = execute(ctx, &lane.transport, which, &mut rng, None).await;
+        let Some(pick) = Pick::draw(ctx, &mut rng) else {
+            break;
+        };
+        let failed = run_pick(ctx, &lane.transport, pick, &mut rng, None)
+            .await
+            .failed;
         drop(permit);
         match failed {
             None => backoff.reset(),
@@ -287,6 +298,151 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
     }
 }
 
+/// One pick of the mix: a request or a flow, with the rows drawn for it.
+struct Pick {
+    /// `< requests.len()`: that request; else the flow `item - requests.len()`.
+    item: usize,
+    /// The row drawn from each feeder the pick reads ([`NO_ROW`] for the others); empty when
+    /// the scenario has no data.
+    rows: Vec<usize>,
+}
+
+impl Pick {
+    /// Pick by weight and draw the rows; `None` when a unique feeder has run out.
+    fn draw<O>(ctx: &ThreadCtx<O>, rng: &mut SmallRng) -> Option<Pick> {
+        let item = ctx.mix.pick(rng);
+        let units = &ctx.units;
+        let mut rows = Vec::new();
+        if !units.feeders.is_empty() {
+            rows = vec![NO_ROW; units.feeders.len()];
+            let uses = match item.checked_sub(ctx.requests.len()) {
+                None => &units.uses[item],
+                Some(f) => &units.flows[f].feeders,
+            };
+            if !feed::draw_rows(&units.feeders, uses, &mut rows, rng) {
+                return None;
+            }
+        }
+        ctx.stats.borrow_mut().picks += 1;
+        Some(Pick { item, rows })
+    }
+}
+
+/// What sending a pick did, for the worker loops.
+struct Tried {
+    /// The kind of the request error that ended it, if one did.
+    failed: Option<ErrorKind>,
+    /// Its first request could not even be sent (no socket): nothing went out.
+    nothing_sent: bool,
+}
+
+async fn run_pick<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    transport: &Transport,
+    pick: Pick,
+    rng: &mut SmallRng,
+    due: Option<Instant>,
+) -> Tried {
+    let Some(f) = pick.item.checked_sub(ctx.requests.len()) else {
+        let bind = Bindings {
+            vars: &[],
+            feeders: &ctx.units.feeders,
+            rows: &pick.rows,
+        };
+        let failed = execute(ctx, transport, pick.item, rng, due, bind)
+            .await
+            .failed();
+        return Tried {
+            failed,
+            nothing_sent: failed == Some(ErrorKind::Local),
+        };
+    };
+    run_flow(ctx, transport, f, &pick.rows, rng, due).await
+}
+
+/// One iteration of flow `f`: its steps in order on this worker's lane, each able to read what
+/// earlier steps captured. The first step's latency runs from `due` (open loop); a later step is
+/// due when the one before it completes, so its latency runs from its send. A request error or a
+/// failed capture ends the iteration (counted, with the reason); so does the end of the load
+/// phase (counted as cut, not as a failure).
+async fn run_flow<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    transport: &Transport,
+    f: usize,
+    rows: &[usize],
+    rng: &mut SmallRng,
+    due: Option<Instant>,
+) -> Tried {
+    let plan = &ctx.units.flows[f];
+    let mut vars: Vec<Option<serde_json::Value>> = vec![None; plan.vars];
+    ctx.stats.borrow_mut().flows[f].started += 1;
+    for (k, (which, _)) in plan.steps.iter().enumerate() {
+        if k > 0 && (Instant::now() >= ctx.end || *ctx.stop.borrow()) {
+            ctx.stats.borrow_mut().flows[f].cut += 1;
+            return Tried {
+                failed: None,
+                nothing_sent: false,
+            };
+        }
+        let bind = Bindings {
+            vars: &vars,
+            feeders: &ctx.units.feeders,
+            rows,
+        };
+        let step_due = if k == 0 { due } else { None };
+        match execute(ctx, transport, *which, rng, step_due, bind).await {
+            Step::Responded(captured) => {
+                for (slot, v) in captured {
+                    vars[slot] = Some(v);
+                }
+            }
+            Step::CaptureFailed { var, message } => {
+                ctx.stats.borrow_mut().flows[f]
+                    .end(k, format!("capture `{var}` failed"), || message);
+                return Tried {
+                    failed: None,
+                    nothing_sent: false,
+                };
+            }
+            Step::Failed(kind, message) => {
+                ctx.stats.borrow_mut().flows[f].end(
+                    k,
+                    format!("request error: {}", kind.name()),
+                    || message,
+                );
+                return Tried {
+                    failed: Some(kind),
+                    nothing_sent: k == 0 && kind == ErrorKind::Local,
+                };
+            }
+        }
+    }
+    ctx.stats.borrow_mut().flows[f].completed += 1;
+    Tried {
+        failed: None,
+        nothing_sent: false,
+    }
+}
+
+/// What one request of a pick came to, for a flow.
+enum Step {
+    /// A response; the values its captures took, by slot.
+    Responded(Vec<(usize, serde_json::Value)>),
+    /// A response a capture could not take its value from.
+    CaptureFailed { var: String, message: String },
+    /// No response.
+    Failed(ErrorKind, String),
+}
+
+impl Step {
+    fn failed(&self) -> Option<ErrorKind> {
+        match self {
+            Step::Failed(kind, _) => Some(*kind),
+            _ => None,
+        }
+    }
+}
+
 enum Outcome {
     Response {
         status: u16,
@@ -295,22 +451,24 @@ enum Outcome {
         verdict: Judgement,
         /// The expectations needed the body and it was longer than `max_body`.
         kept_cut: bool,
+        /// What the request's captures took (`Ok(vec![])` when it has none).
+        captured: Result<Vec<(usize, serde_json::Value)>, (String, String)>,
     },
     Failed(ErrorKind, String),
 }
 
 /// Send one request and record it. Latency runs from `due` (open loop) or from the send.
-/// Returns the kind of error when no response came back.
 async fn execute<O: Observer>(
     ctx: &ThreadCtx<O>,
     transport: &Transport,
     which: usize,
     rng: &mut SmallRng,
     due: Option<Instant>,
-) -> Option<ErrorKind> {
+    bind: Bindings<'_>,
+) -> Step {
     let prepared = &ctx.requests[which];
     let method = prepared.method.as_str();
-    let mut rctx = RenderCtx::new(&ctx.shared.render, rng);
+    let mut rctx = RenderCtx::new(&ctx.shared.render, rng).with(bind);
     let (url, outcome): (Cow<'_, str>, Outcome);
     let sent_at;
     match transport {
@@ -352,7 +510,7 @@ async fn execute<O: Observer>(
     let second = done.saturating_duration_since(ctx.start).as_secs();
     let mut s = ctx.stats.borrow_mut();
     s.in_flight[which] = s.in_flight[which].saturating_sub(1);
-    let mut failed_kind = None;
+    let step;
     let (failed, measured, completion) = match outcome {
         Outcome::Response {
             status,
@@ -360,7 +518,12 @@ async fn execute<O: Observer>(
             truncated,
             verdict,
             kept_cut,
+            captured,
         } => {
+            step = match captured {
+                Ok(values) => Step::Responded(values),
+                Err((var, message)) => Step::CaptureFailed { var, message },
+            };
             s.by_class[status_class(status)].record(latency);
             let r = &mut s.requests[which];
             r.responses += 1;
@@ -396,15 +559,15 @@ async fn execute<O: Observer>(
             (failed, Some(latency), completion)
         }
         Outcome::Failed(kind, message) => {
-            failed_kind = Some(kind);
             let r = &mut s.requests[which];
             r.errors[kind.index()] += 1;
             r.error_samples.entry(kind).or_insert_with(|| Sample {
-                message,
+                message: message.clone(),
                 url: url.into_owned(),
                 method: method.to_string(),
                 status: None,
             });
+            step = Step::Failed(kind, message);
             (true, None, Completion::RequestError)
         }
     };
@@ -414,7 +577,7 @@ async fn execute<O: Observer>(
     if failed {
         ctx.shared.live.errors.fetch_add(1, Ordering::Relaxed);
     }
-    failed_kind
+    step
 }
 
 /// Count a request as sent and in flight; returns the send instant.
@@ -429,12 +592,9 @@ fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
 }
 
 /// Whether the body must be kept (and up to how much) for this response.
-fn body_keep<O: Observer>(
-    ctx: &ThreadCtx<O>,
-    expect: &CompiledExpectations,
-    status: u16,
-) -> Option<usize> {
-    if let Some(keep) = expect.body_keep() {
+fn body_keep<O: Observer>(ctx: &ThreadCtx<O>, which: usize, status: u16) -> Option<usize> {
+    let expect = &ctx.expectations[which];
+    if let Some(keep) = expect.body_keep().max(ctx.units.capture_keep[which]) {
         Some(keep)
     } else if ctx
         .observer
@@ -454,8 +614,9 @@ fn drain_cap(keep: Option<usize>) -> u64 {
     keep.map_or(BODY_DRAIN_CAP, |k| BODY_DRAIN_CAP.max(k as u64))
 }
 
-/// Judge a complete response and show it to the observer; also says whether the expectations
-/// needed the body and got only a prefix of it.
+/// Judge a complete response, take its captures and show it to the observer; also says whether
+/// the expectations needed the body and got only a prefix of it. A failed capture is a missed
+/// expectation of the request too: the response lacked what the flow needs from it.
 #[allow(clippy::too_many_arguments)]
 fn conclude<O: Observer>(
     ctx: &ThreadCtx<O>,
@@ -466,12 +627,22 @@ fn conclude<O: Observer>(
     method: &str,
     url: &str,
     sent_at: Instant,
-) -> (Judgement, bool) {
+) -> Concluded {
     let kept = body.kept();
     let expect = &ctx.expectations[which];
     let cut = body.kept_truncated();
-    let verdict = expect.evaluate(status, headers, SeenBody::of(kept, cut));
+    let seen = SeenBody::of(kept, cut);
+    let mut verdict = expect.evaluate(status, headers, seen);
     let kept_cut = cut && expect.body_keep().is_some();
+    let captures = &ctx.units.captures[which];
+    let captured = if captures.is_empty() {
+        Ok(Vec::new())
+    } else {
+        capture_all(captures, status, headers, seen)
+    };
+    if let (Err((_, why)), Judgement::Met) = (&captured, &verdict) {
+        verdict = Judgement::Missed(why.clone());
+    }
     if let Some(observer) = ctx.observer.borrow_mut().as_mut() {
         observer.observe(&Observation {
             source: ctx.source,
@@ -486,7 +657,18 @@ fn conclude<O: Observer>(
             at: sent_at.saturating_duration_since(ctx.start),
         });
     }
-    (verdict, kept_cut)
+    Concluded {
+        verdict,
+        kept_cut,
+        captured,
+    }
+}
+
+/// What [`conclude`] found.
+struct Concluded {
+    verdict: Judgement,
+    kept_cut: bool,
+    captured: Result<Vec<(usize, serde_json::Value)>, (String, String)>,
 }
 
 /// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
@@ -511,7 +693,7 @@ async fn h1_exchange<O: Observer>(
         // Dropping the connection with the response: a server that sends a non-HTTP status
         // cannot be trusted with the next request on it.
         client::check_status(status).map_err(|(kind, message)| Outcome::Failed(kind, message))?;
-        let keep = body_keep(ctx, &ctx.expectations[which], status);
+        let keep = body_keep(ctx, which, status);
         let mut sink = BodySink::new(keep, drain_cap(keep));
         if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
             let kind = match h1::classify(&e) {
@@ -534,12 +716,12 @@ async fn h1_exchange<O: Observer>(
         ),
         Ok(Err(failed)) => failed,
         Ok(Ok((status, headers, sink))) => {
-            let (verdict, kept_cut) =
-                conclude(ctx, which, status, &headers, &sink, method, url, sent_at);
+            let c = conclude(ctx, which, status, &headers, &sink, method, url, sent_at);
             Outcome::Response {
                 status,
-                verdict,
-                kept_cut,
+                verdict: c.verdict,
+                kept_cut: c.kept_cut,
+                captured: c.captured,
                 bytes: sink.bytes,
                 truncated: sink.truncated,
             }
@@ -563,7 +745,7 @@ async fn send_and_read<O: Observer>(
     if let Err((kind, message)) = client::check_status(status) {
         return Outcome::Failed(kind, message);
     }
-    let keep = body_keep(ctx, &ctx.expectations[which], status);
+    let keep = body_keep(ctx, which, status);
     let mut sink = BodySink::new(keep, drain_cap(keep));
     if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {
         // Failing mid-body: a timeout or a reset keeps its kind; anything else is a body-read
@@ -574,7 +756,7 @@ async fn send_and_read<O: Observer>(
         };
         return Outcome::Failed(kind, client::chain_text(&e));
     }
-    let (verdict, kept_cut) = conclude(
+    let c = conclude(
         ctx,
         which,
         status,
@@ -588,7 +770,8 @@ async fn send_and_read<O: Observer>(
         status,
         bytes: sink.bytes,
         truncated: sink.truncated,
-        verdict,
-        kept_cut,
+        verdict: c.verdict,
+        kept_cut: c.kept_cut,
+        captured: c.captured,
     }
 }

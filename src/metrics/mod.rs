@@ -5,6 +5,7 @@
 //! on how many requests were made. Serialization uses the HdrHistogram V2 + DEFLATE format so that
 //! reports written on different machines can later be merged exactly.
 
+pub mod flow;
 pub mod series;
 pub mod stats;
 

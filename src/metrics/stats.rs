@@ -177,6 +177,22 @@ pub struct Observed {
     /// Closed loop only: the users' back-offs after failed connects.
     pub backoff: Option<BackoffCounts>,
     pub series: Vec<SeriesPoint>,
+    /// Aligned with `RunPlan::flows`.
+    pub flows: Vec<super::flow::FlowStats>,
+    /// Aligned with `RunPlan::data`: how much of each data file the run used.
+    pub data: Vec<DataUse>,
+}
+
+/// How a `[[data]]` feeder was used by the load (warm-up included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataUse {
+    pub name: String,
+    pub order: crate::scenario::DataOrder,
+    pub rows: u64,
+    /// Rows handed out (a sequential or random feeder may hand a row out many times).
+    pub used: u64,
+    /// A unique feeder was asked for more rows than it has: the load phase stopped there.
+    pub exhausted: bool,
 }
 
 impl Observed {

@@ -37,6 +37,10 @@ pub struct RunPlan {
     pub target: Target,
     /// Requests with `[defaults]` merged in (headers and timeout) and `max_body` resolved.
     pub requests: Vec<RequestSpec>,
+    /// `[[flows]]`: each step is one of `requests` (by index).
+    pub flows: Vec<crate::scenario::FlowSpec>,
+    /// `[[data]]`: the feeders' tables, loaded by validation.
+    pub data: Vec<crate::scenario::DataSpec>,
     pub load: LoadPlan,
     pub thresholds: Vec<Threshold>,
     pub checks: ChecksSpec,
@@ -184,6 +188,8 @@ impl RunPlan {
             scenario_file,
             target: scenario.target,
             requests,
+            flows: scenario.flows,
+            data: scenario.data,
             load,
             thresholds,
             checks: scenario.checks,
@@ -321,6 +327,8 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
         },
     };
     Ok(Scenario {
+        flows: Vec::new(),
+        data: Vec::new(),
         name: "adhoc".into(),
         description: None,
         target: Target::Url(origin),

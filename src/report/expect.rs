@@ -21,8 +21,16 @@ pub(super) fn check(
     s: &RequestStats,
     run_sent: u64,
 ) -> Option<CheckResult> {
+    // A flow's step has weight 0 too, but its flow sends it: it is judged like any request.
+    let flow = plan.flows.iter().find(|f| {
+        f.steps.iter().any(|s| {
+            plan.requests
+                .get(s.request)
+                .is_some_and(|r| r.name == spec.name)
+        })
+    });
     if spec.expect.accepts_anything()
-        || (spec.weight == 0 && spec.expect == Expectations::default())
+        || (spec.weight == 0 && flow.is_none() && spec.expect == Expectations::default())
     {
         return None;
     }
@@ -35,7 +43,14 @@ pub(super) fn check(
         evidence: vec![],
     };
     if s.sent == 0 {
-        return Some(row(CheckStatus::Skip, never_sent(spec, run_sent), 0));
+        let why = match flow {
+            Some(f) => format!(
+                "never sent: no iteration of flow `{}` reached this step (see the report's flows)",
+                f.name
+            ),
+            None => never_sent(spec, run_sent),
+        };
+        return Some(row(CheckStatus::Skip, why, 0));
     }
     let r = &plan.redactor;
     let no_answer = s.error_total();

@@ -307,6 +307,8 @@ pub(super) fn pass() -> Report {
         errors_by_kind: BTreeMap::new(),
         error_samples: vec![],
         requests,
+        flows: vec![],
+        data: vec![],
         series: vec![],
         checks: vec![
             check(

@@ -85,6 +85,27 @@ pub fn render(report: &Report) -> Vec<u8> {
     for r in report.requests.iter().filter(|r| r.requests > 0) {
         row(&r.name, &r.latency_ms);
     }
+    for f in &report.flows {
+        let _ = writeln!(
+            o,
+            "\nFlow `{}`: {} started, {} completed, {} ended early, {} cut by the end of the load.",
+            cell(&f.name),
+            f.started,
+            f.completed,
+            f.ended_early,
+            f.cut
+        );
+        for e in &f.ended {
+            let _ = writeln!(
+                o,
+                "- {} × {} at `{}`: {}",
+                e.count,
+                cell(&e.reason),
+                cell(&e.step),
+                cell(&e.sample)
+            );
+        }
+    }
     if !report.checks.is_empty() {
         o.push_str("\n| check | verdict | finding |\n|---|---|---|\n");
         for c in &report.checks {

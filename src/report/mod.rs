@@ -3,6 +3,7 @@
 
 pub mod csv;
 mod expect;
+pub mod flows;
 pub mod hgrm;
 pub mod html;
 pub mod json;
@@ -125,12 +126,15 @@ impl Report {
             ));
         }
 
+        let flows = flows::flows(plan, observed);
+        let data = flows::data(plan, observed);
         let (outcome, outcome_reason) = decide_outcome(
             observed.interrupted,
             &checks,
             &threshold_results,
             plan.checks.fail_on_warn,
             (overall.sent, overall.responses),
+            flows::exhausted_reason(&data).as_deref(),
         );
 
         let class_names = ["1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -211,6 +215,8 @@ impl Report {
             errors_by_kind: errors_by_kind(&overall),
             error_samples,
             requests,
+            flows,
+            data,
             series: observed.series.clone(),
             checks,
             thresholds: threshold_results,
@@ -254,6 +260,7 @@ pub fn decide_outcome(
     thresholds: &[ThresholdResult],
     fail_on_warn: bool,
     (sent, responses): (u64, u64),
+    data_exhausted: Option<&str>,
 ) -> (Outcome, Option<String>) {
     let ids = |keep: &dyn Fn(&CheckResult) -> bool| {
         let ids: Vec<&str> = checks
@@ -273,6 +280,11 @@ pub fn decide_outcome(
         ids(&|c| c.status == CheckStatus::Fail || (fail_on_warn && c.status == CheckStatus::Warn));
     if let Some(ids) = failing {
         return (Outcome::CheckFailed, Some(format!("failed: {ids}")));
+    }
+    // A unique feeder that ran out cut the load short of what the scenario asks for: a pass or
+    // a breach on the load that was offered would not answer the question the scenario asks.
+    if let Some(why) = data_exhausted {
+        return (Outcome::Inconclusive, Some(why.to_string()));
     }
     // Nothing measured outranks a breach: a run with no response says nothing of the target's
     // latency or throughput, and "no answer at all" is the finding a user must see first.
@@ -427,6 +439,8 @@ fn shown_template(t: &Template) -> String {
             Part::Uuid => text.push_str("<uuid>"),
             Part::Seq => text.push_str("<seq>"),
             Part::RandInt { .. } => text.push_str("<rand.int>"),
+            Part::Flow { .. } => text.push_str("<flow>"),
+            Part::Data { .. } => text.push_str("<data>"),
         }
     }
     text
@@ -553,16 +567,29 @@ mod tests {
     fn only_a_run_that_showed_what_it_claims_passes() {
         let pass = [check("RL-01", CheckStatus::Pass)];
         assert_eq!(
-            decide_outcome(None, &pass, &[threshold(true)], false, (10, 10)),
+            decide_outcome(None, &pass, &[threshold(true)], false, (10, 10), None),
             (Outcome::Pass, None)
         );
         // Every request failed: nothing was measured, so nothing passed.
-        let (o, why) = decide_outcome(None, &[], &[], false, (0, 0));
+        let (o, why) = decide_outcome(None, &[], &[], false, (0, 0), None);
         assert_eq!(o, Outcome::Inconclusive, "a run that sent nothing passed");
         assert!(why.unwrap().contains("sent no request"));
-        let (o, why) = decide_outcome(None, &[], &[], false, (20, 0));
+        let (o, why) = decide_outcome(None, &[], &[], false, (20, 0), None);
         assert_eq!(o, Outcome::Inconclusive);
         assert!(why.unwrap().contains("none of 20 requests"));
+        // A unique data file that ran out: the load asked for was not offered.
+        let (o, why) = decide_outcome(
+            None,
+            &[],
+            &[threshold(false)],
+            false,
+            (10, 10),
+            Some("data `users` ran out"),
+        );
+        assert_eq!(
+            (o, why.as_deref()),
+            (Outcome::Inconclusive, Some("data `users` ran out"))
+        );
         // A check that could not gather its evidence leaves the verdict open.
         let (o, why) = decide_outcome(
             None,
@@ -570,13 +597,14 @@ mod tests {
             &[],
             false,
             (10, 10),
+            None,
         );
         assert_eq!((o, o.exit_code()), (Outcome::Inconclusive, 3));
         assert_eq!(why.unwrap(), "could not gather evidence: PAGE-01");
         // Skips are not evidence of anything, and not a problem either.
         let skip = [check("IDEM-01", CheckStatus::Skip)];
         assert_eq!(
-            decide_outcome(None, &skip, &[], false, (5, 5)).0,
+            decide_outcome(None, &skip, &[], false, (5, 5), None).0,
             Outcome::Pass
         );
     }
@@ -598,17 +626,17 @@ mod tests {
             check("RL-03", CheckStatus::Fail),
             check("RL-08", CheckStatus::Warn),
         ];
-        let (o, why) = decide_outcome(None, &mixed, &[threshold(false)], false, (10, 0));
+        let (o, why) = decide_outcome(None, &mixed, &[threshold(false)], false, (10, 0), None);
         assert_eq!(
             (o, why.unwrap().as_str()),
             (Outcome::CheckFailed, "failed: RL-03")
         );
-        let (o, why) = decide_outcome(None, &mixed, &[], true, (10, 10));
+        let (o, why) = decide_outcome(None, &mixed, &[], true, (10, 10), None);
         assert_eq!(
             (o, why.unwrap().as_str()),
             (Outcome::CheckFailed, "failed: RL-03, RL-08")
         );
-        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 3));
+        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 3), None);
         assert_eq!(
             (o, why.unwrap().as_str()),
             (
@@ -617,7 +645,7 @@ mod tests {
             )
         );
         // With no response at all, the breach (e.g. the default error_rate) is not the news.
-        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 0));
+        let (o, why) = decide_outcome(None, &mixed[..1], &[threshold(false)], false, (10, 0), None);
         assert_eq!(o, Outcome::Inconclusive);
         assert!(why.unwrap().contains("none of 10 requests"));
         assert_eq!(
@@ -626,7 +654,8 @@ mod tests {
                 &mixed,
                 &[threshold(false)],
                 false,
-                (10, 0)
+                (10, 0),
+                None
             )
             .0,
             Outcome::Interrupted

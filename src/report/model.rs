@@ -16,7 +16,7 @@ pub use crate::signals::Phase;
 // The verdict vocabulary lives below both checks and report (see `crate::verdict`).
 pub use crate::verdict::{CheckResult, CheckStatus, Evidence, Timeline};
 
-pub const SCHEMA_VERSION: &str = "1.4.0";
+pub const SCHEMA_VERSION: &str = "1.5.0";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -49,6 +49,14 @@ pub struct Report {
     pub errors_by_kind: BTreeMap<String, u64>,
     pub error_samples: Vec<ErrorSample>,
     pub requests: Vec<RequestReport>,
+    /// `[[flows]]`: iterations started, completed, cut and ended early (by step and reason).
+    /// Their steps' figures are in `requests` (as `FLOW.STEP`). Added in 1.5.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<super::flows::FlowReport>,
+    /// `[[data]]`: rows per data file, how many the run used, and whether a unique one ran
+    /// out. Added in 1.5.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<super::flows::DataReport>,
     pub series: Vec<SeriesPoint>,
     pub checks: Vec<CheckResult>,
     pub thresholds: Vec<ThresholdResult>,

@@ -134,6 +134,7 @@ pub fn render(report: &Report) -> String {
             row(&r.name, &r.latency_ms);
         }
     }
+    super::flows::text(&report.flows, &report.data, &mut o);
     o.push('\n');
     if !report.status_codes.is_empty() {
         let codes: Vec<String> = report

@@ -15,6 +15,9 @@ fn part_max(p: &Part) -> u64 {
         Part::Uuid => 36,
         // u64::MAX and i64::MIN are 20 characters.
         Part::Seq | Part::RandInt { .. } => 20,
+        // Escaping can multiply a value by 6 (`\u0001`); a bound, not an estimate.
+        Part::Flow { .. } => 6 * crate::scenario::data::MAX_CAPTURE as u64,
+        Part::Data { .. } => 6 * crate::scenario::data::MAX_CELL as u64,
     }
 }
 

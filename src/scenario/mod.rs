@@ -5,6 +5,7 @@
 //! The file format is documented in `docs/scenario-format.md`.
 
 pub mod compare;
+pub mod data;
 pub mod model;
 pub mod thresholds;
 pub use model::*;
@@ -22,6 +23,8 @@ mod validate;
 mod compare_tests;
 #[cfg(test)]
 mod env_check_tests;
+#[cfg(test)]
+mod flow_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]
@@ -149,8 +152,8 @@ pub enum EnvValues {
 /// variables, and such a scenario must never be run; only [`load`] gives one.
 #[derive(Debug)]
 pub struct Checked {
-    /// Number of `[[requests]]`.
-    pub requests: usize,
+    /// What it sends: "3 requests", "1 request, 1 flow of 3 steps, 1 data file".
+    pub contents: String,
     /// The target; `Target::Unset` when it names an unset variable.
     pub target: Target,
     /// Secret values (resolved `${env.*}`, `[secrets]`, URL passwords), for redacting output.
@@ -174,12 +177,36 @@ pub fn check(path: &Path, env: EnvValues) -> Result<Checked, LoadError> {
     let scenario = load_in(&source, &origin, Format::from_path(path), &lookup, mode)
         .map_err(LoadError::Invalid)?;
     Ok(Checked {
-        requests: scenario.requests.len(),
+        contents: contents(&scenario),
         target: scenario.target,
         secrets: scenario.secrets,
         warnings: scenario.warnings,
         unchecked_env: unchecked.into_inner(),
     })
+}
+
+/// What a valid scenario sends, for `validate`: "3 requests", "1 request, 1 flow of 3 steps,
+/// 1 data file".
+fn contents(s: &Scenario) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let steps: usize = s.flows.iter().map(|f| f.steps.len()).sum();
+    let single = s.requests.len() - steps;
+    let mut parts = Vec::new();
+    if single > 0 || s.flows.is_empty() {
+        parts.push(plural(single, "request", "requests"));
+    }
+    if !s.flows.is_empty() {
+        parts.push(format!(
+            "{} of {}",
+            plural(s.flows.len(), "flow", "flows"),
+            plural(steps, "step", "steps")
+        ));
+    }
+    if !s.data.is_empty() {
+        parts.push(plural(s.data.len(), "data file", "data files"));
+    }
+    parts.join(", ")
 }
 
 /// Parse and validate a scenario from a string.

@@ -17,8 +17,14 @@ pub struct Scenario {
     pub target: Target,
     /// `[defaults]`: applied to every request unless the request overrides them.
     pub defaults: Defaults,
-    /// `[[requests]]`, in file order. Never empty; names are unique.
+    /// `[[requests]]`, in file order, then the steps of every `[[flows]]` entry (named
+    /// `FLOW.STEP`, weight 0: only their flow sends them). Never empty; names are unique.
     pub requests: Vec<RequestSpec>,
+    /// `[[flows]]`: ordered sequences of requests with captures, picked by the mix beside the
+    /// single requests.
+    pub flows: Vec<FlowSpec>,
+    /// `[[data]]`: the data files `${data.COLUMN}` reads, loaded once at validation.
+    pub data: Vec<DataSpec>,
     /// `[load]`.
     pub load: LoadSpec,
     /// `[[thresholds]]`.
@@ -153,6 +159,12 @@ pub enum Part {
     Seq,
     /// `${rand.int(LO, HI)}`: a uniform random integer in `LO..=HI`.
     RandInt { lo: i64, hi: i64 },
+    /// `${flow.NAME}`: a value captured by an earlier step of the same flow; `slot` indexes the
+    /// flow's variables ([`FlowSpec::vars`]).
+    Flow { slot: usize },
+    /// `${data.COLUMN}`: a cell of the row drawn from feeder `feeder` (index into
+    /// [`Scenario::data`]) for this request or flow iteration.
+    Data { feeder: usize, column: usize },
 }
 
 /// A JSON body whose strings are templates. A string that is exactly one `${seq}` or
@@ -165,6 +177,78 @@ pub enum JsonTemplate {
     String(Template),
     Array(Vec<JsonTemplate>),
     Object(Vec<(String, JsonTemplate)>),
+}
+
+/// `[[flows]]`: an ordered sequence of requests one virtual user (closed loop) or one arrival
+/// (open loop) sends in turn, each step able to use what earlier steps captured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowSpec {
+    pub name: String,
+    /// Relative weight in the traffic mix, beside the single requests' weights.
+    pub weight: u32,
+    /// Its steps, in order.
+    pub steps: Vec<StepSpec>,
+    /// The names of the variables its steps capture; `Part::Flow { slot }` indexes this.
+    pub vars: Vec<String>,
+}
+
+/// One step of a flow: a request of [`Scenario::requests`] (by index) and what it captures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSpec {
+    /// The step's own name (the request is named `FLOW.STEP`).
+    pub name: String,
+    pub request: usize,
+    pub captures: Vec<Capture>,
+}
+
+/// `capture.NAME = { json = "/id" }`: a value taken from a step's response into a variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capture {
+    pub var: String,
+    /// Index into the flow's [`FlowSpec::vars`].
+    pub slot: usize,
+    pub from: CaptureFrom,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaptureFrom {
+    /// A JSON pointer into the response body.
+    Json(String),
+    /// A response header (its first value).
+    Header(String),
+    /// The response status code.
+    Status,
+}
+
+/// `[[data]]`: a CSV or JSON Lines file, read once, whose rows feed `${data.COLUMN}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSpec {
+    pub name: String,
+    /// The file as written in the scenario (relative to the scenario file).
+    pub file: String,
+    pub order: DataOrder,
+    pub table: std::sync::Arc<crate::scenario::data::Table>,
+}
+
+/// In which order a feeder hands out its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataOrder {
+    /// Row 0, 1, 2, ... shared by every worker, starting over after the last.
+    Sequential,
+    /// A uniformly random row each time.
+    Random,
+    /// Each row at most once in the run; when they are used up the run stops sending.
+    Unique,
+}
+
+impl DataOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataOrder::Sequential => "sequential",
+            DataOrder::Random => "random",
+            DataOrder::Unique => "unique",
+        }
+    }
 }
 
 /// `[load]`.

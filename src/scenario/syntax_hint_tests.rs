@@ -36,6 +36,10 @@ const BROKEN_JSON: &[&str] = &[
        "load": {"rate": 1, "duration": "1s"},
        "checks": {"idempotency": {"request": "a", "oracle": {"kind": "get"}, "second_credential": {}},
                   "error_format": {"schema": "x.json", "probes": 3}}}"#,
+    r#"{"target": "http://h", "load": {"rate": 1, "duration": "1s"}, "data": [{"file": 3}, {"name": "d"}],
+       "flows": [{"steps": {"name": "s"}}, {"name": "f"}, {"name": "g", "steps": [{"name": "a", "path": "/${flow.id}",
+                  "capture": {"id": {"status": false}, "x": 3}}, {"name": "b", "path": "/${data.c}"}]}]}"#,
+    r#"{"target": "http://h", "load": {"rate": 1, "duration": "1s"}, "data": 3, "flows": 3}"#,
 ];
 
 /// A TOML snippet or table name: `key = value`, `[load]`, `[[requests]]`, "table".

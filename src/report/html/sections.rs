@@ -205,8 +205,65 @@ pub fn requests(report: &Report) -> String {
         }
         o.push_str("</ul>");
     }
+    flows(report, &mut o);
     o.push_str("</section>");
     o
+}
+
+/// The flows' iterations (their steps are rows of the requests table above) and the data
+/// files' use.
+fn flows(report: &Report, o: &mut String) {
+    if !report.flows.is_empty() {
+        o.push_str(r#"<h3>Flows</h3><div class="scroll"><table class="flows"><thead><tr><th>flow</th><th>steps</th><th class="num">started</th><th class="num">completed</th><th class="num">ended early</th><th class="num">cut at the end</th></tr></thead><tbody>"#);
+        for f in &report.flows {
+            let _ = write!(
+                o,
+                r#"<tr><th scope="row">{}</th><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+                esc(&f.name),
+                esc(&f.steps.join(" → ")),
+                f.started,
+                f.completed,
+                f.ended_early,
+                f.cut
+            );
+        }
+        o.push_str("</tbody></table></div>");
+        let ended: Vec<_> = report.flows.iter().flat_map(|f| &f.ended).collect();
+        if !ended.is_empty() {
+            o.push_str(r#"<ul class="samples">"#);
+            for e in ended {
+                let _ = write!(
+                    o,
+                    "<li><b>{} × {}</b> at {}: {}</li>",
+                    e.count,
+                    esc(&e.reason),
+                    esc(&e.step),
+                    esc(&e.sample)
+                );
+            }
+            o.push_str("</ul>");
+        }
+    }
+    if !report.data.is_empty() {
+        o.push_str(r#"<h3>Data files</h3><ul class="samples">"#);
+        for d in &report.data {
+            let _ = write!(
+                o,
+                "<li><b>{}</b> <code>{}</code>: {} rows, {} handed out ({}){}</li>",
+                esc(&d.name),
+                esc(&d.file),
+                d.rows,
+                d.used,
+                esc(&d.order),
+                if d.exhausted {
+                    " — ran out: the load stopped there"
+                } else {
+                    ""
+                }
+            );
+        }
+        o.push_str("</ul>");
+    }
 }
 
 /// Every check: a summary table, then each one with evidence shown in full.

@@ -27,6 +27,12 @@ pub(crate) struct Cx<'a> {
     /// The scenario's `target` when it is a valid URL: request paths are checked against its
     /// base path (a `..` that climbs out of it is a warning).
     pub(super) target_url: Option<String>,
+    /// `[[data]]` feeders parsed so far: `${data.COLUMN}` resolves against them.
+    pub(super) data: Vec<DataSpec>,
+    /// While a flow's steps are compiled: the flow and the variables its earlier steps capture.
+    pub(super) flow: Option<super::flows::FlowScope>,
+    /// Flow steps (`FLOW.STEP`) whose templates read `${flow.*}`: only their flow can send them.
+    pub(super) chained_steps: Vec<String>,
     /// What an unset `${env.NAME}` is: an error, or (validate --no-env) a recorded name.
     pub(super) env_mode: EnvMode<'a>,
     /// The syntax of the file, in which hints write their examples (see `syntax.rs`).
@@ -118,6 +124,9 @@ impl<'a> Cx<'a> {
             broken_vars: Vec::new(),
             request_names: Vec::new(),
             target_url: None,
+            data: Vec::new(),
+            flow: None,
+            chained_steps: Vec::new(),
             env_mode: EnvMode::Required,
             syntax: crate::scenario::Format::Toml,
         }
@@ -478,6 +487,21 @@ impl<'a> Cx<'a> {
         };
         self.err_hint(e.value.span.clone(), message, hint);
         None
+    }
+
+    /// A request a check sends on its own: any request, or a flow step that reads no
+    /// `${flow.*}` (a check sends outside any iteration, so it would have no captured value).
+    pub(super) fn check_request_ref(&mut self, e: &Entry) -> Option<String> {
+        let name = self.request_ref(e)?;
+        if self.chained_steps.contains(&name) {
+            self.err_hint(
+                e.value.span.clone(),
+                format!("`{name}` is a flow step that uses `${{flow.*}}`: a check sends its request outside any flow, with nothing captured"),
+                "give the check a [[requests]] entry of its own (weight = 0 keeps it out of the load)",
+            );
+            return None;
+        }
+        Some(name)
     }
 
     pub(super) fn status_list(&mut self, e: &Entry) -> Option<Vec<u16>> {

@@ -23,6 +23,7 @@
 mod checks;
 mod compare;
 mod cx;
+mod flows;
 mod load;
 mod requests;
 mod syntax;
@@ -48,6 +49,8 @@ const TOP_KEYS: &[&str] = &[
     "secrets",
     "defaults",
     "requests",
+    "flows",
+    "data",
     "load",
     "thresholds",
     "checks",
@@ -116,9 +119,16 @@ impl Cx<'_> {
             None => Some(Defaults::default()),
         };
 
+        // Data files before anything that may use `${data.*}`.
+        if let Some(e) = get(top, "data") {
+            self.data_sections(e);
+        }
         // Requests: collect names first so that every reference can be checked.
+        let flows_entry = get(top, "flows");
         let request_nodes = match get(top, "requests") {
             Some(e) => self.request_nodes(e),
+            // A scenario of flows only needs no single request.
+            None if flows_entry.is_some() => Some(&[][..]),
             None => {
                 self.missing(
                     root_span.clone(),
@@ -141,15 +151,24 @@ impl Cx<'_> {
         if let Some(nodes) = request_nodes {
             self.collect_request_names(nodes);
             for node in nodes.iter() {
-                let parsed = self.request(node);
+                let parsed = self.request(node, None);
                 weights.push((parsed.weight, parsed.weight_entry.clone()));
                 match parsed.spec {
                     Some(spec) => requests.push(spec),
                     None => requests_ok = false,
                 }
             }
+        }
+        let flows = match flows_entry {
+            Some(e) => self.flows(e, &mut requests),
+            None => Some(Vec::new()),
+        };
+        if let Some(nodes) = request_nodes {
             // Cross check: something must be sent.
-            if !nodes.is_empty() && weights.iter().all(|(w, _)| *w == Some(0)) {
+            let flow_sends = flows
+                .as_ref()
+                .is_none_or(|f| f.iter().any(|f| f.weight > 0));
+            if !nodes.is_empty() && weights.iter().all(|(w, _)| *w == Some(0)) && !flow_sends {
                 let span = weights
                     .iter()
                     .find_map(|(_, s)| s.clone())
@@ -200,7 +219,9 @@ impl Cx<'_> {
         if has_errors || !requests_ok {
             return Err(self.diags);
         }
-        match (name, target, defaults, load, thresholds, checks, compare) {
+        match (
+            name, target, defaults, load, thresholds, checks, compare, flows,
+        ) {
             (
                 Some(name),
                 Some(target),
@@ -209,6 +230,7 @@ impl Cx<'_> {
                 Some(thresholds),
                 Some(checks),
                 Some(compare),
+                Some(flows),
             ) => {
                 let scenario = Scenario {
                     name,
@@ -216,6 +238,8 @@ impl Cx<'_> {
                     target,
                     defaults,
                     requests,
+                    flows,
+                    data: self.data,
                     load,
                     thresholds,
                     checks,

@@ -11,7 +11,7 @@ use crate::scenario::diag;
 use crate::scenario::model::*;
 use crate::scenario::tree::{Entry, Kind, Node, get};
 
-fn is_request_name(s: &str) -> bool {
+pub(super) fn is_request_name(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
@@ -101,7 +101,9 @@ impl Cx<'_> {
         }
     }
 
-    pub(super) fn request(&mut self, node: &Node) -> ParsedRequest {
+    /// One request: a `[[requests]]` entry, or (with `step_of`) a step of that flow, which takes
+    /// the same keys but `capture` instead of `weight` and is named `FLOW.STEP`.
+    pub(super) fn request(&mut self, node: &Node, step_of: Option<&str>) -> ParsedRequest {
         let mut out = ParsedRequest {
             spec: None,
             weight_entry: None,
@@ -121,6 +123,14 @@ impl Cx<'_> {
             "name", "method", "path", "query", "headers", "json", "body", "weight", "timeout",
             "max_body", "expect",
         ];
+        const STEP_KEYS: &[&str] = &[
+            "name", "method", "path", "query", "headers", "json", "body", "capture", "timeout",
+            "max_body", "expect",
+        ];
+        let table_name = match step_of {
+            Some(_) => "[[flows.steps]]",
+            None => "[[requests]]",
+        };
         let name = match get(t, "name") {
             Some(e) => self.str_of(e).and_then(|n| {
                 if is_request_name(&n) {
@@ -138,17 +148,21 @@ impl Cx<'_> {
                 self.missing(
                     node.span.clone(),
                     "name",
-                    "[[requests]]",
-                    "give the request a unique name, e.g. `name = \"list_orders\"`",
+                    table_name,
+                    match step_of {
+                        Some(_) => "give the step a name unique in its flow, e.g. `name = \"create\"`",
+                        None => "give the request a unique name, e.g. `name = \"list_orders\"`",
+                    },
                 );
                 None
             }
         };
-        let place = match &name {
-            Some(n) => format!("request `{n}`"),
-            None => "[[requests]]".to_string(),
+        let place = match (&name, step_of) {
+            (Some(n), Some(flow)) => format!("step `{n}` of flow `{flow}`"),
+            (Some(n), None) => format!("request `{n}`"),
+            (None, _) => table_name.to_string(),
         };
-        self.check_keys(t, KEYS, &place);
+        self.check_keys(t, if step_of.is_some() { STEP_KEYS } else { KEYS }, &place);
 
         let method = match get(t, "method") {
             Some(e) => self.str_of(e).and_then(|m| {
@@ -259,6 +273,8 @@ impl Cx<'_> {
             body_ok = false;
         }
         let weight = match get(t, "weight") {
+            // A step is sent by its flow only; the flow has the weight.
+            _ if step_of.is_some() => Some(0),
             Some(e) => {
                 out.weight_entry = Some(e.key_span.start..e.value.span.end);
                 self.u32_in(e, 0, u32::MAX)
@@ -286,6 +302,10 @@ impl Cx<'_> {
                 Some(None) => return out,
                 Some(Some(n)) => Some(n),
                 None => None,
+            };
+            let name = match step_of {
+                Some(flow) => format!("{flow}.{name}"),
+                None => name,
             };
             out.spec = Some(RequestSpec {
                 name,

@@ -137,8 +137,12 @@ fn table_name(s: &str) -> Option<(usize, String)> {
     let shown = if double && after.starts_with(" tables") {
         len += " tables".len();
         format!("objects in {quoted}")
-    } else if double && after.starts_with(" table") {
-        len += " table".len();
+    } else if double && (after.starts_with(" table") || after.starts_with(" header")) {
+        len += if after.starts_with(" table") {
+            " table".len()
+        } else {
+            " header".len()
+        };
         format!("object in {quoted}")
     } else if !double && after.starts_with(" table") {
         len += " table".len();
@@ -206,16 +210,19 @@ fn snippet(inner: &str) -> Option<String> {
             && k.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
-    if !bare(key) {
+    // A dotted key (`capture.NAME = { json = "/id" }`) nests: `"capture": {"NAME": {...}}`.
+    let first = key.split('.').next().unwrap_or(key);
+    if !key.split('.').all(bare) {
         return None;
     }
     let (root, errors) = toml_src::parse(inner);
     match root.table() {
-        Some([e]) if errors.is_empty() && e.key == key => {
+        Some([e]) if errors.is_empty() && e.key == first => {
             Some(format!("{}: {}", json_string(&e.key), json(&e.value)))
         }
         // A value that is itself a stand-in (`equals = <value>`): only the key changes.
-        _ => Some(format!("{}: {value}", json_string(key))),
+        _ if !key.contains('.') => Some(format!("{}: {value}", json_string(key))),
+        _ => None,
     }
 }
 
@@ -304,6 +311,10 @@ mod tests {
         assert_eq!(
             j("either `exists = true` or `equals = <value>`"),
             "either `\"exists\": true` or `\"equals\": <value>`"
+        );
+        assert_eq!(
+            j("add `capture.NAME = { json = \"/id\" }` under its own [[flows.steps]] header"),
+            "add `\"capture\": {\"NAME\": {\"json\": \"/id\"}}` under its own object in \"flows\".\"steps\""
         );
         assert_eq!(
             j("unknown key `x` in [checks.pagination]"),

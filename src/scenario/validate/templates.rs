@@ -24,7 +24,7 @@ pub(super) enum TplScope {
 }
 
 impl TplScope {
-    fn in_vars(self) -> bool {
+    pub(super) fn in_vars(self) -> bool {
         matches!(self, TplScope::Vars | TplScope::Secrets)
     }
 
@@ -38,7 +38,7 @@ impl TplScope {
     }
 
     /// What the text is, for messages: "a header value", "`path`".
-    fn what(self) -> &'static str {
+    pub(super) fn what(self) -> &'static str {
         match self {
             TplScope::Header => "a header value",
             TplScope::Path => "`path`",
@@ -221,6 +221,20 @@ impl Cx<'_> {
                 }
             };
         }
+        if let Some(rest) = body.strip_prefix("data.") {
+            return self.data_ref(rest, body, span, scope);
+        }
+        if let Some(name) = body.strip_prefix("flow.") {
+            if in_vars {
+                self.err_hint(
+                    span,
+                    format!("`${{{body}}}` is not allowed in {scope_name}: variables are per-run constants"),
+                    "use the placeholder in a later step of the flow instead",
+                );
+                return None;
+            }
+            return self.flow_ref(name, body, span);
+        }
         let var_ref = body
             .strip_prefix("vars.")
             .map(|n| (n, true))
@@ -314,7 +328,8 @@ impl Cx<'_> {
             .map(|c| format!("did you mean `${{{c}}}`?"));
         if hint.is_none() {
             if let Some((prefix, rest)) = body.split_once('.') {
-                if let Some(p) = suggest(prefix, ["env", "vars", "secrets", "rand"]) {
+                if let Some(p) = suggest(prefix, ["env", "vars", "secrets", "rand", "data", "flow"])
+                {
                     hint = Some(format!("did you mean `${{{p}.{rest}}}`?"));
                 }
             } else if suggest(body, ["rand", "rand.int"]).is_some() || body.starts_with("rand") {
@@ -322,7 +337,7 @@ impl Cx<'_> {
             }
         }
         let hint = hint.unwrap_or_else(|| {
-            "known placeholders: ${env.NAME}, ${vars.NAME}, ${secrets.NAME}, ${uuid}, ${seq}, ${rand.int(LO, HI)}; write $${ for a literal ${".to_string()
+            "known placeholders: ${env.NAME}, ${vars.NAME}, ${secrets.NAME}, ${data.COLUMN}, ${flow.NAME}, ${uuid}, ${seq}, ${rand.int(LO, HI)}; write $${ for a literal ${".to_string()
         });
         self.err_hint(span, format!("unknown placeholder `${{{body}}}`"), hint);
         None

@@ -48,11 +48,11 @@ impl Cx<'_> {
         let required = get(t, "required").map_or(Some(true), |r| self.bool_of(r));
         let id_pointer = self.pointer_or(t, "id_pointer", "/id");
         let mismatch_request = match get(t, "mismatch_request") {
-            Some(m) => Some(self.request_ref(m)?),
+            Some(m) => Some(self.check_request_ref(m)?),
             None => None,
         };
         // A bad value is reported (and fails the whole load); carry on to report the rest.
-        let error_request = get(t, "error_request").and_then(|m| self.request_ref(m));
+        let error_request = get(t, "error_request").and_then(|m| self.check_request_ref(m));
         let second_credential = get(t, "second_credential")
             .and_then(|c| self.credential(c, "the idempotency `second_credential`"));
         let oracle = match get(t, "oracle") {

@@ -119,7 +119,7 @@ impl Cx<'_> {
         place: &str,
     ) -> Option<String> {
         match get(t, "request") {
-            Some(r) => self.request_ref(r),
+            Some(r) => self.check_request_ref(r),
             None => {
                 self.missing(
                     span.clone(),

@@ -110,11 +110,11 @@ impl Cx<'_> {
         let walkers = get(t, "walkers").map_or(Some(2), |x| self.u32_in(x, 1, 1000));
         let writers = get(t, "writers").map_or(Some(2), |x| self.u32_in(x, 0, 1000));
         let insert_request = match get(t, "insert_request") {
-            Some(r) => Some(self.request_ref(r)?),
+            Some(r) => Some(self.check_request_ref(r)?),
             None => None,
         };
         let delete_request = match get(t, "delete_request") {
-            Some(r) => Some(self.request_ref(r)?),
+            Some(r) => Some(self.check_request_ref(r)?),
             None => None,
         };
         Some(PaginationSpec {
