@@ -113,6 +113,9 @@ fn quoted_end(s: &str) -> Option<usize> {
 /// length and its JSON form, `"load"`, `"requests"`, `"checks"."pagination"`, with the noun
 /// after it ("table", "tables", "header") made JSON's.
 fn table_name(s: &str) -> Option<(usize, String)> {
+    if !s.starts_with('[') {
+        return None;
+    }
     let double = s.starts_with("[[");
     let open = if double { 2 } else { 1 };
     let close = if double { "]]" } else { "]" };
@@ -340,6 +343,9 @@ mod tests {
             "the path is appended to `target`; write e.g. \"/orders\"",
             "`name` must not be empty",
             "p99[list_orders]",
+            // Found by the fuzzer: not ASCII right after a backtick or a bracket.
+            "unknown key `\u{fffd}\u{fffd}faults` in the top level",
+            "`\u{e9}t\u{e9} = 1` [\u{e9}] {\u{e9}} {load}",
         ] {
             assert_eq!(j(t), t);
         }
