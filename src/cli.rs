@@ -128,9 +128,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub drain: Option<std::time::Duration>,
 
-    /// Keep up to this much of a response body for the expectations that read it (JSON rules),
-    /// e.g. 4MiB; a longer body is not judged. Overrides `max_body` in the scenario. Default
-    /// 1MiB, at most 256MiB.
+    /// Keep up to this much of a response body for the expectations that read it (JSON rules,
+    /// `schema`), e.g. 4MiB; a longer body is not judged. Overrides `max_body` in the scenario.
+    /// Default 1MiB, at most 256MiB.
     #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_max_body)]
     pub max_body: Option<u64>,
 
@@ -197,6 +197,17 @@ pub struct RunArgs {
     /// [compare] table sets the budget, and a regression exits 5.
     #[arg(long, value_name = "DIR|FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Run instance I of N (0-based, as Kubernetes' JOB_COMPLETION_INDEX): take every N-th
+    /// arrival, an N-th of the users, connections, request bound and data rows, and only the
+    /// check families this segment owns; `loadproof merge` joins the N reports exactly.
+    #[arg(long, value_name = "I/N")]
+    pub segment: Option<String>,
+
+    /// Begin the run at this UTC time (RFC 3339, e.g. 2026-12-01T10:00:00Z), so that the
+    /// segments of a split run start together; the report records the planned and actual start.
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -185,6 +185,9 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     engine::fds::ensure(&plan).map_err(RuntimeError::from)?;
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
+    if let Some(at) = plan.start_at {
+        wait_for_start(at, interrupted.clone()).await;
+    }
     let progress = Progress::new(plan.output.progress);
     let load_observer = || checks::PassiveSet::for_load(families, &plan.checks);
     let observed = engine::run(
@@ -248,6 +251,26 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     match comparison {
         Some(c) => compare::cli::conclude(c, &plan.output.dir, code, &mut out),
         None => Ok(code),
+    }
+}
+
+/// `--start-at`: sleep until `at` (a stop ends the wait: the engine then sees the stop). A
+/// time already past starts at once, and says by how much, since the report's start skew will.
+async fn wait_for_start(at: std::time::SystemTime, mut stop: tokio::sync::watch::Receiver<bool>) {
+    match at.duration_since(std::time::SystemTime::now()) {
+        Ok(wait) => {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        }
+        Err(past) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: --start-at was {:.3} s ago; starting now",
+                past.duration().as_secs_f64()
+            );
+        }
     }
 }
 

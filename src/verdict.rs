@@ -69,6 +69,10 @@ pub struct Evidence {
     /// the chain (see [`CheckResult::decisive`]). Added in 1.2.0.
     #[serde(default, skip_serializing_if = "is_false")]
     pub decisive: bool,
+    /// Every expectation this response missed (`EXPECT-*` evidence; capped, with a last
+    /// "… and N more"). Added in 1.6.0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub misses: Vec<String>,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -17,6 +17,7 @@ use futures::future::LocalBoxFuture;
 use super::{CheckCtx, Family};
 use crate::scenario::ChecksSpec;
 use crate::verdict::CheckResult;
+pub(crate) use passive::load_schema_file;
 pub use passive::{Passive, config_for};
 
 pub const IDS: [&str; 8] = [

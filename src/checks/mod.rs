@@ -118,6 +118,9 @@ impl<'a> CheckCtx<'a> {
     }
 }
 
+/// The start of the `skip` message of a family another segment runs (`merge` drops those rows).
+pub const OTHER_SEGMENT: &str = "runs in segment";
+
 /// The checks phase: every enabled family's active part in catalog order, then every passive
 /// verdict over the load phase (`load`, its merged passive set) and all the probes together.
 /// A stop request (Ctrl-C) abandons what is left: those families report `skip` with the reason,
@@ -181,6 +184,20 @@ pub async fn run(
         let all = format!("{}-*", family.prefix());
         if *stop.borrow() {
             out.push(skip(&all, "not run: the run was interrupted"));
+            continue;
+        }
+        // A split run (`--segment`) sends each once-only family's races, walks and drives
+        // from one segment only; `loadproof merge` takes the owner's verdicts.
+        if !plan.segment.owns_family(i) {
+            out.push(skip(
+                &all,
+                format!(
+                    "{} {}/{}",
+                    OTHER_SEGMENT,
+                    plan.segment.owner_of(i),
+                    plan.segment.count
+                ),
+            ));
             continue;
         }
         progress.step_started(step);

@@ -41,7 +41,11 @@ impl Probe {
         let shared = render_shared();
         let mut rng = SmallRng::from_os_rng();
         // A probe is sent outside any iteration: `${data.*}` reads each file's first row.
-        let feeders: Vec<Feeder> = ctx.data.iter().map(Feeder::new).collect();
+        let feeders: Vec<Feeder> = ctx
+            .data
+            .iter()
+            .map(|d| Feeder::new(d, crate::plan::Segment::WHOLE))
+            .collect();
         let bind = Bindings {
             vars: &[],
             feeders: &feeders,
@@ -209,6 +213,7 @@ impl Exchange {
             // A probe is not a scenario request: its curl comes from the probe itself.
             request: None,
             decisive: false,
+            misses: vec![],
         }
     }
 }

@@ -2,20 +2,32 @@
 //!
 //! `evaluate` is a pure function of the response parts, so it is unit-tested without a network.
 //! A response that misses an expectation is a finding (check `EXPECT-<request>`), never an abort.
-//! A body cut at the keep limit (`max_body`) is never judged as if it were whole: the JSON rules
-//! of that response are not judged ([`Judgement::Unjudged`]), rather than blaming the server for
-//! "invalid JSON" that is only the cut.
+//! Every rule is judged and every miss listed (a report shows [`MAX_MISSES`]); a conforming response
+//! allocates nothing. A body cut at the keep limit (`max_body`) is never judged as if it were
+//! whole: the body rules (`json`, `schema`) of that response are not judged
+//! ([`Judgement::Unjudged`]), rather than blaming the server for "invalid JSON" that is only the
+//! cut; its status and headers still are.
+
+use std::sync::Arc;
 
 use reqwest::header::HeaderMap;
 
-use crate::scenario::{Expectations, HeaderRule, JsonRule};
+use crate::metrics::stats::{RESPONSE_SAMPLE_BODY, ResponseSample};
+use crate::scenario::{Bounds, Expectations, HeaderRule, JsonRule, JsonType};
+
+/// How many misses one response lists; past it, one last line says how many more there were.
+pub const MAX_MISSES: usize = 10;
+/// How many schema errors one response lists (each is a miss).
+const MAX_SCHEMA_ERRORS: usize = 3;
 
 #[derive(Debug, Clone)]
 pub struct CompiledExpectations {
     status: Vec<u16>,
     headers: Vec<(String, CompiledRule)>,
-    json: Vec<(String, JsonRule)>,
-    /// How much of a body is kept for the JSON rules.
+    json: Vec<(String, CompiledJson)>,
+    /// `schema`: as written, and compiled.
+    schema: Option<(String, Arc<jsonschema::Validator>)>,
+    /// How much of a body is kept for the body rules.
     max_body: usize,
 }
 
@@ -45,15 +57,17 @@ impl<'a> SeenBody<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Judgement {
     Met,
-    /// A one-line "expected …, got …".
-    Missed(String),
+    /// Every miss, each a one-line "expected …, got …", in rule order (status, headers, json,
+    /// schema). At most one per rule (and [`MAX_SCHEMA_ERRORS`] + 1 for the schema), so the list
+    /// is bounded by the scenario, not by the response; [`capped`] shortens it for a report.
+    Missed(Vec<String>),
     /// Neither met nor missed: what would decide it could not be seen.
     Unjudged(Unjudged),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unjudged {
-    /// The body the JSON rules read was longer than `max_body` (this many bytes).
+    /// The body the body rules read was longer than `max_body` (this many bytes).
     BodyTooLarge { max_body: usize },
 }
 
@@ -65,8 +79,19 @@ enum CompiledRule {
     Matches(regex::Regex),
 }
 
+#[derive(Debug, Clone)]
+enum CompiledJson {
+    Exists,
+    Equals(serde_json::Value),
+    Matches(regex::Regex),
+    Type(JsonType),
+    Range(Bounds),
+    Len(Bounds),
+    OneOf(Vec<serde_json::Value>),
+}
+
 impl CompiledExpectations {
-    /// `max_body`: how much of a body to keep for the JSON rules.
+    /// `max_body`: how much of a body to keep for the body rules.
     pub fn compile(e: &Expectations, max_body: usize) -> Result<Self, String> {
         let headers = e
             .headers
@@ -83,34 +108,80 @@ impl CompiledExpectations {
                 Ok((h.name.clone(), rule))
             })
             .collect::<Result<_, String>>()?;
+        let json = e
+            .json
+            .iter()
+            .map(|j| {
+                let rule = match &j.rule {
+                    JsonRule::Exists => CompiledJson::Exists,
+                    JsonRule::Equals(v) => CompiledJson::Equals(v.clone()),
+                    JsonRule::Matches(re) => CompiledJson::Matches(
+                        regex::Regex::new(re)
+                            .map_err(|err| format!("json {}: {err}", j.pointer))?,
+                    ),
+                    JsonRule::Type(t) => CompiledJson::Type(*t),
+                    JsonRule::Range(b) => CompiledJson::Range(*b),
+                    JsonRule::Len(b) => CompiledJson::Len(*b),
+                    JsonRule::OneOf(v) => CompiledJson::OneOf(v.clone()),
+                };
+                Ok((j.pointer.clone(), rule))
+            })
+            .collect::<Result<_, String>>()?;
         Ok(CompiledExpectations {
             status: e.status.clone(),
             headers,
-            json: e
-                .json
-                .iter()
-                .map(|j| (j.pointer.clone(), j.rule.clone()))
-                .collect(),
+            json,
+            schema: e
+                .schema
+                .as_ref()
+                .map(|s| (s.path.clone(), s.validator.clone())),
             max_body,
         })
     }
 
-    /// How much of the body to keep for evaluation, if any (only JSON expectations read it).
+    /// How much of the body to keep for evaluation, if any (only the body rules read it).
     pub fn body_keep(&self) -> Option<usize> {
-        (!self.json.is_empty()).then_some(self.max_body)
+        self.reads_body().then_some(self.max_body)
     }
 
-    /// `Met` when the response meets every expectation. Status and headers are judged first (a
-    /// cut body does not hide a wrong status); the JSON rules only on a whole body.
+    fn reads_body(&self) -> bool {
+        !self.json.is_empty() || self.schema.is_some()
+    }
+
+    /// Whether the status or a header already misses, before the body is read: then the body
+    /// is worth keeping as evidence even when no rule reads it.
+    pub fn head_misses(&self, status: u16, headers: &HeaderMap) -> bool {
+        let mut any = false;
+        self.check_head(status, headers, &mut |_| any = true);
+        any
+    }
+
+    /// `Met` when the response meets every expectation, else every miss. Status and headers
+    /// are judged whatever the body (a cut body does not hide a wrong status); the body rules
+    /// only on a whole body.
     pub fn evaluate(&self, status: u16, headers: &HeaderMap, body: SeenBody<'_>) -> Judgement {
-        match self.check(status, headers, body) {
-            Ok(()) => Judgement::Met,
-            Err(Verdict::Missed(m)) => Judgement::Missed(m),
-            Err(Verdict::Unjudged(u)) => Judgement::Unjudged(u),
+        let mut misses = Vec::new();
+        self.check_head(status, headers, &mut |m| misses.push(m));
+        if self.reads_body() {
+            match body {
+                SeenBody::Whole(b) => self.check_body(b, &mut misses),
+                SeenBody::Cut(_) if misses.is_empty() => {
+                    return Judgement::Unjudged(Unjudged::BodyTooLarge {
+                        max_body: self.max_body,
+                    });
+                }
+                SeenBody::Cut(_) => {}
+                SeenBody::None => misses.push("expected a JSON body, got none".to_string()),
+            }
+        }
+        if misses.is_empty() {
+            Judgement::Met
+        } else {
+            Judgement::Missed(misses)
         }
     }
 
-    fn check(&self, status: u16, headers: &HeaderMap, body: SeenBody<'_>) -> Result<(), Verdict> {
+    fn check_head(&self, status: u16, headers: &HeaderMap, miss: &mut dyn FnMut(String)) {
         let status_ok = if self.status.is_empty() {
             (200..400).contains(&status)
         } else {
@@ -122,81 +193,212 @@ impl CompiledExpectations {
             } else {
                 format!("status in {:?}", self.status)
             };
-            return Err(format!("expected {wanted}, got {status}").into());
+            miss(format!("expected {wanted}, got {status}"));
         }
         for (name, rule) in &self.headers {
             let value = headers
                 .get(name.as_str())
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                .map(|v| String::from_utf8_lossy(v.as_bytes()));
             match (rule, value) {
                 (CompiledRule::Present, None) => {
-                    return Err(format!("expected header {name}, it is absent").into());
+                    miss(format!("expected header {name}, it is absent"));
                 }
                 (CompiledRule::Absent, Some(v)) => {
-                    return Err(format!("expected no header {name}, got {name}: {v}").into());
+                    miss(format!("expected no header {name}, got {name}: {v}"));
                 }
                 (CompiledRule::Equals(want), got) if got.as_deref() != Some(want.as_str()) => {
-                    return Err(format!("expected {name}: {want}, got {}", show(got)).into());
+                    miss(format!("expected {name}: {want}, got {}", show(got)));
                 }
                 (CompiledRule::Matches(re), got)
                     if !got.as_deref().is_some_and(|g| re.is_match(g)) =>
                 {
-                    return Err(
-                        format!("expected {name} matching /{re}/, got {}", show(got)).into(),
-                    );
+                    miss(format!(
+                        "expected {name} matching /{re}/, got {}",
+                        show(got)
+                    ));
                 }
                 _ => {}
             }
         }
-        if self.json.is_empty() {
-            return Ok(());
-        }
-        let body = match body {
-            SeenBody::Whole(b) => b,
-            SeenBody::Cut(_) => {
-                return Err(Verdict::Unjudged(Unjudged::BodyTooLarge {
-                    max_body: self.max_body,
-                }));
-            }
-            SeenBody::None => return Err("expected a JSON body, got none".to_string().into()),
-        };
+    }
+
+    fn check_body(&self, body: &[u8], misses: &mut Vec<String>) {
         let doc: serde_json::Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => {
-                return Err(format!("expected a JSON body, it does not parse: {e}").into());
+                misses.push(format!("expected a JSON body, it does not parse: {e}"));
+                return;
             }
         };
         for (pointer, rule) in &self.json {
-            let found = doc.pointer(pointer);
-            match (rule, found) {
-                (JsonRule::Exists, None) => {
-                    return Err(format!("expected JSON at {pointer:?}, nothing there").into());
-                }
-                (JsonRule::Equals(want), got) if got != Some(want) => {
-                    let got = got.map_or("nothing".to_string(), |g| truncate(&g.to_string(), 80));
-                    return Err(format!("expected {pointer:?} = {want}, got {got}").into());
-                }
-                _ => {}
+            if let Some(m) = json_miss(pointer, rule, doc.pointer(pointer)) {
+                misses.push(m);
             }
         }
-        Ok(())
+        if let Some((path, validator)) = &self.schema {
+            let mut errors = validator.iter_errors(&doc);
+            for e in errors.by_ref().take(MAX_SCHEMA_ERRORS) {
+                let at = e.instance_path().to_string();
+                let at = if at.is_empty() { "/".to_string() } else { at };
+                misses.push(format!(
+                    "expected the body to match the schema {path}: at {at:?}, {}",
+                    truncate(&e.to_string(), 160)
+                ));
+            }
+            let more = errors.count();
+            if more > 0 {
+                misses.push(format!(
+                    "… and {more} more schema error{}",
+                    if more == 1 { "" } else { "s" }
+                ));
+            }
+        }
     }
 }
 
-/// Why `check` did not find the response conforming.
-enum Verdict {
-    Missed(String),
-    Unjudged(Unjudged),
+/// `misses` as a report lists them: the first [`MAX_MISSES`], then "… and N more".
+pub fn capped(mut misses: Vec<String>) -> Vec<String> {
+    if misses.len() > MAX_MISSES {
+        let more = misses.len() - MAX_MISSES;
+        misses.truncate(MAX_MISSES);
+        misses.push(format!("… and {more} more"));
+    }
+    misses
 }
 
-impl From<String> for Verdict {
-    fn from(m: String) -> Verdict {
-        Verdict::Missed(m)
+/// The response behind a miss, as its evidence keeps it: every header (lossy UTF-8), the first
+/// [`RESPONSE_SAMPLE_BODY`] bytes of what was kept of the body, and the capped misses. Redaction
+/// is the report's job. Called once per request and thread (the first miss), never per response.
+pub fn response_sample(
+    headers: &HeaderMap,
+    kept: Option<&[u8]>,
+    kept_cut: bool,
+    misses: &[String],
+) -> ResponseSample {
+    ResponseSample {
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_string(), v)
+            })
+            .collect(),
+        body: kept.map(|b| b[..b.len().min(RESPONSE_SAMPLE_BODY)].to_vec()),
+        body_cut: kept_cut || kept.is_some_and(|b| b.len() > RESPONSE_SAMPLE_BODY),
+        misses: capped(misses.to_vec()),
     }
 }
 
-fn show(v: Option<String>) -> String {
+/// The one-line summary of `misses`: the first, and how many more there are.
+pub fn summary(misses: &[String]) -> String {
+    match misses {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
+    }
+}
+
+/// The miss of one JSON rule on the value found at `pointer`, if it misses.
+fn json_miss(
+    pointer: &str,
+    rule: &CompiledJson,
+    found: Option<&serde_json::Value>,
+) -> Option<String> {
+    use serde_json::Value as V;
+    let Some(v) = found else {
+        let wanted = match rule {
+            CompiledJson::Exists => "something".to_string(),
+            CompiledJson::Equals(want) => format!("= {}", shown(want)),
+            CompiledJson::Matches(re) => format!("a string matching /{re}/"),
+            CompiledJson::Type(t) => format!("of type {}", t.name()),
+            CompiledJson::Range(b) => format!("a number {}", b.describe()),
+            CompiledJson::Len(b) => format!("a length {}", b.describe()),
+            CompiledJson::OneOf(vs) => format!("one of {}", shown_list(vs)),
+        };
+        return Some(format!("expected {pointer:?}: {wanted}, nothing there"));
+    };
+    match rule {
+        CompiledJson::Exists => None,
+        CompiledJson::Equals(want) => {
+            (v != want).then(|| format!("expected {pointer:?} = {want}, got {}", shown(v)))
+        }
+        CompiledJson::Matches(re) => match v {
+            V::String(s) if re.is_match(s) => None,
+            V::String(_) => Some(format!(
+                "expected {pointer:?} matching /{re}/, got {}",
+                shown(v)
+            )),
+            _ => Some(format!(
+                "expected {pointer:?} to be a string matching /{re}/, got {} {}",
+                JsonType::of(v).name(),
+                shown(v)
+            )),
+        },
+        CompiledJson::Type(t) => (!t.admits(v)).then(|| {
+            format!(
+                "expected {pointer:?} of type {}, got {} {}",
+                t.name(),
+                JsonType::of(v).name(),
+                shown(v)
+            )
+        }),
+        CompiledJson::Range(b) => match v.as_f64() {
+            Some(x) if b.contains(x) => None,
+            Some(_) => Some(format!(
+                "expected {pointer:?} {}, got {}",
+                b.describe(),
+                shown(v)
+            )),
+            None => Some(format!(
+                "expected {pointer:?} to be a number {}, got {} {}",
+                b.describe(),
+                JsonType::of(v).name(),
+                shown(v)
+            )),
+        },
+        CompiledJson::Len(b) => {
+            let len = match v {
+                V::Array(a) => a.len(),
+                V::String(s) => s.chars().count(),
+                V::Object(o) => o.len(),
+                _ => {
+                    return Some(format!(
+                        "expected {pointer:?} to have a length {} (an array, string or object), got {} {}",
+                        b.describe(),
+                        JsonType::of(v).name(),
+                        shown(v)
+                    ));
+                }
+            };
+            (!b.contains(len as f64)).then(|| {
+                format!(
+                    "expected the length of {pointer:?} {}, got {len} ({})",
+                    b.describe(),
+                    JsonType::of(v).name()
+                )
+            })
+        }
+        CompiledJson::OneOf(vs) => (!vs.contains(v)).then(|| {
+            format!(
+                "expected {pointer:?} one of {}, got {}",
+                shown_list(vs),
+                shown(v)
+            )
+        }),
+    }
+}
+
+fn show(v: Option<std::borrow::Cow<'_, str>>) -> String {
     v.map_or_else(|| "no such header".to_string(), |v| format!("{v:?}"))
+}
+
+/// A JSON value in a miss: compact, cut at 80 characters.
+fn shown(v: &serde_json::Value) -> String {
+    truncate(&v.to_string(), 80)
+}
+
+fn shown_list(vs: &[serde_json::Value]) -> String {
+    truncate(&serde_json::Value::Array(vs.to_vec()).to_string(), 120)
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -210,171 +412,4 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::{HeaderExpectation, JsonExpectation};
-
-    fn expect(
-        status: &[u16],
-        headers: Vec<HeaderExpectation>,
-        json: Vec<JsonExpectation>,
-    ) -> CompiledExpectations {
-        CompiledExpectations::compile(
-            &Expectations {
-                status: status.to_vec(),
-                headers,
-                json,
-            },
-            16,
-        )
-        .unwrap()
-    }
-
-    /// `evaluate` on a whole body (or none), as a `Result` of the one-line finding.
-    fn ev(
-        e: &CompiledExpectations,
-        status: u16,
-        h: &HeaderMap,
-        body: Option<&[u8]>,
-    ) -> Result<(), String> {
-        match e.evaluate(status, h, SeenBody::of(body, false)) {
-            Judgement::Met => Ok(()),
-            Judgement::Missed(m) => Err(m),
-            Judgement::Unjudged(u) => panic!("a whole body was not judged: {u:?}"),
-        }
-    }
-
-    fn json_exists(pointer: &str) -> Vec<JsonExpectation> {
-        vec![JsonExpectation {
-            pointer: pointer.into(),
-            rule: JsonRule::Exists,
-        }]
-    }
-
-    fn hm(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, v.parse().unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn default_status_is_2xx_or_3xx() {
-        let e = expect(&[], vec![], vec![]);
-        assert!(ev(&e, 204, &HeaderMap::new(), None).is_ok());
-        assert!(ev(&e, 302, &HeaderMap::new(), None).is_ok());
-        assert_eq!(
-            ev(&e, 500, &HeaderMap::new(), None).unwrap_err(),
-            "expected a 2xx or 3xx status, got 500"
-        );
-    }
-
-    #[test]
-    fn header_rules() {
-        let e = expect(
-            &[201],
-            vec![
-                HeaderExpectation {
-                    name: "Location".into(),
-                    rule: HeaderRule::Present,
-                },
-                HeaderExpectation {
-                    name: "Content-Type".into(),
-                    rule: HeaderRule::Matches("^application/json".into()),
-                },
-                HeaderExpectation {
-                    name: "X-Debug".into(),
-                    rule: HeaderRule::Absent,
-                },
-            ],
-            vec![],
-        );
-        let ok = hm(&[
-            ("location", "/orders/1"),
-            ("content-type", "application/json"),
-        ]);
-        assert!(ev(&e, 201, &ok, None).is_ok());
-        let missing = hm(&[("content-type", "application/json")]);
-        assert_eq!(
-            ev(&e, 201, &missing, None).unwrap_err(),
-            "expected header Location, it is absent"
-        );
-        let wrong = hm(&[("location", "/x"), ("content-type", "text/html")]);
-        assert!(ev(&e, 201, &wrong, None).unwrap_err().contains("matching"));
-        let extra = hm(&[
-            ("location", "/x"),
-            ("content-type", "application/json"),
-            ("x-debug", "1"),
-        ]);
-        assert!(
-            ev(&e, 201, &extra, None)
-                .unwrap_err()
-                .contains("no header X-Debug")
-        );
-    }
-
-    #[test]
-    fn json_rules() {
-        let e = expect(
-            &[200],
-            vec![],
-            vec![
-                JsonExpectation {
-                    pointer: "/id".into(),
-                    rule: JsonRule::Exists,
-                },
-                JsonExpectation {
-                    pointer: "/status".into(),
-                    rule: JsonRule::Equals(serde_json::json!("pending")),
-                },
-            ],
-        );
-        assert_eq!(e.body_keep(), Some(16));
-        let h = HeaderMap::new();
-        assert!(ev(&e, 200, &h, Some(br#"{"id":"o1","status":"pending"}"#)).is_ok());
-        assert!(
-            ev(&e, 200, &h, Some(br#"{"status":"pending"}"#))
-                .unwrap_err()
-                .contains("\"/id\"")
-        );
-        assert!(
-            ev(&e, 200, &h, Some(br#"{"id":1,"status":"paid"}"#))
-                .unwrap_err()
-                .contains("got \"paid\"")
-        );
-        assert!(
-            ev(&e, 200, &h, Some(b"<html>"))
-                .unwrap_err()
-                .contains("does not parse")
-        );
-    }
-
-    #[test]
-    fn a_cut_body_is_not_judged_by_the_json_rules() {
-        // Valid JSON, cut at the keep limit: the cut is not the server's fault (issue 12).
-        let e = expect(&[200], vec![], json_exists("/id"));
-        let h = HeaderMap::new();
-        let whole = br#"{"id":"o1","pad":"xxxxxxxxxxxxxxxxxxxxxxxx"}"#;
-        assert_eq!(
-            e.evaluate(200, &h, SeenBody::Cut(&whole[..16])),
-            Judgement::Unjudged(Unjudged::BodyTooLarge { max_body: 16 })
-        );
-        assert_eq!(e.evaluate(200, &h, SeenBody::Whole(whole)), Judgement::Met);
-        // What the cut body cannot hide is still judged: a wrong status is a miss.
-        assert_eq!(
-            e.evaluate(500, &h, SeenBody::Cut(&whole[..16])),
-            Judgement::Missed("expected status in [200], got 500".into())
-        );
-    }
-
-    #[test]
-    fn without_json_rules_nothing_is_kept_and_a_cut_body_does_not_matter() {
-        let e = expect(&[200], vec![], vec![]);
-        assert_eq!(e.body_keep(), None);
-        assert_eq!(
-            e.evaluate(200, &HeaderMap::new(), SeenBody::Cut(b"{")),
-            Judgement::Met
-        );
-    }
-}
+mod tests;

@@ -22,6 +22,11 @@ pub struct Feeder {
     draws: AtomicU64,
     /// A unique feeder was asked for a row after its last one.
     exhausted: AtomicBool,
+    /// `--segment I/N`: this instance's rows are those whose index ≡ I (mod N), so a unique
+    /// file stays unique across the segments of a split run.
+    slice: crate::plan::Segment,
+    /// How many rows are this segment's.
+    mine: usize,
 }
 
 /// No row drawn for this feeder: templates read the first row (the checks' requests, which are
@@ -29,38 +34,48 @@ pub struct Feeder {
 pub const NO_ROW: usize = usize::MAX;
 
 impl Feeder {
-    pub fn new(spec: &DataSpec) -> Feeder {
+    pub fn new(spec: &DataSpec, slice: crate::plan::Segment) -> Feeder {
         Feeder {
             name: spec.name.clone(),
             order: spec.order,
             table: spec.table.clone(),
             draws: AtomicU64::new(0),
             exhausted: AtomicBool::new(false),
+            slice,
+            mine: slice.share(spec.table.rows.len() as u64) as usize,
         }
     }
 
-    /// The next row's index, or `None` when a unique feeder has no row left.
+    /// The next row's index, or `None` when a unique feeder has no row left (or this segment
+    /// has no row at all).
     pub fn draw(&self, rng: &mut SmallRng) -> Option<usize> {
-        let rows = self.table.rows.len();
+        let rows = self.mine;
         let n = self.draws.fetch_add(1, Ordering::Relaxed);
-        match self.order {
-            DataOrder::Sequential => Some((n % rows as u64) as usize),
-            DataOrder::Random => Some(rng.random_range(0..rows)),
-            DataOrder::Unique if n < rows as u64 => Some(n as usize),
-            DataOrder::Unique => {
-                self.exhausted.store(true, Ordering::Relaxed);
-                None
-            }
+        let local = match self.order {
+            _ if rows == 0 => None,
+            DataOrder::Sequential => Some(n % rows as u64),
+            DataOrder::Random => Some(rng.random_range(0..rows) as u64),
+            DataOrder::Unique if n < rows as u64 => Some(n),
+            DataOrder::Unique => None,
+        };
+        if local.is_none() {
+            self.exhausted.store(true, Ordering::Relaxed);
         }
+        local.map(|l| self.slice.global(l) as usize)
     }
 
-    /// How many rows were handed out (at most the row count for a unique feeder).
+    /// How many rows were handed out (at most this segment's row count for a unique feeder).
     pub fn used(&self) -> u64 {
         let n = self.draws.load(Ordering::Relaxed);
         match self.order {
-            DataOrder::Unique => n.min(self.table.rows.len() as u64),
+            DataOrder::Unique => n.min(self.mine as u64),
             _ => n,
         }
+    }
+
+    /// The rows this instance may hand out (all of them without `--segment`).
+    pub fn rows(&self) -> u64 {
+        self.mine as u64
     }
 
     pub fn exhausted(&self) -> bool {
@@ -129,15 +144,49 @@ mod tests {
     use serde_json::json;
 
     fn feeder(order: DataOrder, rows: usize) -> Feeder {
-        Feeder::new(&DataSpec {
-            name: "d".into(),
-            file: "d.csv".into(),
-            order,
-            table: Arc::new(Table {
-                columns: vec!["n".into()],
-                rows: (0..rows).map(|i| vec![json!(i.to_string())]).collect(),
-            }),
-        })
+        sliced(order, rows, crate::plan::Segment::WHOLE)
+    }
+
+    fn sliced(order: DataOrder, rows: usize, slice: crate::plan::Segment) -> Feeder {
+        Feeder::new(
+            &DataSpec {
+                name: "d".into(),
+                file: "d.csv".into(),
+                order,
+                table: Arc::new(Table {
+                    columns: vec!["n".into()],
+                    rows: (0..rows).map(|i| vec![json!(i.to_string())]).collect(),
+                }),
+            },
+            slice,
+        )
+    }
+
+    #[test]
+    fn segments_deal_the_rows_out_so_unique_stays_unique() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut all = Vec::new();
+        for index in 0..3 {
+            let f = sliced(
+                DataOrder::Unique,
+                7,
+                crate::plan::Segment { index, count: 3 },
+            );
+            while let Some(r) = f.draw(&mut rng) {
+                all.push(r);
+            }
+            assert!(f.exhausted());
+        }
+        all.sort();
+        assert_eq!(all, (0..7).collect::<Vec<_>>());
+        // A segment beyond the row count has none: it is out of data from the start.
+        let none = sliced(
+            DataOrder::Sequential,
+            2,
+            crate::plan::Segment { index: 2, count: 3 },
+        );
+        assert_eq!(none.draw(&mut rng), None);
+        assert!(none.exhausted());
     }
 
     #[test]

@@ -193,6 +193,7 @@ where
         live: &live,
         warm_live: &warm_live,
         stop: &stop,
+        segment: plan.segment,
     };
     let handles = threads.spawn(lanes, series_tx, &observer)?;
     let stop_watch = StopWatch::start(stop.clone());
@@ -248,7 +249,7 @@ where
             .map(|f| crate::metrics::stats::DataUse {
                 name: f.name.clone(),
                 order: f.order,
-                rows: f.table.rows.len() as u64,
+                rows: f.rows(),
                 used: f.used(),
                 exhausted: f.exhausted(),
             })
@@ -342,7 +343,11 @@ impl Prepared {
             captures,
             capture_keep,
             uses,
-            feeders: plan.data.iter().map(feed::Feeder::new).collect(),
+            feeders: plan
+                .data
+                .iter()
+                .map(|d| feed::Feeder::new(d, plan.segment))
+                .collect(),
         };
         Ok(Prepared {
             requests: Arc::new(requests),
@@ -462,6 +467,7 @@ struct ThreadPlan<'a> {
     /// The warm-up's own counters: its requests are not progress of the measured load.
     warm_live: &'a Arc<Live>,
     stop: &'a watch::Receiver<bool>,
+    segment: crate::plan::Segment,
 }
 
 type ThreadHandle<O> = std::thread::JoinHandle<Result<ThreadResult<O>, String>>;
@@ -480,7 +486,7 @@ impl ThreadPlan<'_> {
         F: Fn() -> O,
     {
         let (load, prepared, clock) = (self.load, self.prepared, self.clock);
-        let render = Arc::new(RenderShared::default());
+        let render = Arc::new(RenderShared::for_segment(self.segment));
         let shared = Arc::new(Shared {
             render: render.clone(),
             next_index: AtomicU64::new(0),

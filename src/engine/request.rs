@@ -18,10 +18,28 @@ use reqwest::{Method, Url};
 use crate::scenario::{Body, JsonTemplate, Part, RequestSpec, Template};
 
 /// Values shared by every render in one run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RenderShared {
     /// `${seq}`: one number per request that uses it, unique across all workers.
     pub seq: AtomicU64,
+    /// `--segment I/N`: this instance's `${seq}` values are `n·N + I`, so the N segments of a
+    /// split run never send the same number.
+    pub slice: crate::plan::Segment,
+}
+
+impl Default for RenderShared {
+    fn default() -> Self {
+        RenderShared::for_segment(crate::plan::Segment::WHOLE)
+    }
+}
+
+impl RenderShared {
+    pub fn for_segment(slice: crate::plan::Segment) -> Self {
+        RenderShared {
+            seq: AtomicU64::new(0),
+            slice,
+        }
+    }
 }
 
 /// Per-request render state: the sequence number is drawn lazily, at most once per request, so
@@ -78,9 +96,10 @@ impl<'a> RenderCtx<'a> {
     }
 
     fn seq(&mut self) -> u64 {
-        *self
-            .seq
-            .get_or_insert_with(|| self.shared.seq.fetch_add(1, Ordering::Relaxed))
+        *self.seq.get_or_insert_with(|| {
+            let n = self.shared.seq.fetch_add(1, Ordering::Relaxed);
+            self.shared.slice.global(n)
+        })
     }
 }
 
@@ -209,6 +228,9 @@ pub struct PreparedRequest {
     host: HeaderValue,
     /// A static request's HTTP/1.1 head (URL and headers fixed), built once.
     h1_head: Option<H1Head>,
+    /// Whether the target URL's credentials are sent: not under
+    /// `remove_headers = ["Authorization"]`.
+    url_authorization: bool,
 }
 
 /// What the HTTP/1.1 path sends for a request whose URL and headers never change: the
@@ -364,14 +386,15 @@ impl PreparedRequest {
             timeout: spec.timeout.unwrap_or(default_timeout),
             host,
             h1_head,
+            url_authorization: !spec.removes("authorization"),
         })
     }
 
     /// Send `value` as `Authorization` (the target URL's `user:password@`, as Basic auth) unless
-    /// the request sets its own. Both paths (reqwest and the lean HTTP/1.1 one) send the header
+    /// the request sets its own or removes it (`remove_headers`). Both paths (reqwest and the lean HTTP/1.1 one) send the header
     /// map built here.
     pub fn with_authorization(mut self, value: Option<&str>) -> Result<Self, PrepareError> {
-        let Some(value) = value else {
+        let Some(value) = value.filter(|_| self.url_authorization) else {
             return Ok(self);
         };
         let own = self.static_headers.contains_key(AUTHORIZATION)
@@ -562,6 +585,7 @@ mod tests {
             timeout: None,
             max_body: None,
             expect: Default::default(),
+            remove_headers: vec![],
         };
         let p =
             PreparedRequest::prepare(&spec, "http://127.0.0.1:1/", Duration::from_secs(1)).unwrap();
@@ -578,5 +602,49 @@ mod tests {
         assert_eq!(body["amount"], 5);
         assert!(body["id"].as_str().unwrap().starts_with("o-"));
         assert_eq!(body["id"].as_str().unwrap().len(), 2 + 36);
+    }
+
+    #[test]
+    fn remove_headers_drops_the_url_authorization_on_both_paths() {
+        let spec = |remove: &[&str]| RequestSpec {
+            name: "r".into(),
+            method: "GET".into(),
+            path: tpl(vec![Part::Lit("/orders".into())]),
+            query: vec![],
+            headers: vec![],
+            body: Body::None,
+            weight: 1,
+            timeout: None,
+            max_body: None,
+            expect: Default::default(),
+            remove_headers: remove.iter().map(|s| s.to_string()).collect(),
+        };
+        let sent = |remove: &[&str]| {
+            let p = PreparedRequest::prepare(
+                &spec(remove),
+                "http://127.0.0.1:1/",
+                Duration::from_secs(1),
+            )
+            .unwrap()
+            .with_authorization(Some("Basic dTpw"))
+            .unwrap();
+            let shared = RenderShared::default();
+            let mut rng = SmallRng::seed_from_u64(1);
+            let reqwest_path = p.render(&mut RenderCtx::new(&shared, &mut rng)).unwrap();
+            let mut url = None;
+            let h1 = p
+                .h1_request(&mut RenderCtx::new(&shared, &mut rng), &mut url)
+                .unwrap();
+            (
+                reqwest_path.headers.get(AUTHORIZATION).cloned(),
+                h1.headers().get(AUTHORIZATION).cloned(),
+            )
+        };
+        let (a, b) = sent(&[]);
+        assert_eq!(a.unwrap(), "Basic dTpw");
+        assert_eq!(b.unwrap(), "Basic dTpw");
+        // Case-insensitive, on the reqwest and the lean HTTP/1.1 path alike.
+        assert_eq!(sent(&["authorization"]), (None, None));
+        assert_eq!(sent(&["AUTHORIZATION"]), (None, None));
     }
 }

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use super::backoff::Backoff;
 use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
+use super::expect::response_sample;
 use super::expect::{Judgement, SeenBody};
 use super::feed::{self, NO_ROW};
 use super::flow::capture_all;
@@ -26,6 +27,7 @@ use super::{
     BODY_DRAIN_CAP, Lane, LaneSpec, OBSERVED_BODY_CAP, ThreadCtx, ThreadResult, Transport,
 };
 use crate::metrics::series::Completion;
+use crate::metrics::stats::{RESPONSE_SAMPLE_BODY, ResponseSample};
 use crate::observe::{Observation, Observer};
 use crate::plan::{LoadMode, UserStage};
 use crate::scenario::Protocol;
@@ -453,6 +455,8 @@ enum Outcome {
         kept_cut: bool,
         /// What the request's captures took (`Ok(vec![])` when it has none).
         captured: Result<Vec<(usize, serde_json::Value)>, (String, String)>,
+        /// The response as evidence: only on the first miss of this request on this thread.
+        evidence: Option<Box<ResponseSample>>,
     },
     Failed(ErrorKind, String),
 }
@@ -519,6 +523,7 @@ async fn execute<O: Observer>(
             verdict,
             kept_cut,
             captured,
+            evidence,
         } => {
             step = match captured {
                 Ok(values) => Step::Responded(values),
@@ -539,14 +544,15 @@ async fn execute<O: Observer>(
                     r.expectation_unjudged += 1;
                     false
                 }
-                Judgement::Missed(message) => {
+                Judgement::Missed(misses) => {
                     r.expectation_failures += 1;
                     if r.expectation_sample.is_none() {
                         r.expectation_sample = Some(Sample {
-                            message,
+                            message: super::expect::summary(&misses),
                             url: url.into_owned(),
                             method: method.to_string(),
                             status: Some(status),
+                            response: evidence,
                         });
                     }
                     true
@@ -566,6 +572,7 @@ async fn execute<O: Observer>(
                 url: url.into_owned(),
                 method: method.to_string(),
                 status: None,
+                response: None,
             });
             step = Step::Failed(kind, message);
             (true, None, Completion::RequestError)
@@ -591,11 +598,20 @@ fn begin<O>(ctx: &ThreadCtx<O>, which: usize) -> Instant {
     sent_at
 }
 
-/// Whether the body must be kept (and up to how much) for this response.
-fn body_keep<O: Observer>(ctx: &ThreadCtx<O>, which: usize, status: u16) -> Option<usize> {
+/// Whether the body must be kept (and up to how much) for this response: for the body rules
+/// and captures, for the observer, or as the evidence of a response whose head already missed
+/// (only while this request has no evidence yet).
+fn body_keep<O: Observer>(
+    ctx: &ThreadCtx<O>,
+    which: usize,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+) -> Option<usize> {
     let expect = &ctx.expectations[which];
     if let Some(keep) = expect.body_keep().max(ctx.units.capture_keep[which]) {
         Some(keep)
+    } else if no_sample_yet(ctx, which) && expect.head_misses(status, headers) {
+        Some(RESPONSE_SAMPLE_BODY)
     } else if ctx
         .observer
         .borrow()
@@ -608,6 +624,14 @@ fn body_keep<O: Observer>(ctx: &ThreadCtx<O>, which: usize, status: u16) -> Opti
     }
 }
 
+/// Whether request `which` has no miss on this thread yet: only then is a response kept as
+/// evidence.
+fn no_sample_yet<O>(ctx: &ThreadCtx<O>, which: usize) -> bool {
+    ctx.stats.borrow().requests[which]
+        .expectation_sample
+        .is_none()
+}
+
 /// How far to read a body that keeps `keep` bytes: at least the drain cap, and past a larger
 /// `max_body`, or a body the expectations need whole would be cut below the limit they asked for.
 fn drain_cap(keep: Option<usize>) -> u64 {
@@ -616,7 +640,8 @@ fn drain_cap(keep: Option<usize>) -> u64 {
 
 /// Judge a complete response, take its captures and show it to the observer; also says whether
 /// the expectations needed the body and got only a prefix of it. A failed capture is a missed
-/// expectation of the request too: the response lacked what the flow needs from it.
+/// expectation of the request too: the response lacked what the flow needs from it. On the first
+/// miss of this request, the response is kept as evidence.
 #[allow(clippy::too_many_arguments)]
 fn conclude<O: Observer>(
     ctx: &ThreadCtx<O>,
@@ -641,8 +666,15 @@ fn conclude<O: Observer>(
         capture_all(captures, status, headers, seen)
     };
     if let (Err((_, why)), Judgement::Met) = (&captured, &verdict) {
-        verdict = Judgement::Missed(why.clone());
+        verdict = Judgement::Missed(vec![why.clone()]);
     }
+    // The cold path: the response is copied only for the first miss of this request.
+    let evidence = match &verdict {
+        Judgement::Missed(misses) if no_sample_yet(ctx, which) => {
+            Some(Box::new(response_sample(headers, kept, cut, misses)))
+        }
+        _ => None,
+    };
     if let Some(observer) = ctx.observer.borrow_mut().as_mut() {
         observer.observe(&Observation {
             source: ctx.source,
@@ -661,6 +693,7 @@ fn conclude<O: Observer>(
         verdict,
         kept_cut,
         captured,
+        evidence,
     }
 }
 
@@ -669,6 +702,7 @@ struct Concluded {
     verdict: Judgement,
     kept_cut: bool,
     captured: Result<Vec<(usize, serde_json::Value)>, (String, String)>,
+    evidence: Option<Box<ResponseSample>>,
 }
 
 /// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
@@ -693,7 +727,7 @@ async fn h1_exchange<O: Observer>(
         // Dropping the connection with the response: a server that sends a non-HTTP status
         // cannot be trusted with the next request on it.
         client::check_status(status).map_err(|(kind, message)| Outcome::Failed(kind, message))?;
-        let keep = body_keep(ctx, which, status);
+        let keep = body_keep(ctx, which, status, &head.headers);
         let mut sink = BodySink::new(keep, drain_cap(keep));
         if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
             let kind = match h1::classify(&e) {
@@ -722,6 +756,7 @@ async fn h1_exchange<O: Observer>(
                 verdict: c.verdict,
                 kept_cut: c.kept_cut,
                 captured: c.captured,
+                evidence: c.evidence,
                 bytes: sink.bytes,
                 truncated: sink.truncated,
             }
@@ -745,7 +780,7 @@ async fn send_and_read<O: Observer>(
     if let Err((kind, message)) = client::check_status(status) {
         return Outcome::Failed(kind, message);
     }
-    let keep = body_keep(ctx, which, status);
+    let keep = body_keep(ctx, which, status, resp.headers());
     let mut sink = BodySink::new(keep, drain_cap(keep));
     if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {
         // Failing mid-body: a timeout or a reset keeps its kind; anything else is a body-read
@@ -773,5 +808,6 @@ async fn send_and_read<O: Observer>(
         verdict: c.verdict,
         kept_cut: c.kept_cut,
         captured: c.captured,
+        evidence: c.evidence,
     }
 }

@@ -77,7 +77,26 @@ pub struct Sample {
     pub url: String,
     pub method: String,
     pub status: Option<u16>,
+    /// For a missed expectation: the response that missed, kept once per request (built on
+    /// the first miss only, never for a conforming response). Not redacted yet: the report
+    /// redacts it.
+    pub response: Option<Box<ResponseSample>>,
 }
+
+/// The response behind an `EXPECT-*` finding.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ResponseSample {
+    pub headers: Vec<(String, String)>,
+    /// The start of the body (at most [`RESPONSE_SAMPLE_BODY`] bytes), when it was read.
+    pub body: Option<Vec<u8>>,
+    /// Whether `body` is only the start of the body.
+    pub body_cut: bool,
+    /// Every miss, capped ([`crate::engine::expect::capped`]).
+    pub misses: Vec<String>,
+}
+
+/// How much of a missed response's body its sample keeps.
+pub const RESPONSE_SAMPLE_BODY: usize = 4096;
 
 #[derive(Debug, Clone, Default)]
 pub struct RequestStats {

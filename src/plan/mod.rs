@@ -7,6 +7,9 @@ use std::time::{Duration, SystemTime};
 
 pub mod output;
 pub mod schedule;
+pub mod segment;
+
+pub use segment::Segment;
 
 use crate::cli::{ProtocolArg, RunArgs};
 use crate::redact::{Redactor, UrlCredentials, split_userinfo};
@@ -51,6 +54,10 @@ pub struct RunPlan {
     /// `target`: sent as `Authorization: Basic …` on every request that sets no Authorization
     /// of its own (as curl does), and masked by `redactor`.
     pub credentials: Option<UrlCredentials>,
+    /// `--segment I/N`; [`Segment::WHOLE`] without it.
+    pub segment: Segment,
+    /// `--start-at`: when the run's first phase is to begin.
+    pub start_at: Option<SystemTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -162,7 +169,13 @@ impl RunPlan {
                 credentials = Some(creds);
             }
         }
+        let segment = match &args.segment {
+            Some(text) => Segment::parse(text).map_err(UsageError)?,
+            None => Segment::WHOLE,
+        };
+        let start_at = args.start_at.as_deref().map(parse_start_at).transpose()?;
         let load = resolve_load(&args, &scenario.load, scenario.defaults.timeout)?;
+        let load = segment_load(load, segment)?;
         let thresholds = resolve_thresholds(&args, &mut scenario, &load)?;
         let requests = scenario
             .requests
@@ -197,6 +210,8 @@ impl RunPlan {
             output,
             insecure: args.insecure,
             credentials,
+            segment,
+            start_at,
         })
     }
 }
@@ -351,6 +366,7 @@ fn adhoc_scenario(args: &RunArgs) -> Result<Scenario, UsageError> {
                 status: (100..=599).collect(),
                 ..Expectations::default()
             },
+            remove_headers: vec![],
         }],
         load: LoadSpec {
             model,
@@ -549,6 +565,60 @@ fn resolve_load(
     })
 }
 
+/// `--start-at`: an RFC 3339 UTC time.
+fn parse_start_at(text: &str) -> Result<SystemTime, UsageError> {
+    humantime::parse_rfc3339_weak(text.trim()).map_err(|e| {
+        UsageError(format!(
+            "--start-at {text:?} is not an RFC 3339 UTC time ({e})\n  hint: write it as 2026-12-01T10:00:00Z, e.g. --start-at \"$(date -u -d '+30 seconds' +%Y-%m-%dT%H:%M:%SZ)\""
+        ))
+    })
+}
+
+/// This segment's share of the load: every N-th open-loop arrival, an N-th of the users per
+/// stage, of the connections and of the request bound (see [`segment`]). The warm-up is the
+/// segmented load's, so N warm-ups together warm at the whole rate.
+fn segment_load(mut load: LoadPlan, seg: Segment) -> Result<LoadPlan, UsageError> {
+    if seg.is_whole() {
+        return Ok(load);
+    }
+    let split = |mode: LoadMode| match mode {
+        LoadMode::Open(s) => LoadMode::Open(s.sliced(seg)),
+        LoadMode::Closed { stages, think_time } => LoadMode::Closed {
+            stages: stages
+                .into_iter()
+                .map(|s| UserStage {
+                    until: s.until,
+                    users: seg.share(u64::from(s.users)) as u32,
+                })
+                .collect(),
+            think_time,
+        },
+    };
+    load.mode = split(load.mode);
+    if let Some(w) = load.warmup.take() {
+        load.warmup = Some(Warmup {
+            duration: w.duration,
+            mode: split(w.mode),
+        });
+    }
+    load.connections = (seg.share(u64::from(load.connections)) as u32).max(1);
+    if let Some(n) = load.max_requests {
+        let mine = seg.share(n);
+        if mine == 0 {
+            return Err(UsageError(format!(
+                "--segment {seg}: a request bound of {n} leaves this segment nothing to send\n  hint: use at most {n} segments, or a larger --requests"
+            )));
+        }
+        load.max_requests = Some(mine);
+    }
+    if load.mode.max_users() == 0 && matches!(load.mode, LoadMode::Closed { .. }) {
+        return Err(UsageError(format!(
+            "--segment {seg}: the scenario's users leave this segment none\n  hint: use at most as many segments as users"
+        )));
+    }
+    Ok(load)
+}
+
 /// One client thread on small machines: with the target usually on the same two cores, a second
 /// client thread mostly adds contention (oha and wrk behave the same way there). Measured on 2
 /// vCPUs against nginx (bench/results/2026-11-24-threads.txt): `--threads 2` gave 21% fewer
@@ -568,6 +638,8 @@ fn merge_defaults(r: &RequestSpec, d: &Defaults, max_body: Option<u64>) -> Reque
         .headers
         .iter()
         .filter(|(n, _)| !r.headers.iter().any(|(m, _)| m.eq_ignore_ascii_case(n)))
+        // `remove_headers`: the request opts out of these defaults.
+        .filter(|(n, _)| !r.removes(n))
         .cloned()
         .collect();
     headers.extend(r.headers.iter().cloned());

@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+use super::segment::Segment as Slice;
+
 /// One linear piece of the rate profile.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Segment {
@@ -63,6 +65,9 @@ pub struct Schedule {
     segments: Vec<Segment>,
     /// Seconds; infinite when the run is bounded only by a request count.
     length: f64,
+    /// `--segment I/N`: this schedule is the arrivals k ≡ I (mod N) of the whole one; its
+    /// index j is the whole schedule's arrival `j·N + I`.
+    slice: Slice,
 }
 
 impl Schedule {
@@ -95,18 +100,34 @@ impl Schedule {
         Schedule {
             segments,
             length: t,
+            slice: Slice::WHOLE,
         }
+    }
+
+    /// This schedule's share for `--segment`: every N-th arrival, starting at the I-th, at the
+    /// whole schedule's due times.
+    pub fn sliced(mut self, slice: Slice) -> Schedule {
+        self.slice = slice;
+        self
+    }
+
+    /// The share of the whole schedule's rate this schedule offers (1 for the whole).
+    fn share(&self) -> f64 {
+        1.0 / f64::from(self.slice.count)
     }
 
     /// The rate at the start, as the scenario gave it (not derived from the first gap, which
     /// for a ramp is already past the start and for any rate carries float error).
     pub fn start_rate(&self) -> f64 {
-        self.segments.first().map_or(0.0, |s| s.rate_from)
+        self.segments.first().map_or(0.0, |s| s.rate_from) * self.share()
     }
 
     /// The stages as `(seconds, rate reached at its end)`; a constant run is one stage.
     pub fn stages(&self) -> Vec<(f64, f64)> {
-        self.segments.iter().map(|s| (s.len, s.rate_to)).collect()
+        self.segments
+            .iter()
+            .map(|s| (s.len, s.rate_to * self.share()))
+            .collect()
     }
 
     /// Length of the schedule; `None` if open-ended.
@@ -136,7 +157,8 @@ impl Schedule {
             return 0;
         }
         // The epsilon absorbs float error so that e.g. 500/s × 15 s counts 7500, not 7501.
-        (lambda - 1e-9).ceil().max(0.0) as u64
+        let whole = (lambda - 1e-9).ceil().max(0.0) as u64;
+        self.slice.local_before(whole)
     }
 
     /// The rate a warm-up runs at: the highest rate of the first stage. A load that ramps up
@@ -146,6 +168,7 @@ impl Schedule {
             .iter()
             .find(|s| s.rate_from > 0.0 || s.rate_to > 0.0)
             .map_or(0.0, |s| s.rate_from.max(s.rate_to))
+            * self.share()
     }
 
     /// Total requests the schedule produces, or `None` if open-ended.
@@ -157,7 +180,7 @@ impl Schedule {
 
     /// Offset from the run start at which request `i` is due; `None` past the schedule's end.
     pub fn due(&self, i: u64) -> Option<Duration> {
-        let n = i as f64;
+        let n = self.slice.global(i) as f64;
         let seg = self
             .segments
             .iter()
@@ -171,6 +194,38 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// N sliced schedules offer exactly the whole one: every due time once, each slice evenly
+    /// spread over the whole run (a ramp included), and their rates add up.
+    #[test]
+    fn slices_partition_the_whole_schedule() {
+        let whole = Schedule::ramped(10.0, &[(3.0, 100.0), (2.0, 40.0)]);
+        let total = whole.total().unwrap();
+        let mut all: Vec<Duration> = (0..total).map(|i| whole.due(i).unwrap()).collect();
+        let n = 4;
+        let mut union = Vec::new();
+        let mut start_rates = 0.0;
+        for index in 0..n {
+            let s = whole.clone().sliced(Slice { index, count: n });
+            let mine = s.total().unwrap();
+            assert_eq!(mine, Slice { index, count: n }.share(total));
+            union.extend((0..mine).map(|j| s.due(j).unwrap()));
+            assert!(s.due(mine).is_none());
+            // Spread: the slice's last arrival is within the whole's last 4 arrivals.
+            assert!(s.due(mine - 1).unwrap() >= all[all.len() - 4]);
+            start_rates += s.start_rate();
+            let half = Duration::from_millis(2500);
+            let g = whole.due_before(half);
+            assert_eq!(
+                s.due_before(half),
+                Slice { index, count: n }.local_before(g)
+            );
+        }
+        all.sort();
+        union.sort();
+        assert_eq!(union, all);
+        assert!((start_rates - 10.0).abs() < 1e-9);
+    }
 
     /// The report states the rate the scenario gave, not one derived from the first gap (for
     /// `start_rate = 10` ramping up, the first gap already says 11.1).

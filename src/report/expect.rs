@@ -8,8 +8,9 @@
 
 use super::model::{CheckResult, CheckStatus, Evidence};
 use super::{curl, errors_by_kind, kinds_text};
-use crate::metrics::stats::RequestStats;
+use crate::metrics::stats::{RequestStats, ResponseSample};
 use crate::plan::RunPlan;
+use crate::redact::Redactor;
 use crate::scenario::{Expectations, RequestSpec};
 
 /// The `EXPECT-*` row of `spec`, or `None` when it asserts nothing: ad-hoc mode accepts any
@@ -85,15 +86,19 @@ pub(super) fn check(
                 status: CheckStatus::Fail,
                 message,
                 count: s.expectation_failures,
-                evidence: vec![Evidence {
-                    method: Some(sample.method.clone()),
-                    url: Some(r.text(&sample.url)),
-                    status: sample.status,
-                    curl: Some(curl(plan, spec, &sample.method, &sample.url)),
-                    note: Some(r.text(&sample.message)),
-                    request: Some(spec.name.clone()),
-                    ..Evidence::default()
-                }],
+                evidence: vec![response_evidence(
+                    Evidence {
+                        method: Some(sample.method.clone()),
+                        url: Some(r.text(&sample.url)),
+                        status: sample.status,
+                        curl: Some(curl(plan, spec, &sample.method, &sample.url)),
+                        note: Some(r.text(&sample.message)),
+                        request: Some(spec.name.clone()),
+                        ..Evidence::default()
+                    },
+                    sample.response.as_deref(),
+                    r,
+                )],
             }
         }
         // Nothing was judged: the expectation is neither met nor missed.
@@ -131,6 +136,28 @@ pub(super) fn check(
             s.responses,
         ),
     })
+}
+
+/// `e` with the response that missed: its headers and body (the start of it, lossy UTF-8),
+/// redacted, and every miss.
+fn response_evidence(mut e: Evidence, response: Option<&ResponseSample>, r: &Redactor) -> Evidence {
+    let Some(resp) = response else {
+        return e;
+    };
+    e.response_headers = resp
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), r.header_value(k, v)))
+        .collect();
+    e.response_body = resp.body.as_deref().map(|b| {
+        let mut text = r.text(&String::from_utf8_lossy(b));
+        if resp.body_cut {
+            text.push_str(&format!("… (only the first {} bytes are kept)", b.len()));
+        }
+        text
+    });
+    e.misses = resp.misses.iter().map(|m| r.text(m)).collect();
+    e
 }
 
 /// Why a request was never sent.
@@ -290,6 +317,7 @@ mod tests {
             url: "http://127.0.0.1:9/x".into(),
             method: "GET".into(),
             status: Some(500),
+            response: None,
         });
         let c = row(&spec(1), &s, 4);
         assert_eq!(c.status, CheckStatus::Fail);
@@ -303,5 +331,51 @@ mod tests {
         let c = row(&spec(1), &stats(4, 4, 0), 4);
         assert_eq!(c.status, CheckStatus::Pass);
         assert_eq!(c.message, "all 4 responses met the expectations");
+    }
+
+    #[test]
+    fn the_evidence_shows_the_response_redacted_and_every_miss() {
+        let mut s = stats(2, 2, 0);
+        s.expectation_failures = 2;
+        s.expectation_sample = Some(Sample {
+            message: "expected status in [200], got 500 (+1 more)".into(),
+            url: "http://127.0.0.1:9/x".into(),
+            method: "GET".into(),
+            status: Some(500),
+            response: Some(Box::new(ResponseSample {
+                headers: vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("set-cookie".into(), "session=abc123".into()),
+                    ("x-echo".into(), "token s3cr3t-value".into()),
+                ],
+                body: Some(br#"{"error":"s3cr3t-value","n":1}"#.to_vec()),
+                body_cut: true,
+                misses: vec![
+                    "expected status in [200], got 500".into(),
+                    r#"expected "/n" > 1, got 1"#.into(),
+                ],
+            })),
+        });
+        let mut plan = plan();
+        plan.redactor = Redactor::new(["s3cr3t-value".to_string()]);
+        let c = check(&plan, &spec(1), &s, 2).expect("a row");
+        assert_eq!(c.status, CheckStatus::Fail);
+        let e = &c.evidence[0];
+        assert_eq!(e.status, Some(500));
+        assert_eq!(e.response_headers["content-type"], "application/json");
+        assert_eq!(e.response_headers["set-cookie"], crate::redact::MASK);
+        assert_eq!(e.response_headers["x-echo"], "token [REDACTED]");
+        let body = e.response_body.as_deref().unwrap();
+        assert!(
+            body.starts_with(r#"{"error":"[REDACTED]","n":1}"#) && body.contains("only the first"),
+            "{body}"
+        );
+        assert_eq!(e.misses.len(), 2);
+        assert!(e.misses[1].contains("/n"));
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(
+            !json.contains("s3cr3t") && !json.contains("abc123"),
+            "{json}"
+        );
     }
 }

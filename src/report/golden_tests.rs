@@ -274,6 +274,8 @@ pub(super) fn pass() -> Report {
             file: Some("scenarios/quickstart.toml".into()),
             target: TARGET.into(),
         },
+        planned_start_at: None,
+        segment: None,
         started_at: "2026-01-15T09:30:00.000Z".into(),
         finished_at: "2026-01-15T09:30:10.004Z".into(),
         outcome: Outcome::Pass,
@@ -473,6 +475,7 @@ fn race_evidence() -> Vec<Evidence> {
                 }),
                 request: None,
                 decisive: false,
+                misses: vec![],
             }
         })
         .collect()
@@ -537,7 +540,7 @@ pub(super) fn failed() -> Report {
         "EXPECT-create_order",
         CheckStatus::Fail,
         4,
-        "4 of 194 responses missed the expectations; first: status 500, expected 201",
+        "4 of 194 responses missed the expectations; first: expected status in [201], got 500 (+2 more)",
     );
     expect_create.evidence = vec![Evidence {
         method: Some("POST".into()),
@@ -547,8 +550,18 @@ pub(super) fn failed() -> Report {
             "curl -sS -i -X POST '{TARGET}/orders' -H 'authorization: Bearer ********' \
              -H 'idempotency-key: <uuid>' --data-binary '{ORDER_BODY}'"
         )),
-        note: Some("status 500, expected 201".into()),
+        note: Some("expected status in [201], got 500 (+2 more)".into()),
         request: Some("create_order".into()),
+        response_headers: BTreeMap::from([
+            ("content-type".into(), "application/problem+json".into()),
+            ("set-cookie".into(), "[REDACTED]".into()),
+        ]),
+        response_body: Some(r#"{"type":"about:blank","title":"Internal Server Error"}"#.into()),
+        misses: vec![
+            "expected status in [201], got 500".into(),
+            "expected header Location, it is absent".into(),
+            r#"expected "/id" of type string, nothing there"#.into(),
+        ],
         ..Evidence::default()
     }];
     Report {
@@ -557,6 +570,8 @@ pub(super) fn failed() -> Report {
             file: Some("scenarios/examples/ecommerce-checkout.toml".into()),
             target: TARGET.into(),
         },
+        planned_start_at: None,
+        segment: None,
         started_at: "2026-01-15T10:00:00.000Z".into(),
         finished_at: "2026-01-15T10:00:05.012Z".into(),
         outcome: Outcome::CheckFailed,
@@ -686,6 +701,8 @@ fn breached() -> Report {
             file: Some("scenarios/examples/ramp-and-thresholds.toml".into()),
             target: TARGET.into(),
         },
+        planned_start_at: None,
+        segment: None,
         started_at: "2026-01-15T11:00:00.000Z".into(),
         finished_at: "2026-01-15T11:00:10.001Z".into(),
         outcome: Outcome::ThresholdBreached,
@@ -759,6 +776,8 @@ fn interrupted() -> Report {
             file: None,
             target: TARGET.into(),
         },
+        planned_start_at: None,
+        segment: None,
         started_at: "2026-01-15T12:00:00.000Z".into(),
         finished_at: "2026-01-15T12:00:03.217Z".into(),
         outcome: Outcome::Interrupted,
@@ -832,6 +851,8 @@ fn inconclusive() -> Report {
             file: Some("health.json".into()),
             target: "https://api.example.test/v1".into(),
         },
+        planned_start_at: None,
+        segment: None,
         started_at: "2026-01-15T13:00:00.000Z".into(),
         finished_at: "2026-01-15T13:00:20.031Z".into(),
         outcome: Outcome::Inconclusive,
@@ -917,6 +938,8 @@ pub(super) fn open_loop() -> Report {
             file: Some("scenarios/search.toml".into()),
             target: TARGET.into(),
         },
+        planned_start_at: None,
+        segment: None,
         started_at: "2026-01-15T14:00:00.000Z".into(),
         finished_at: "2026-01-15T14:00:35.002Z".into(),
         load: LoadInfo {

@@ -78,7 +78,11 @@ pub fn render(report: &Report, fail_on_warn: bool) -> Vec<u8> {
                         e.status.map_or(String::new(), |s| format!(" -> {s}"))
                     );
                 }
-                if let Some(n) = &e.note {
+                if !e.misses.is_empty() {
+                    for m in &e.misses {
+                        let _ = writeln!(d, "- {m}");
+                    }
+                } else if let Some(n) = &e.note {
                     let _ = writeln!(d, "{n}");
                 }
                 if let Some(curl) = &e.curl {

@@ -164,6 +164,11 @@ impl Report {
             },
             started_at: rfc3339(observed.started_at),
             finished_at: rfc3339(finished),
+            planned_start_at: plan.start_at.map(rfc3339),
+            segment: (!plan.segment.is_whole()).then_some(SegmentInfo {
+                index: plan.segment.index,
+                count: plan.segment.count,
+            }),
             outcome,
             outcome_reason,
             exit_code: outcome.exit_code(),

@@ -16,7 +16,7 @@ pub use crate::signals::Phase;
 // The verdict vocabulary lives below both checks and report (see `crate::verdict`).
 pub use crate::verdict::{CheckResult, CheckStatus, Evidence, Timeline};
 
-pub const SCHEMA_VERSION: &str = "1.5.0";
+pub const SCHEMA_VERSION: &str = "1.7.0";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -25,6 +25,14 @@ pub struct Report {
     pub scenario: ScenarioInfo,
     pub started_at: String,
     pub finished_at: String,
+    /// `--start-at`: when the run was planned to begin (`started_at` is when its load phase
+    /// did). Added in 1.7.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_start_at: Option<String>,
+    /// `--segment I/N`: this report is segment `index` of `count`, for `loadproof merge`.
+    /// Added in 1.7.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<SegmentInfo>,
     pub outcome: Outcome,
     /// One line saying why the outcome is not `pass` (which check, which threshold, what was
     /// missing); `None` for a pass. Added in 1.1.0.
@@ -61,6 +69,13 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
     pub thresholds: Vec<ThresholdResult>,
     pub histograms: Histograms,
+}
+
+/// `--segment I/N` of a report; a merged report lists the segments it joined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentInfo {
+    pub index: u32,
+    pub count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

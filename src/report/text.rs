@@ -195,7 +195,12 @@ pub fn render(report: &Report) -> String {
                     let status = e.status.map_or(String::new(), |s| format!(" → {s}"));
                     let _ = writeln!(o, "    {m} {u}{status}");
                 }
-                if let Some(n) = &e.note {
+                // Every miss of the response, else the one-line note.
+                if !e.misses.is_empty() {
+                    for m in &e.misses {
+                        let _ = writeln!(o, "    - {m}");
+                    }
+                } else if let Some(n) = &e.note {
                     let _ = writeln!(o, "    {n}");
                 }
                 if let Some(curl) = &e.curl {

@@ -24,6 +24,8 @@ mod compare_tests;
 #[cfg(test)]
 mod env_check_tests;
 #[cfg(test)]
+mod expect_tests;
+#[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
 mod input_tests;

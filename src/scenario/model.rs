@@ -82,6 +82,18 @@ pub struct RequestSpec {
     /// [`crate::size::MAX_MAX_BODY`]); a longer body is not judged. `None`: the default.
     pub max_body: Option<u64>,
     pub expect: Expectations,
+    /// `remove_headers`: default headers (and the target URL's `Authorization`) not sent with
+    /// this request, as written (compared case-insensitively).
+    pub remove_headers: Vec<String>,
+}
+
+impl RequestSpec {
+    /// Whether `remove_headers` names `header` (case-insensitively).
+    pub fn removes(&self, header: &str) -> bool {
+        self.remove_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(header))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -102,6 +114,8 @@ pub struct Expectations {
     pub status: Vec<u16>,
     pub headers: Vec<HeaderExpectation>,
     pub json: Vec<JsonExpectation>,
+    /// `schema = "order.json"`: the whole body validates against this JSON Schema.
+    pub schema: Option<BodySchema>,
 }
 
 impl Expectations {
@@ -109,6 +123,7 @@ impl Expectations {
     pub fn accepts_anything(&self) -> bool {
         self.headers.is_empty()
             && self.json.is_empty()
+            && self.schema.is_none()
             && (100..=599).all(|s| self.status.contains(&s))
     }
 }
@@ -135,10 +150,145 @@ pub struct JsonExpectation {
     pub rule: JsonRule,
 }
 
+/// One rule on the value at a JSON pointer. An entry of `json = [...]` that gives several rules
+/// becomes one [`JsonExpectation`] per rule (the bounds `gt`/`ge`/`lt`/`le` are one rule).
 #[derive(Debug, Clone, PartialEq)]
 pub enum JsonRule {
     Exists,
     Equals(serde_json::Value),
+    /// A regular expression (Rust `regex` syntax, unanchored), already checked to compile; the
+    /// value must be a string that matches.
+    Matches(String),
+    Type(JsonType),
+    /// The value is a JSON number within every bound given.
+    Range(Bounds),
+    /// The length of an array (items), a string (characters) or an object (members) is within
+    /// every bound given (`len = 3` is `ge = 3, le = 3`).
+    Len(Bounds),
+    /// The value equals one of these.
+    OneOf(Vec<serde_json::Value>),
+}
+
+/// `gt`/`ge`/`lt`/`le`: each bound is optional, at least one is given.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Bounds {
+    pub gt: Option<f64>,
+    pub ge: Option<f64>,
+    pub lt: Option<f64>,
+    pub le: Option<f64>,
+}
+
+impl Bounds {
+    pub fn contains(&self, x: f64) -> bool {
+        self.gt.is_none_or(|b| x > b)
+            && self.ge.is_none_or(|b| x >= b)
+            && self.lt.is_none_or(|b| x < b)
+            && self.le.is_none_or(|b| x <= b)
+    }
+
+    /// `> 0, <= 10`; `= 3` when `ge` and `le` are the same and nothing else is given.
+    pub fn describe(&self) -> String {
+        if let (None, Some(a), None, Some(b)) = (self.gt, self.ge, self.lt, self.le)
+            && a == b
+        {
+            return format!("= {a}");
+        }
+        [
+            (">", self.gt),
+            (">=", self.ge),
+            ("<", self.lt),
+            ("<=", self.le),
+        ]
+        .iter()
+        .filter_map(|(op, b)| b.map(|b| format!("{op} {b}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+/// The JSON types `type = "..."` names. `integer` is a number without a fractional part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Array,
+    Object,
+    Null,
+}
+
+impl JsonType {
+    pub const NAMES: &[&str] = &[
+        "string", "number", "integer", "boolean", "array", "object", "null",
+    ];
+
+    pub fn parse(name: &str) -> Option<JsonType> {
+        Some(match name {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "boolean" => JsonType::Boolean,
+            "array" => JsonType::Array,
+            "object" => JsonType::Object,
+            "null" => JsonType::Null,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Array => "array",
+            JsonType::Object => "object",
+            JsonType::Null => "null",
+        }
+    }
+
+    /// The type of `v` as `type` names it (`integer` for a number without a fraction).
+    pub fn of(v: &serde_json::Value) -> JsonType {
+        use serde_json::Value as V;
+        match v {
+            V::String(_) => JsonType::String,
+            V::Number(n) if n.is_i64() || n.is_u64() => JsonType::Integer,
+            V::Number(n) if n.as_f64().is_some_and(|x| x.fract() == 0.0) => JsonType::Integer,
+            V::Number(_) => JsonType::Number,
+            V::Bool(_) => JsonType::Boolean,
+            V::Array(_) => JsonType::Array,
+            V::Object(_) => JsonType::Object,
+            V::Null => JsonType::Null,
+        }
+    }
+
+    /// Whether `v` is of this type (an integer is also a number).
+    pub fn admits(self, v: &serde_json::Value) -> bool {
+        let actual = JsonType::of(v);
+        actual == self || (self == JsonType::Number && actual == JsonType::Integer)
+    }
+}
+
+/// A JSON Schema file for `[requests.expect] schema`, read and compiled when the scenario is
+/// loaded. Two are equal when they name the same file.
+#[derive(Clone)]
+pub struct BodySchema {
+    /// As written in the scenario.
+    pub path: String,
+    pub validator: std::sync::Arc<jsonschema::Validator>,
+}
+
+impl PartialEq for BodySchema {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+    }
+}
+
+impl std::fmt::Debug for BodySchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BodySchema({:?})", self.path)
+    }
 }
 
 /// A string with `${...}` placeholders, compiled once at load time.

@@ -40,6 +40,9 @@ const BROKEN_JSON: &[&str] = &[
        "flows": [{"steps": {"name": "s"}}, {"name": "f"}, {"name": "g", "steps": [{"name": "a", "path": "/${flow.id}",
                   "capture": {"id": {"status": false}, "x": 3}}, {"name": "b", "path": "/${data.c}"}]}]}"#,
     r#"{"target": "http://h", "load": {"rate": 1, "duration": "1s"}, "data": 3, "flows": 3}"#,
+    r#"{"target": "http://h", "load": {"rate": 1, "duration": "1s"}, "requests": [{"name": "a", "path": "/",
+       "expect": {"json": [{"pointer": "/a", "len": "x"}, {"pointer": "/b", "exists": false}, {"pointer": "/c", "one_of": 3},
+                           {"pointer": "/d"}, {"pointer": "/e", "type": "nmber"}, {"pointer": "/f", "gt": "x"}, 3]}}]}"#,
 ];
 
 /// A TOML snippet or table name: `key = value`, `[load]`, `[[requests]]`, "table".

@@ -14,6 +14,7 @@ mod ci;
 mod cli;
 mod compare;
 mod examples;
+mod expectations;
 mod flows;
 mod friction;
 mod fuzz;

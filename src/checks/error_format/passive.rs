@@ -82,13 +82,22 @@ impl Default for Passive {
 }
 
 fn load_schema(path: &str) -> Result<Arc<jsonschema::Validator>, String> {
+    load_schema_file(path, "error schema")
+}
+
+/// Read and compile a JSON Schema file; the error says which step failed, naming the file as
+/// `what` (also used for `[requests.expect] schema`).
+pub(crate) fn load_schema_file(
+    path: &str,
+    what: &str,
+) -> Result<Arc<jsonschema::Validator>, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the error schema {path:?}: {e}"))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("the error schema {path:?} is not JSON: {e}"))?;
+        .map_err(|e| format!("cannot read the {what} {path:?}: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("the {what} {path:?} is not JSON: {e}"))?;
     jsonschema::validator_for(&value)
         .map(Arc::new)
-        .map_err(|e| format!("the error schema {path:?} is not a valid JSON Schema: {e}"))
+        .map_err(|e| format!("the {what} {path:?} is not a valid JSON Schema: {e}"))
 }
 
 /// Schemas compiled once per process (every worker thread shares the validator).

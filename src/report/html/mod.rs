@@ -141,7 +141,7 @@ article.evidence{border:1px solid var(--line);border-radius:6px;padding:4px 14px
 article.evidence.fail,article.evidence.error{border-left:6px solid var(--fail)}article.evidence.warn{border-left:6px solid var(--open)}
 .exchange{margin:10px 0;padding-top:6px;border-top:1px dashed var(--line)}.exchange.decisive .n{font-weight:700}
 .exchange .line{margin:2px 0}.exchange .n{display:inline-block;min-width:2em;color:var(--muted)}
-.note{margin:2px 0;color:var(--muted)}.from{color:var(--muted)}
+.note{margin:2px 0;color:var(--muted)}.misses{margin:2px 0;padding-left:1.4em}.from{color:var(--muted)}
 .msg .label{font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
 pre.curl{background:#eef3fb}
 table.timeline{width:auto}

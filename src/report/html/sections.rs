@@ -380,7 +380,13 @@ fn exchange(i: usize, e: &Evidence, decisive: bool) -> String {
         let _ = write!(o, r#" <span class="from">(request {})</span>"#, esc(r));
     }
     o.push_str("</p>");
-    if let Some(n) = &e.note {
+    if !e.misses.is_empty() {
+        o.push_str(r#"<ul class="misses">"#);
+        for m in &e.misses {
+            let _ = write!(o, "<li>{}</li>", esc(m));
+        }
+        o.push_str("</ul>");
+    } else if let Some(n) = &e.note {
         let _ = write!(o, r#"<p class="note">{}</p>"#, esc(n));
     }
     o.push_str(&headers_block(

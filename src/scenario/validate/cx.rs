@@ -27,6 +27,8 @@ pub(crate) struct Cx<'a> {
     /// The scenario's `target` when it is a valid URL: request paths are checked against its
     /// base path (a `..` that climbs out of it is a warning).
     pub(super) target_url: Option<String>,
+    /// The names of `[defaults] headers`, for `remove_headers`.
+    pub(super) default_headers: Vec<String>,
     /// `[[data]]` feeders parsed so far: `${data.COLUMN}` resolves against them.
     pub(super) data: Vec<DataSpec>,
     /// While a flow's steps are compiled: the flow and the variables its earlier steps capture.
@@ -124,6 +126,7 @@ impl<'a> Cx<'a> {
             broken_vars: Vec::new(),
             request_names: Vec::new(),
             target_url: None,
+            default_headers: Vec::new(),
             data: Vec::new(),
             flow: None,
             chained_steps: Vec::new(),

@@ -13,6 +13,8 @@
 //!   body templates;
 //! - `requests`: `[defaults]`, `[[requests]]` and their `expect` tables (status, header rules,
 //!   json expectations);
+//! - `expect`: the rules of one `json` expectation, the `expect.schema` file and
+//!   `remove_headers`;
 //! - `load`: `[load]` and `[[load.stages]]`;
 //! - `thresholds`: `[[thresholds]]`;
 //! - `compare`: the `[compare]` regression budget;
@@ -23,6 +25,7 @@
 mod checks;
 mod compare;
 mod cx;
+mod expect;
 mod flows;
 mod load;
 mod requests;

@@ -29,9 +29,10 @@ impl Cx<'_> {
     pub(super) fn defaults(&mut self, e: &Entry) -> Option<Defaults> {
         let t = self.table_of(e)?;
         self.check_keys(t, &["headers", "timeout", "max_body"], "[defaults]");
-        let headers = get(t, "headers")
+        let headers: Vec<(String, Template)> = get(t, "headers")
             .map(|h| self.template_table(h, true, false))
             .unwrap_or_default();
+        self.default_headers = headers.iter().map(|(n, _)| n.clone()).collect();
         let timeout =
             get(t, "timeout").and_then(|d| self.duration_at_most(d, MAX_TIMEOUT, TIMEOUT_HINT));
         let max_body = get(t, "max_body").and_then(|e| self.max_body(e));
@@ -120,12 +121,32 @@ impl Cx<'_> {
             return out;
         };
         const KEYS: &[&str] = &[
-            "name", "method", "path", "query", "headers", "json", "body", "weight", "timeout",
-            "max_body", "expect",
+            "name",
+            "method",
+            "path",
+            "query",
+            "headers",
+            "json",
+            "body",
+            "weight",
+            "timeout",
+            "max_body",
+            "expect",
+            "remove_headers",
         ];
         const STEP_KEYS: &[&str] = &[
-            "name", "method", "path", "query", "headers", "json", "body", "capture", "timeout",
-            "max_body", "expect",
+            "name",
+            "method",
+            "path",
+            "query",
+            "headers",
+            "json",
+            "body",
+            "capture",
+            "timeout",
+            "max_body",
+            "expect",
+            "remove_headers",
         ];
         let table_name = match step_of {
             Some(_) => "[[flows.steps]]",
@@ -289,6 +310,8 @@ impl Cx<'_> {
             Some(e) => self.expect(e, &place),
             None => Some(Expectations::default()),
         };
+        let remove_headers =
+            get(t, "remove_headers").map(|e| self.remove_headers(e, &place, &headers));
 
         if let (Some(name), Some(method), Some(path), true, Some(weight), Some(expect)) =
             (name, method, path, body_ok, weight, expect)
@@ -302,6 +325,11 @@ impl Cx<'_> {
                 Some(None) => return out,
                 Some(Some(n)) => Some(n),
                 None => None,
+            };
+            let remove_headers = match remove_headers {
+                Some(None) => return out,
+                Some(Some(r)) => r,
+                None => Vec::new(),
             };
             let name = match step_of {
                 Some(flow) => format!("{flow}.{name}"),
@@ -318,6 +346,7 @@ impl Cx<'_> {
                 timeout,
                 max_body,
                 expect,
+                remove_headers,
             });
         }
         out
@@ -366,7 +395,7 @@ impl Cx<'_> {
     fn expect(&mut self, e: &Entry, place: &str) -> Option<Expectations> {
         let t = self.table_of(e)?;
         let place = format!("the `expect` table of {place}");
-        self.check_keys(t, &["status", "headers", "json"], &place);
+        self.check_keys(t, &["status", "headers", "json", "schema"], &place);
         let mut ok = true;
         let mut out = Expectations::default();
         if let Some(s) = get(t, "status") {
@@ -395,8 +424,8 @@ impl Cx<'_> {
             match &j.value.kind {
                 Kind::Array(items) => {
                     for node in items {
-                        match self.json_expectation(node) {
-                            Some(x) => out.json.push(x),
+                        match self.json_expectations(node) {
+                            Some(x) => out.json.extend(x),
                             None => ok = false,
                         }
                     }
@@ -408,6 +437,12 @@ impl Cx<'_> {
                     );
                     ok = false;
                 }
+            }
+        }
+        if let Some(s) = get(t, "schema") {
+            match self.body_schema(s) {
+                Some(schema) => out.schema = Some(schema),
+                None => ok = false,
             }
         }
         ok.then_some(out)
@@ -496,66 +531,5 @@ impl Cx<'_> {
                 None
             }
         }
-    }
-
-    fn json_expectation(&mut self, node: &Node) -> Option<JsonExpectation> {
-        let Some(t) = node.table() else {
-            self.err_hint(
-                node.span.clone(),
-                format!("expected a table like {{ pointer = \"/id\", exists = true }}, found {}", node.describe()),
-                "each json expectation has a `pointer` and either `exists = true` or `equals = <value>`",
-            );
-            return None;
-        };
-        self.check_keys(t, &["pointer", "exists", "equals"], "a json expectation");
-        let pointer = match get(t, "pointer") {
-            Some(e) => self.pointer(e),
-            None => {
-                self.missing(
-                    node.span.clone(),
-                    "pointer",
-                    "a json expectation",
-                    "add e.g. `pointer = \"/id\"`",
-                );
-                None
-            }
-        };
-        let rule = match (get(t, "exists"), get(t, "equals")) {
-            (Some(x), Some(q)) => {
-                let second = if x.key_span.start > q.key_span.start {
-                    x
-                } else {
-                    q
-                };
-                self.err(
-                    second.key_span.clone(),
-                    "a json expectation takes `exists` or `equals`, not both",
-                );
-                None
-            }
-            (Some(x), None) => match self.bool_of(x)? {
-                true => Some(JsonRule::Exists),
-                false => {
-                    self.err(
-                        x.value.span.clone(),
-                        "`exists = false` is not supported; use `exists = true`",
-                    );
-                    None
-                }
-            },
-            (None, Some(q)) => self.json_value(&q.value).map(JsonRule::Equals),
-            (None, None) => {
-                self.err_hint(
-                    node.span.clone(),
-                    "a json expectation needs `exists = true` or `equals = <value>`",
-                    "e.g. { pointer = \"/status\", equals = \"pending\" }",
-                );
-                None
-            }
-        };
-        Some(JsonExpectation {
-            pointer: pointer?,
-            rule: rule?,
-        })
     }
 }
