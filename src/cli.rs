@@ -302,6 +302,12 @@ pub struct ValidateArgs {
     /// Scenario files to check.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
+
+    /// Do not require the values of `${env.NAME}` (a CI lint step without the secrets): an
+    /// unset variable is not an error and is listed as not checked; a malformed placeholder
+    /// still is. Only for validate: run always needs every value.
+    #[arg(long)]
+    pub no_env: bool,
 }
 
 #[derive(Debug, Args)]

@@ -334,47 +334,31 @@ fn append_summary(path: &std::path::Path, report: &Report) -> Result<(), Error> 
         })
 }
 
-/// What a valid scenario sends, for `validate`: "3 requests", "1 request, 1 flow of 3 steps,
-/// 1 data file".
-fn contents(s: &scenario::Scenario) -> String {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let steps: usize = s.flows.iter().map(|f| f.steps.len()).sum();
-    let single = s.requests.len() - steps;
-    let mut parts = Vec::new();
-    if single > 0 || s.flows.is_empty() {
-        parts.push(plural(single, "request", "requests"));
-    }
-    if !s.flows.is_empty() {
-        parts.push(format!(
-            "{} of {}",
-            plural(s.flows.len(), "flow", "flows"),
-            plural(steps, "step", "steps")
-        ));
-    }
-    if !s.data.is_empty() {
-        parts.push(plural(s.data.len(), "data file", "data files"));
-    }
-    parts.join(", ")
-}
-
 /// `loadproof validate`: load every file, print every problem, send nothing.
 ///
 /// A closed standard output (`validate … | head -1`) stops the printing, not the validation:
 /// the exit code still says whether every file is valid. Any other failure to write it (a full
 /// disk) is a runtime error (exit 3), never a panic.
 pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
+    let env = if args.no_env {
+        scenario::EnvValues::NotChecked
+    } else {
+        scenario::EnvValues::Required
+    };
     let mut worst = 0;
     let mut out = StdoutLines::default();
     for file in &args.files {
-        match scenario::load(file) {
+        match scenario::check(file, env) {
             Ok(s) => {
                 out.line(format_args!(
                     "ok: {} ({}, target {})",
                     file.display(),
-                    contents(&s),
+                    s.contents,
                     match &s.target {
                         scenario::Target::Reference => "reference".to_string(),
+                        scenario::Target::Unset { var, .. } if args.no_env => {
+                            format!("${{env.{var}}}, not checked")
+                        }
                         scenario::Target::Unset { var, .. } => {
                             format!("${{env.{var}}}, unset: set it or pass --target")
                         }
@@ -382,6 +366,9 @@ pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
                             .text(&redact::split_userinfo(u).0),
                     }
                 ))?;
+                if let Some(line) = unchecked_env_line(&s.unchecked_env) {
+                    out.line(format_args!("  {line}"))?;
+                }
                 if let Some(w) = &s.warnings {
                     let _ = writeln!(std::io::stderr(), "{w}");
                 }
@@ -393,6 +380,23 @@ pub fn validate(args: &ValidateArgs) -> Result<i32, Error> {
         }
     }
     Ok(worst)
+}
+
+/// `validate --no-env`'s account of what it did not check: "3 `${env.*}` values not checked
+/// (--no-env): API_TOKEN, BASE_URL" (a count of placeholders, then each variable once).
+fn unchecked_env_line(names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let mut unique: Vec<&str> = names.iter().map(String::as_str).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let n = names.len();
+    Some(format!(
+        "{n} `${{env.*}}` value{} not checked (--no-env): {}",
+        if n == 1 { "" } else { "s" },
+        unique.join(", ")
+    ))
 }
 
 /// Standard output for line-by-line results: once the reader is gone (a broken pipe), the

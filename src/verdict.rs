@@ -227,9 +227,78 @@ pub fn curl<'h>(
     cmd
 }
 
+/// How a `curl` line of a run against `target = "reference"` names the reference API: that
+/// server ran in-process on a random port and is gone after the run, so its URL would not
+/// reproduce anything. The line reads `curl … "$REFERENCE"'/orders'` instead, with
+/// [`REFERENCE_NOTE`] saying how to get one.
+pub const REFERENCE_VAR: &str = "$REFERENCE";
+
+/// Printed with the `curl` lines that use [`REFERENCE_VAR`].
+pub const REFERENCE_NOTE: &str = "$REFERENCE is the built-in reference API, which this run started in-process and stopped: \
+     start one with `loadproof serve-reference --port 8080` and `export REFERENCE=http://127.0.0.1:8080` \
+     (a fresh one: what the run created is gone)";
+
+/// `curl` with the reference API's base URL (`http://127.0.0.1:PORT`, as [`curl`] quoted it)
+/// replaced by `"$REFERENCE"`. A URL that is not under `base` is left as it is.
+pub fn curl_for_reference(curl: &str, base: &str) -> String {
+    let quoted = format!(" '{}", base.trim_end_matches('/'));
+    let Some(at) = curl.find(&quoted) else {
+        return curl.to_string();
+    };
+    let after = &curl[at + quoted.len()..];
+    // `…:8080` must not match `…:80801`: the base ends where the path, query or quote starts.
+    if !after.starts_with(['/', '?', '\'']) {
+        return curl.to_string();
+    }
+    format!("{} \"{REFERENCE_VAR}\"'{after}", &curl[..at])
+}
+
+/// The note a `curl` line needs, if it uses [`REFERENCE_VAR`].
+pub fn reproduce_note(curl: &str) -> Option<&'static str> {
+    curl.contains(&format!("\"{REFERENCE_VAR}\"'"))
+        .then_some(REFERENCE_NOTE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_run_curl_names_reference_not_its_gone_port() {
+        let r = Redactor::new(vec![]);
+        let base = "http://127.0.0.1:43511";
+        let line = curl("GET", "http://127.0.0.1:43511/orders?limit=2", [], None, &r);
+        let rewritten = curl_for_reference(&line, base);
+        assert_eq!(
+            rewritten,
+            "curl -sS -i -X GET \"$REFERENCE\"'/orders?limit=2'"
+        );
+        assert_eq!(reproduce_note(&rewritten), Some(REFERENCE_NOTE));
+        assert_eq!(reproduce_note(&line), None);
+        // The bare base, and a URL elsewhere (or on a longer port) stay as they are.
+        let bare = curl("GET", base, [], None, &r);
+        assert_eq!(
+            curl_for_reference(&bare, base),
+            "curl -sS -i -X GET \"$REFERENCE\"''"
+        );
+        let other = curl("GET", "http://127.0.0.1:435119/x", [], None, &r);
+        assert_eq!(curl_for_reference(&other, base), other);
+        // A body or header mentioning the base is not rewritten, only the URL.
+        let post = curl(
+            "POST",
+            "http://127.0.0.1:43511/orders",
+            [("x-from", "http://127.0.0.1:43511/a".to_string())],
+            Some("{}"),
+            &r,
+        );
+        let rewritten = curl_for_reference(&post, base);
+        assert!(
+            rewritten.starts_with(
+                "curl -sS -i -X POST \"$REFERENCE\"'/orders' -H 'x-from: http://127.0.0.1:43511/a'"
+            ),
+            "{rewritten}"
+        );
+    }
 
     #[test]
     fn curl_quotes_and_redacts_every_part() {

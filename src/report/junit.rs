@@ -87,6 +87,9 @@ pub fn render(report: &Report, fail_on_warn: bool) -> Vec<u8> {
                 }
                 if let Some(curl) = &e.curl {
                     let _ = writeln!(d, "reproduce: {curl}");
+                    if let Some(note) = crate::verdict::reproduce_note(curl) {
+                        let _ = writeln!(d, "({note})");
+                    }
                 }
                 d
             })

@@ -60,17 +60,25 @@ pub fn render(report: &Report) -> Vec<u8> {
     o.push_str("| request | count | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | mean ms |\n");
     o.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     let mut row = |name: &str, l: &crate::metrics::LatencySummary| {
+        // No response, no latency: a dash, not a 0.00 that reads as "instant".
+        let ms = |v: f64| {
+            if l.count == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.2}")
+            }
+        };
         let _ = writeln!(
             o,
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(name),
             l.count,
-            l.p50,
-            l.p90,
-            l.p99,
-            l.p99_9,
-            l.max,
-            l.mean
+            ms(l.p50),
+            ms(l.p90),
+            ms(l.p99),
+            ms(l.p99_9),
+            ms(l.max),
+            ms(l.mean)
         );
     };
     row("**all**", &report.latency_ms);

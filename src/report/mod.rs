@@ -91,6 +91,14 @@ impl Report {
                 e.curl = Some(curl(plan, spec, method, url));
             }
         }
+        // The in-process reference API is gone after the run: its port would reproduce nothing.
+        if plan.target == crate::scenario::Target::Reference {
+            for c in checks.iter_mut().flat_map(|c| c.evidence.iter_mut()) {
+                if let Some(line) = &c.curl {
+                    c.curl = Some(crate::verdict::curl_for_reference(line, &observed.base_url));
+                }
+            }
+        }
 
         checks[families_end..].sort_by(|a, b| a.id.cmp(&b.id));
         let latency = LatencySummary::from(&overall.hist);

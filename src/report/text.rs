@@ -105,17 +105,25 @@ pub fn render(report: &Report) -> String {
         "Latency (ms)", "count", "p50", "p90", "p99", "p99.9", "max", "mean"
     );
     let mut row = |name: &str, s: &crate::metrics::LatencySummary| {
+        // No response, no latency: a dash, not a 0.00 that reads as "instant".
+        let ms = |v: f64| {
+            if s.count == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.2}")
+            }
+        };
         let _ = writeln!(
             o,
-            "{:<name_w$} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            "{:<name_w$} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
             fit(name, name_w),
             s.count,
-            s.p50,
-            s.p90,
-            s.p99,
-            s.p99_9,
-            s.max,
-            s.mean
+            ms(s.p50),
+            ms(s.p90),
+            ms(s.p99),
+            ms(s.p99_9),
+            ms(s.max),
+            ms(s.mean)
         );
     };
     row("all", &report.latency_ms);
@@ -169,6 +177,8 @@ pub fn render(report: &Report) -> String {
             };
             let _ = writeln!(o, "  {mark}  {id:<id_w$}  {}", c.message);
         }
+        // The `$REFERENCE` note is said once, under the first curl line that needs it.
+        let mut noted = false;
         for c in report
             .checks
             .iter()
@@ -195,6 +205,10 @@ pub fn render(report: &Report) -> String {
                 }
                 if let Some(curl) = &e.curl {
                     let _ = writeln!(o, "    reproduce: {curl}");
+                    if let Some(note) = crate::verdict::reproduce_note(curl).filter(|_| !noted) {
+                        let _ = writeln!(o, "    ({note})");
+                        noted = true;
+                    }
                 }
             }
         }

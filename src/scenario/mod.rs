@@ -23,6 +23,8 @@ mod validate;
 #[cfg(test)]
 mod compare_tests;
 #[cfg(test)]
+mod env_check_tests;
+#[cfg(test)]
 mod expect_tests;
 #[cfg(test)]
 mod flow_tests;
@@ -30,6 +32,8 @@ mod flow_tests;
 mod input_tests;
 #[cfg(test)]
 mod max_body_tests;
+#[cfg(test)]
+mod syntax_hint_tests;
 #[cfg(test)]
 mod tests;
 
@@ -100,13 +104,13 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
     Ok(bytes)
 }
 
-/// Read and validate a scenario file. The format is chosen by extension (see [`Format`]) and
-/// `${env.NAME}` placeholders are resolved from the process environment.
-pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+/// Read a scenario file as text: its origin (the path as given, for `file:line:col`) and
+/// contents, or a located diagnostic when it is not UTF-8.
+fn read_source(path: &Path) -> Result<(String, String), LoadError> {
     let bytes = read_bounded(path, MAX_FILE_BYTES)?;
     let origin = path.display().to_string();
-    let source = match String::from_utf8(bytes) {
-        Ok(s) => s,
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((origin, s)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
@@ -118,15 +122,94 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
                 "the file is not valid UTF-8".to_string(),
                 Some("save the scenario file as UTF-8".to_string()),
             );
-            return Err(LoadError::Invalid(Diagnostics::new(
+            Err(LoadError::Invalid(Diagnostics::new(
                 &origin,
                 &text,
                 vec![d],
-            )));
+            )))
         }
-    };
+    }
+}
+
+/// Read and validate a scenario file. The format is chosen by extension (see [`Format`]) and
+/// `${env.NAME}` placeholders are resolved from the process environment.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let (origin, source) = read_source(path)?;
     let env = |name: &str| std::env::var(name).ok();
     load_str(&source, &origin, Format::from_path(path), &env).map_err(LoadError::Invalid)
+}
+
+/// What [`check`] does with `${env.NAME}` whose variable is unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvValues {
+    /// An error, as for `run` (`loadproof validate FILE`).
+    Required,
+    /// Not an error (`loadproof validate FILE --no-env`, a CI lint step without the secrets):
+    /// the placeholder must still be well-formed and allowed where it is; its value is not
+    /// checked.
+    NotChecked,
+}
+
+/// What `validate` reports about a valid file. It deliberately holds no [`Scenario`]: with
+/// [`EnvValues::NotChecked`] the scenario was built with stand-ins (empty values) for the unset
+/// variables, and such a scenario must never be run; only [`load`] gives one.
+#[derive(Debug)]
+pub struct Checked {
+    /// What it sends: "3 requests", "1 request, 1 flow of 3 steps, 1 data file".
+    pub contents: String,
+    /// The target; `Target::Unset` when it names an unset variable.
+    pub target: Target,
+    /// Secret values (resolved `${env.*}`, `[secrets]`, URL passwords), for redacting output.
+    pub secrets: Vec<String>,
+    pub warnings: Option<Diagnostics>,
+    /// The unset variables of the `${env.NAME}` placeholders that were not checked: one entry
+    /// per placeholder, in file order (empty with [`EnvValues::Required`]).
+    pub unchecked_env: Vec<String>,
+}
+
+/// Read and validate a scenario file for `validate`, treating unset `${env.NAME}` as `env`
+/// says.
+pub fn check(path: &Path, env: EnvValues) -> Result<Checked, LoadError> {
+    let (origin, source) = read_source(path)?;
+    let lookup = |name: &str| std::env::var(name).ok();
+    let unchecked = std::cell::RefCell::new(Vec::new());
+    let mode = match env {
+        EnvValues::Required => validate::EnvMode::Required,
+        EnvValues::NotChecked => validate::EnvMode::Unchecked(&unchecked),
+    };
+    let scenario = load_in(&source, &origin, Format::from_path(path), &lookup, mode)
+        .map_err(LoadError::Invalid)?;
+    Ok(Checked {
+        contents: contents(&scenario),
+        target: scenario.target,
+        secrets: scenario.secrets,
+        warnings: scenario.warnings,
+        unchecked_env: unchecked.into_inner(),
+    })
+}
+
+/// What a valid scenario sends, for `validate`: "3 requests", "1 request, 1 flow of 3 steps,
+/// 1 data file".
+fn contents(s: &Scenario) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let steps: usize = s.flows.iter().map(|f| f.steps.len()).sum();
+    let single = s.requests.len() - steps;
+    let mut parts = Vec::new();
+    if single > 0 || s.flows.is_empty() {
+        parts.push(plural(single, "request", "requests"));
+    }
+    if !s.flows.is_empty() {
+        parts.push(format!(
+            "{} of {}",
+            plural(s.flows.len(), "flow", "flows"),
+            plural(steps, "step", "steps")
+        ));
+    }
+    if !s.data.is_empty() {
+        parts.push(plural(s.data.len(), "data file", "data files"));
+    }
+    parts.join(", ")
 }
 
 /// Parse and validate a scenario from a string.
@@ -138,6 +221,16 @@ pub fn load_str(
     origin: &str,
     format: Format,
     env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Diagnostics> {
+    load_in(source, origin, format, env, validate::EnvMode::Required)
+}
+
+fn load_in(
+    source: &str,
+    origin: &str,
+    format: Format,
+    env: &dyn Fn(&str) -> Option<String>,
+    mode: validate::EnvMode<'_>,
 ) -> Result<Scenario, Diagnostics> {
     let (root, syntax) = match format {
         Format::Toml => toml_src::parse(source),
@@ -151,6 +244,8 @@ pub fn load_str(
         return Err(Diagnostics::new(origin, source, items));
     }
     validate::Cx::new(origin, source, env)
+        .with_env_mode(mode)
+        .with_syntax(format)
         .scenario(&root)
         .map_err(|items| Diagnostics::new(origin, source, items))
 }

@@ -33,6 +33,14 @@ pub fn verdict(report: &Report) -> String {
     if let Some(why) = &report.outcome_reason {
         let _ = write!(o, r#"<p class="reason">{}</p>"#, esc(why));
     }
+    // No response, no latency: a dash, not a 0.00 that reads as "instant".
+    let figure = |v: f64| {
+        if report.latency_ms.count == 0 {
+            "-".to_string()
+        } else {
+            ms(v)
+        }
+    };
     let _ = write!(
         o,
         r#"<p class="figures"><b>{}</b> sent · <b>{}</b> responses · <b>{}</b> errors ({:.2}%) · <b>{:.1}</b> req/s over {:.2} s · p50 <b>{}</b> ms · p99 <b>{}</b> ms · max <b>{}</b> ms</p>"#,
@@ -42,9 +50,9 @@ pub fn verdict(report: &Report) -> String {
         t.error_rate * 100.0,
         t.rps,
         t.load_phase_s,
-        ms(report.latency_ms.p50),
-        ms(report.latency_ms.p99),
-        ms(report.latency_ms.max),
+        figure(report.latency_ms.p50),
+        figure(report.latency_ms.p99),
+        figure(report.latency_ms.max),
     );
     // What was judged, in one line: checks by verdict, thresholds met.
     let mut by_status = std::collections::BTreeMap::new();
@@ -397,6 +405,9 @@ fn exchange(i: usize, e: &Evidence, decisive: bool) -> String {
             r#"<div class="msg"><span class="label">reproduce</span><pre class="curl">{}</pre></div>"#,
             esc(c)
         );
+        if let Some(note) = crate::verdict::reproduce_note(c) {
+            let _ = write!(o, r#"<div class="msg">{}</div>"#, esc(note));
+        }
     }
     o.push_str("</div>");
     o

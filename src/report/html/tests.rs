@@ -412,3 +412,16 @@ fn long_runs_are_thinned_keeping_spikes_and_levels() {
         "the spike was averaged away: highest point at y = {top}"
     );
 }
+
+#[test]
+fn no_response_has_no_latency_figures() {
+    let mut r = golden_tests::pass();
+    r.latency_ms = Default::default();
+    let html = page(&r);
+    assert!(
+        html.contains("p50 <b>-</b> ms · p99 <b>-</b> ms · max <b>-</b> ms"),
+        "the figures line shows 0.00 for a run with no response"
+    );
+    let html = page(&golden_tests::pass());
+    assert!(!html.contains("p50 <b>-</b> ms"));
+}

@@ -35,6 +35,27 @@ pub(crate) struct Cx<'a> {
     pub(super) flow: Option<super::flows::FlowScope>,
     /// Flow steps (`FLOW.STEP`) whose templates read `${flow.*}`: only their flow can send them.
     pub(super) chained_steps: Vec<String>,
+    /// What an unset `${env.NAME}` is: an error, or (validate --no-env) a recorded name.
+    pub(super) env_mode: EnvMode<'a>,
+    /// The syntax of the file, in which hints write their examples (see `syntax.rs`).
+    pub(super) syntax: crate::scenario::Format,
+}
+
+/// The stand-in value of an unset `${env.NAME}` under `validate --no-env`. Not empty (an empty
+/// part vanishes from a template, and `path = "${env.P}"` would then pass as a path), free of
+/// the characters a header or a path refuses, and with spaces, so that it can never be part of
+/// a valid target URL that the secrets list (which may hold it) redacts.
+pub(in crate::scenario) const UNCHECKED_ENV: &str = "<env not checked>";
+
+/// How the validator treats `${env.NAME}` whose variable is unset (see
+/// [`crate::scenario::EnvValues`]).
+#[derive(Clone, Copy)]
+pub(in crate::scenario) enum EnvMode<'a> {
+    /// A located error: the value is needed (every load that can lead to a run).
+    Required,
+    /// Not checked (`validate --no-env`): each occurrence's name is recorded here and stands
+    /// for [`UNCHECKED_ENV`], in a scenario that `scenario::check` never hands out.
+    Unchecked(&'a std::cell::RefCell<Vec<String>>),
 }
 
 /// Best "did you mean" candidate for `word`, if one is close enough.
@@ -109,6 +130,30 @@ impl<'a> Cx<'a> {
             data: Vec::new(),
             flow: None,
             chained_steps: Vec::new(),
+            env_mode: EnvMode::Required,
+            syntax: crate::scenario::Format::Toml,
+        }
+    }
+
+    pub(in crate::scenario) fn with_env_mode(mut self, mode: EnvMode<'a>) -> Self {
+        self.env_mode = mode;
+        self
+    }
+
+    pub(in crate::scenario) fn with_syntax(mut self, syntax: crate::scenario::Format) -> Self {
+        self.syntax = syntax;
+        self
+    }
+
+    /// For `${env.NAME}` with `NAME` unset: whether that is accepted unchecked (validate
+    /// --no-env), recording the name; `false` means it is an error.
+    pub(super) fn env_unchecked(&self, name: &str) -> bool {
+        match self.env_mode {
+            EnvMode::Required => false,
+            EnvMode::Unchecked(names) => {
+                names.borrow_mut().push(name.to_string());
+                true
+            }
         }
     }
 
@@ -119,9 +164,17 @@ impl<'a> Cx<'a> {
             self.origin,
             self.src,
             span,
-            message.into(),
+            self.in_syntax(message.into()),
             None,
         ));
+    }
+
+    /// A message or hint with its examples in the file's syntax (see `syntax.rs`).
+    fn in_syntax(&self, text: String) -> String {
+        match self.syntax {
+            crate::scenario::Format::Toml => text,
+            json => super::syntax::render(json, &text),
+        }
     }
 
     pub(super) fn err_hint(
@@ -134,8 +187,8 @@ impl<'a> Cx<'a> {
             self.origin,
             self.src,
             span,
-            message.into(),
-            Some(hint.into()),
+            self.in_syntax(message.into()),
+            Some(self.in_syntax(hint.into())),
         ));
     }
 
@@ -150,8 +203,8 @@ impl<'a> Cx<'a> {
             self.origin,
             self.src,
             span,
-            message.into(),
-            Some(hint.into()),
+            self.in_syntax(message.into()),
+            Some(self.in_syntax(hint.into())),
         );
         d.severity = diag::Severity::Warning;
         self.diags.push(d);

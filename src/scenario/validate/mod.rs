@@ -18,6 +18,7 @@
 //! - `load`: `[load]` and `[[load.stages]]`;
 //! - `thresholds`: `[[thresholds]]`;
 //! - `compare`: the `[compare]` regression budget;
+//! - `syntax`: messages and hints rewritten in the syntax of the file (TOML or JSON);
 //! - `checks`: the `[checks]` table, with one file per check family (`idempotency`,
 //!   `rate_limit`, `pagination`, `error_format`).
 
@@ -28,6 +29,7 @@ mod expect;
 mod flows;
 mod load;
 mod requests;
+mod syntax;
 mod templates;
 mod thresholds;
 
@@ -36,6 +38,9 @@ use super::model::*;
 use super::tree::{Entry, Node, get};
 
 pub use checks::{CHECK_IDS, FAMILY_SECTIONS};
+pub(in crate::scenario) use cx::EnvMode;
+#[cfg(test)]
+pub(in crate::scenario) use cx::UNCHECKED_ENV;
 pub(crate) use cx::{Cx, suggest};
 use templates::TplScope;
 
@@ -132,7 +137,13 @@ impl Cx<'_> {
                     root_span.clone(),
                     "requests",
                     "the top level",
-                    "add at least one [[requests]] table with a `name` and a `path`",
+                    self.by_syntax(
+                        "add at least one [[requests]] table with a `name` and a `path`",
+                        &format!(
+                            "add `requests` with at least one request, e.g. {}",
+                            syntax::JSON_REQUESTS
+                        ),
+                    ),
                 );
                 None
             }
@@ -257,10 +268,13 @@ impl Cx<'_> {
         let s = if s.contains("${") {
             match expand_env(&s, self.env) {
                 Ok(v) => v,
-                Err(EnvTarget::Unset(var)) => {
+                Err(EnvTarget::Unset(vars)) => {
+                    for var in &vars {
+                        self.env_unchecked(var);
+                    }
                     let (line, col) = crate::scenario::diag::line_col(self.src, e.value.span.start);
                     return Some(Target::Unset {
-                        var,
+                        var: vars[0].clone(),
                         at: format!("{}:{line}:{col}", self.origin),
                     });
                 }
@@ -268,7 +282,7 @@ impl Cx<'_> {
                     self.err_hint(
                         e.value.span.clone(),
                         format!("invalid target: {what}"),
-                        "only `${env.NAME}` may be used in `target` (e.g. target = \"${env.BASE_URL}\"); or give the URL on the command line with --target URL",
+                        "only `${env.NAME}` may be used in `target` (e.g. `target = \"${env.BASE_URL}\"`); or give the URL on the command line with --target URL",
                     );
                     return None;
                 }
@@ -326,15 +340,18 @@ impl Cx<'_> {
 /// Why a `target` with placeholders has no value.
 #[derive(Debug, PartialEq)]
 enum EnvTarget {
-    /// `${env.NAME}` with `NAME` unset.
-    Unset(String),
+    /// `${env.NAME}` with `NAME` unset: every such name, in order (never empty).
+    Unset(Vec<String>),
     /// Another placeholder, or a malformed one: a located error.
     Bad(String),
 }
 
-/// Expand the `${env.NAME}` placeholders of a target (`$${` is a literal `${`).
+/// Expand the `${env.NAME}` placeholders of a target (`$${` is a literal `${`). The whole text
+/// is read even after an unset variable, so that a malformed placeholder further on is still an
+/// error (`validate --no-env` relies on it).
 fn expand_env(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, EnvTarget> {
     let mut out = String::new();
+    let mut unset = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find("${") {
         if rest[..i].ends_with('$') {
@@ -351,7 +368,7 @@ fn expand_env(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String
         match body.strip_prefix("env.") {
             Some(name) if crate::scenario::template::is_ident(name) => match env(name) {
                 Some(v) => out.push_str(v.trim_end_matches('/')),
-                None => return Err(EnvTarget::Unset(name.to_string())),
+                None => unset.push(name.to_string()),
             },
             _ => {
                 return Err(EnvTarget::Bad(format!(
@@ -362,7 +379,11 @@ fn expand_env(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String
         rest = &rest[i + end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    if unset.is_empty() {
+        Ok(out)
+    } else {
+        Err(EnvTarget::Unset(unset))
+    }
 }
 
 #[cfg(test)]
@@ -382,8 +403,17 @@ mod target_env_tests {
         );
         assert_eq!(
             expand_env("${env.API_URL}", &env),
-            Err(EnvTarget::Unset("API_URL".into()))
+            Err(EnvTarget::Unset(vec!["API_URL".into()]))
         );
+        // Every unset name is listed, and a malformed placeholder after one is still caught.
+        assert_eq!(
+            expand_env("${env.A}/${env.BASE_URL}/${env.B}", &env),
+            Err(EnvTarget::Unset(vec!["A".into(), "B".into()]))
+        );
+        assert!(matches!(
+            expand_env("${env.A}/${env.1X}", &env),
+            Err(EnvTarget::Bad(_))
+        ));
         assert!(matches!(
             expand_env("${vars.x}", &env),
             Err(EnvTarget::Bad(_))

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use super::Cx;
 use super::cx::is_token;
+use super::syntax::JSON_REQUESTS;
 use super::templates::TplScope;
 use crate::scenario::diag;
 use crate::scenario::model::*;
@@ -48,7 +49,12 @@ impl Cx<'_> {
                 self.err_hint(
                     e.value.span.clone(),
                     "`requests` is empty: a scenario needs at least one request",
-                    "add a [[requests]] table with at least `name` and `path`",
+                    self.by_syntax(
+                        "add a [[requests]] table with at least `name` and `path`",
+                        &format!(
+                            "add a request with at least `name` and `path`, e.g. {JSON_REQUESTS}"
+                        ),
+                    ),
                 );
                 None
             }
@@ -57,7 +63,10 @@ impl Cx<'_> {
                 self.err_hint(
                     e.value.span.clone(),
                     "`requests` must be an array of tables, found a single table",
-                    "write each request under its own [[requests]] header (two brackets)",
+                    self.by_syntax(
+                        "write each request under its own [[requests]] header (two brackets)",
+                        &format!("write the requests as an array of objects, e.g. {JSON_REQUESTS}"),
+                    ),
                 );
                 None
             }

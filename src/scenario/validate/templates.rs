@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use super::cx::UNCHECKED_ENV;
 use super::{Cx, suggest};
 use crate::scenario::model::*;
 use crate::scenario::template::{self, Piece};
@@ -180,6 +181,8 @@ impl Cx<'_> {
                     }
                     Some(vec![Part::Secret(v)])
                 }
+                // validate --no-env: the name is well-formed; its value is not checked.
+                None if self.env_unchecked(name) => Some(vec![Part::Secret(UNCHECKED_ENV.into())]),
                 None => {
                     self.err_hint(
                         span,
