@@ -34,6 +34,7 @@ pub mod engine;
 pub mod fuzzing;
 pub mod headers;
 pub mod install;
+pub mod live_metrics;
 pub mod metrics;
 pub mod observe;
 pub mod plan;
@@ -183,16 +184,24 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
         .map_err(RuntimeError::from)?;
     plan.output.dir = out_lock.dir().to_path_buf();
     engine::fds::ensure(&plan).map_err(RuntimeError::from)?;
+    // Bound before any load is sent: an address in use is a usage error now, not mid-run.
+    let metrics = live_metrics::start(&plan)
+        .await
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let board = metrics.as_ref().map(|m| m.board().clone());
+    let phase = |p| board.iter().for_each(|b| b.set_phase(p));
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
     let progress = Progress::new(plan.output.progress);
     let load_observer = || checks::PassiveSet::for_load(families, &plan.checks);
+    phase(live_metrics::Phase::Load);
     let observed = engine::run(
         &plan,
         target.base_url(),
         interrupted.clone(),
         &progress,
         load_observer,
+        board.as_ref(),
     )
     .await;
     progress.finish();
@@ -203,6 +212,7 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
             return Err(RuntimeError::from(e).into());
         }
     };
+    phase(live_metrics::Phase::Checks);
     let checks = checks::run(
         families,
         &plan,
@@ -218,6 +228,7 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     if observed.interrupted.is_none() && *interrupted.borrow() {
         observed.interrupted = Some(signals::Phase::Checks);
     }
+    phase(live_metrics::Phase::Done);
     let mut report = Report::build(&plan, &observed, checks);
     // Compared before the reports are written, so that report.html shows the comparison.
     let comparison = baseline
@@ -245,10 +256,17 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     }
     let _ = writeln!(out, "Reports    {}", plan.output.dir.display());
     let code = report.exit_code();
-    match comparison {
+    let result = match comparison {
         Some(c) => compare::cli::conclude(c, &plan.output.dir, code, &mut out),
         None => Ok(code),
+    };
+    drop(out);
+    // Last, once everything is written and printed: `--metrics-hold` keeps the final figures
+    // up for a scraper meanwhile.
+    if let Some(m) = metrics {
+        m.stop(plan.output.metrics_hold, interrupted.clone()).await;
     }
+    result
 }
 
 /// `--skip-check ID`: each an ID of `families` or `FAM-*`, else a usage error with a hint.
