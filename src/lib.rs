@@ -14,6 +14,7 @@
 //! - [`report`]: the one [`report::model::Report`] value and its writers (JSON, CSV, text);
 //! - [`compare`]: two reports → a [`compare::Comparison`] (noise model, regression budget), for
 //!   `loadproof compare` and `run --baseline`;
+//! - [`live_metrics`]: `--metrics-listen`, the run's counters served to Prometheus while it goes;
 //! - [`reference`]: the built-in reference "orders" API;
 //! - [`install`]: shell completions and man pages, generated from [`cli`];
 //! - [`redact`]: what must never reach an output; [`printer`]: stdout/stderr/progress policy.
