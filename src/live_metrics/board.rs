@@ -71,7 +71,11 @@ impl RequestSnapshot {
         self.errors = stats.errors;
         self.expectation_failures = stats.expectation_failures;
         self.in_flight = in_flight;
-        self.latency.clone_from(&stats.hist);
+        // A histogram only ever gains values, so the same count means the same histogram: an
+        // idle request costs no copy.
+        if self.latency.count() != stats.hist.count() {
+            self.latency.clone_from(&stats.hist);
+        }
     }
 
     pub fn merge(&mut self, o: &RequestSnapshot) {
