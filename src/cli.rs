@@ -196,6 +196,16 @@ pub struct RunArgs {
     #[arg(long = "skip-check", value_name = "ID")]
     pub skip_checks: Vec<String>,
 
+    /// Serve live Prometheus metrics at http://ADDR/metrics while the run goes, e.g.
+    /// 127.0.0.1:9464 (port 0: a free port, printed on stderr).
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
+    /// Keep serving /metrics this long after the reports are written, so that a scraper's last
+    /// scrape sees the final figures, e.g. 5s (default: stop at once).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "metrics_listen")]
+    pub metrics_hold: Option<std::time::Duration>,
+
     /// Compare this run against a baseline (a run folder or its report.json) once its reports
     /// are written: comparison.md and comparison.json go into the run folder, the scenario's
     /// [compare] table sets the budget, and a regression exits 5.
@@ -368,6 +378,14 @@ pub fn url_as_scenario(path: &std::path::Path) -> Option<String> {
     Some(format!(
         "'{shown}' is a URL, not a scenario file\n  hint: use --url {shown} for an ad-hoc run"
     ))
+}
+
+fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    s.parse().map_err(|_| {
+        "expected IP:PORT, e.g. 127.0.0.1:9464 or [::1]:9464 (a host name is not resolved; port 0 \
+         picks a free port)"
+            .to_string()
+    })
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -14,6 +14,7 @@
 //! - [`report`]: the one [`report::model::Report`] value and its writers (JSON, CSV, text);
 //! - [`compare`]: two reports → a [`compare::Comparison`] (noise model, regression budget), for
 //!   `loadproof compare` and `run --baseline`;
+//! - [`live_metrics`]: `--metrics-listen`, the run's counters served to Prometheus while it goes;
 //! - [`reference`]: the built-in reference "orders" API;
 //! - [`install`]: shell completions and man pages, generated from [`cli`];
 //! - [`redact`]: what must never reach an output; [`printer`]: stdout/stderr/progress policy.
@@ -34,6 +35,7 @@ pub mod engine;
 pub mod fuzzing;
 pub mod headers;
 pub mod install;
+pub mod live_metrics;
 pub mod merge;
 pub mod metrics;
 pub mod observe;
@@ -185,6 +187,12 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
         .map_err(RuntimeError::from)?;
     plan.output.dir = out_lock.dir().to_path_buf();
     engine::fds::ensure(&plan).map_err(RuntimeError::from)?;
+    // Bound before any load is sent: an address in use is a usage error now, not mid-run.
+    let metrics = live_metrics::start(&plan)
+        .await
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let board = metrics.as_ref().map(|m| m.board().clone());
+    let phase = |p| board.iter().for_each(|b| b.set_phase(p));
     let (_signal_task, interrupted) = signals::install();
     let target = target::Target::start(&plan).await?;
     if let Some(at) = plan.start_at {
@@ -192,12 +200,14 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     }
     let progress = Progress::new(plan.output.progress);
     let load_observer = || checks::PassiveSet::for_load(families, &plan.checks);
+    phase(live_metrics::Phase::Load);
     let observed = engine::run(
         &plan,
         target.base_url(),
         interrupted.clone(),
         &progress,
         load_observer,
+        board.as_ref(),
     )
     .await;
     progress.finish();
@@ -208,6 +218,7 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
             return Err(RuntimeError::from(e).into());
         }
     };
+    phase(live_metrics::Phase::Checks);
     let checks = checks::run(
         families,
         &plan,
@@ -223,6 +234,7 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     if observed.interrupted.is_none() && *interrupted.borrow() {
         observed.interrupted = Some(signals::Phase::Checks);
     }
+    phase(live_metrics::Phase::Done);
     let mut report = Report::build(&plan, &observed, checks);
     // Compared before the reports are written, so that report.html shows the comparison.
     let comparison = baseline
@@ -250,10 +262,17 @@ pub async fn run_load_with(args: RunArgs, families: &[&dyn checks::Family]) -> R
     }
     let _ = writeln!(out, "Reports    {}", plan.output.dir.display());
     let code = report.exit_code();
-    match comparison {
+    let result = match comparison {
         Some(c) => compare::cli::conclude(c, &plan.output.dir, code, &mut out),
         None => Ok(code),
+    };
+    drop(out);
+    // Last, once everything is written and printed: `--metrics-hold` keeps the final figures
+    // up for a scraper meanwhile.
+    if let Some(m) = metrics {
+        m.stop(plan.output.metrics_hold, interrupted.clone()).await;
     }
+    result
 }
 
 /// `--start-at`: sleep until `at` (a stop ends the wait: the engine then sees the stop). A

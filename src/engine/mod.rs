@@ -115,6 +115,8 @@ struct ThreadCtx<O> {
     source: Source,
     /// The thread's observer (`None` only once the thread has handed it back).
     observer: Rc<RefCell<Option<O>>>,
+    /// `--metrics-listen`: where the thread's ticker copies the load phase's figures.
+    slot: Option<crate::live_metrics::Slot>,
 }
 
 struct Lane {
@@ -171,6 +173,7 @@ pub async fn run<O, F>(
     stop: watch::Receiver<bool>,
     progress: &Progress,
     observer: F,
+    live: Option<&Arc<crate::live_metrics::Board>>,
 ) -> Result<(Observed, O), EngineError>
 where
     O: Observer + Send + 'static,
@@ -181,6 +184,11 @@ where
     let shape = Shape::of(load);
     let lanes = build_lanes(plan, base_url, &shape)?;
     let clock = Clock::new(load);
+    if let Some(board) = live {
+        publish_clock(board, load, &clock, shape.open_limit);
+    }
+    let slots: Vec<_> = (0..shape.threads).map(|_| live.map(|b| b.slot())).collect();
+    let live_board = live;
     let live = Arc::new(Live::default());
     let warm_live = Arc::new(Live::default());
     let (series_tx, series_rx) = std::sync::mpsc::channel();
@@ -195,7 +203,7 @@ where
         stop: &stop,
         segment: plan.segment,
     };
-    let handles = threads.spawn(lanes, series_tx, &observer)?;
+    let handles = threads.spawn(lanes, slots, series_tx, &observer)?;
     let stop_watch = StopWatch::start(stop.clone());
     let lives = PhaseLives {
         warm: &warm_live,
@@ -207,6 +215,9 @@ where
     let interrupted = interrupted_phase(stopped_at, &stop, &clock);
     let merged = Merged::of(results, prepared.requests.len(), observer);
     let open_loop = open_loop_counts(load, &clock, stopped_at, &merged);
+    if let Some(board) = live_board {
+        board.load_ended(open_loop.map(|o| o.due));
+    }
     let seconds = aggregator.finish_all();
     let series = match &load.mode {
         LoadMode::Open(schedule) => {
@@ -478,6 +489,7 @@ impl ThreadPlan<'_> {
     fn spawn<O, F>(
         &self,
         lanes: Vec<Vec<LaneSpec>>,
+        slots: Vec<Option<crate::live_metrics::Slot>>,
         series_tx: std::sync::mpsc::Sender<crate::metrics::series::SecondFlush>,
         observer: &F,
     ) -> Result<Vec<ThreadHandle<O>>, EngineError>
@@ -500,7 +512,7 @@ impl ThreadPlan<'_> {
             live: self.warm_live.clone(),
         });
         let mut handles = Vec::with_capacity(self.shape.threads);
-        for (t, clients) in lanes.into_iter().enumerate() {
+        for ((t, clients), slot) in lanes.into_iter().enumerate().zip(slots) {
             let worker_ids: Vec<usize> = (t..self.shape.workers)
                 .step_by(self.shape.threads)
                 .collect();
@@ -560,6 +572,7 @@ impl ThreadPlan<'_> {
                             )),
                             source: Source::Warmup,
                             observer: observer.clone(),
+                            slot: None,
                         })
                     });
                     let ctx = Rc::new(ThreadCtx {
@@ -579,6 +592,7 @@ impl ThreadPlan<'_> {
                         stats: RefCell::new(ThreadStats::new(n_requests, n_flows, series)),
                         source: Source::Load,
                         observer,
+                        slot,
                     });
                     let local = tokio::task::LocalSet::new();
                     Ok(local.block_on(&rt, thread_main(warm, ctx, clients, worker_ids, protocol)))
@@ -587,6 +601,22 @@ impl ThreadPlan<'_> {
             handles.push(handle);
         }
         Ok(handles)
+    }
+}
+
+/// `--metrics-listen`: tell the board when the load phase starts and, in open loop, how many
+/// requests are due at each instant (bounded as the report's due count is).
+fn publish_clock(
+    board: &crate::live_metrics::Board,
+    load: &crate::plan::LoadPlan,
+    clock: &Clock,
+    open_limit: u64,
+) {
+    board.load_starts_at(clock.start.into_std(), clock.warmup.is_some());
+    if let LoadMode::Open(schedule) = &load.mode {
+        let (schedule, duration) = (schedule.clone(), load.duration);
+        let due = move |t: Duration| schedule.due_before(t.min(duration)).min(open_limit);
+        board.open_loop(clock.start.into_std(), Box::new(due));
     }
 }
 

@@ -46,4 +46,15 @@ impl ThreadStats {
             picks: 0,
         }
     }
+
+    /// `--metrics-listen`: copy the cumulative figures into the thread's slot (from the
+    /// thread's ticker, never per request).
+    pub fn publish(&self, slot: &crate::live_metrics::Slot) {
+        slot.publish(
+            &self.requests,
+            &self.in_flight,
+            self.sent_on_time,
+            self.sent_late,
+        );
+    }
 }

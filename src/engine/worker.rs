@@ -93,7 +93,11 @@ pub(super) async fn thread_main<O: Observer + 'static>(
             let second = Instant::now()
                 .saturating_duration_since(ticker_ctx.start)
                 .as_secs();
-            ticker_ctx.stats.borrow_mut().series.advance(second);
+            let mut stats = ticker_ctx.stats.borrow_mut();
+            stats.series.advance(second);
+            if let Some(slot) = &ticker_ctx.slot {
+                stats.publish(slot);
+            }
         }
     });
     let all_done = async { while set.join_next().await.is_some() {} };
@@ -128,6 +132,10 @@ pub(super) async fn thread_main<O: Observer + 'static>(
     }
     let warmup = warm.map(|w| std::mem::take(&mut w.stats.borrow_mut().requests));
     let mut stats = ctx.stats.borrow_mut();
+    if let Some(slot) = &ctx.slot {
+        // The thread's final figures, cut requests included: what the report will say.
+        stats.publish(slot);
+    }
     stats.series.flush();
     let observer = ctx.observer.borrow_mut().take();
     ThreadResult {

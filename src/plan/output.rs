@@ -22,6 +22,10 @@ pub struct OutputPlan {
     pub progress: ProgressMode,
     /// The file the Markdown summary is appended to at the end of the run.
     pub github_summary: Option<PathBuf>,
+    /// `--metrics-listen`: where the live Prometheus metrics are served during the run.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `--metrics-hold`: how long they are still served once the reports are written.
+    pub metrics_hold: std::time::Duration,
 }
 
 /// How the report folder's name is settled.
@@ -75,6 +79,8 @@ impl OutputPlan {
             quiet: args.quiet,
             progress: ProgressMode::resolve(choice, args.quiet, env.console, every),
             github_summary: github_summary(args.github_summary, env.step_summary.as_deref())?,
+            metrics_listen: args.metrics_listen,
+            metrics_hold: args.metrics_hold.unwrap_or_default(),
         })
     }
 }

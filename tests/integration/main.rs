@@ -22,6 +22,7 @@ mod hostile;
 mod html_report;
 mod interrupt;
 mod layering;
+mod live_metrics;
 mod observation;
 mod omission;
 mod output;
