@@ -21,12 +21,16 @@ fail() {
     exit 1
 }
 
-if ! command -v prometheus >/dev/null; then
-    say "installing Debian's prometheus package"
+missing=()
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v curl >/dev/null || missing+=(curl)
+command -v python3 >/dev/null || missing+=(python3)
+if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    timeout 600 $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive timeout 900 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v python3 >/dev/null || fail "python3 is needed to read JSON"
 say "$(prometheus --version 2>&1 | head -n1)"
