@@ -233,3 +233,60 @@ fn merge_refuses_what_does_not_fit_with_the_files_named() {
         text(&bad)
     );
 }
+
+#[test]
+fn merged_counts_equal_the_servers_own() {
+    // No [checks] table: nothing but the load reaches the server, so its counters must equal
+    // the merged report's, request for request.
+    let dir = scratch("segments-counts");
+    let file = write(
+        &dir,
+        "s.toml",
+        "target = \"reference\"\n[load]\nrate = 60\nduration = \"1s\"\nconnections = 6\n\
+         [[requests]]\nname = \"health\"\npath = \"/health\"\n[[requests]]\nname = \"list\"\npath = \"/orders\"\n",
+    );
+    let (rt, server) = reference(ReferenceConfig::default());
+    let at =
+        humantime::format_rfc3339_seconds(SystemTime::now() + Duration::from_secs(2)).to_string();
+    let outs: Vec<PathBuf> = (0..3).map(|i| dir.join(format!("seg{i}"))).collect();
+    let children: Vec<_> = outs
+        .iter()
+        .enumerate()
+        .map(|(i, out)| spawn_segment(&file, &server.base_url(), &format!("{i}/3"), &at, out))
+        .collect();
+    for child in children {
+        let output = crate::common::wait_with_limit(child, Duration::from_secs(120));
+        assert_eq!(code(&output), 0, "{:?}", text(&output));
+    }
+    let stats = server.stats();
+    rt.block_on(server.shutdown());
+    let merged = dir.join("merged");
+    let output = run(
+        bin()
+            .arg("merge")
+            .args(&outs)
+            .args(["--quiet", "--out"])
+            .arg(&merged),
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&output), 0, "{:?}", text(&output));
+    let m = report(&merged);
+    assert_eq!(
+        m["totals"]["responses"].as_u64(),
+        Some(stats.requests),
+        "{stats:?}"
+    );
+    let route = |k: &str| stats.by_route.get(k).copied();
+    let req = |name: &str| {
+        m["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["responses"]
+            .as_u64()
+    };
+    assert_eq!(req("health"), route("GET /health"));
+    assert_eq!(req("list"), route("GET /orders"));
+    assert_eq!(m["open_loop"]["due"], 60);
+}
