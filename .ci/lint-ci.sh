@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lint the CI examples under examples/ci/: actionlint on the GitHub Actions workflow, and a
+# Lint the CI examples under examples/ci/: actionlint on the GitHub Actions workflows, and a
 # structural check of the GitLab CI file against GitLab's keywords (.ci/gitlab_ci_check.py).
 # Each linter is first shown a broken copy and must reject it: a linter that passes everything
 # would make this script green for nothing.
@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GITHUB=examples/ci/github-actions.yml
+GITHUB_MATRIX=examples/ci/github-actions-matrix.yml  # the split over 4 jobs (issue 15)
 GITLAB=examples/ci/gitlab-ci.yml
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -46,7 +47,9 @@ if python3 .ci/gitlab_ci_check.py "$tmp/broken-gitlab.yml" >/dev/null 2>&1; then
   exit 1
 fi
 
-echo "== actionlint $GITHUB (${actionlint_cmd[0]})"
-"${actionlint_cmd[@]}" "$GITHUB"
+for workflow in "$GITHUB" "$GITHUB_MATRIX"; do
+  echo "== actionlint $workflow (${actionlint_cmd[0]})"
+  "${actionlint_cmd[@]}" "$workflow"
+done
 echo "== GitLab CI structure $GITLAB"
 python3 .ci/gitlab_ci_check.py "$GITLAB"

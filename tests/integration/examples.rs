@@ -6,9 +6,13 @@
 //! file runs with the defaults), documented in docs/scenario-format.md, "Shipped examples":
 //! - `# expect-exit: N`: the exit code the file demonstrates (default 0);
 //! - `# test-args: ...`: the arguments that make the run short (default `--duration 2s`), for a
-//!   file whose load shape `--duration` cannot shorten (stages).
+//!   file whose load shape `--duration` cannot shorten (stages);
+//! - `# test-env: NAME=VALUE`: the value of `${env.NAME}` in the test instead of the placeholder
+//!   (repeatable); `{target}` in it is the reference API's base URL, for a file whose
+//!   `target = "${env.NAME}"` must hold a URL to load.
 //!
-//! Every `${env.NAME}` the file reads is set to a placeholder, so files that need secrets load.
+//! Every other `${env.NAME}` the file reads is set to a placeholder, so files that need secrets
+//! load.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,6 +30,8 @@ struct Directives {
     expect_exit: i32,
     args: Vec<String>,
     env: Vec<String>,
+    /// `# test-env:` values, by name (`{target}` not yet replaced).
+    env_values: Vec<(String, String)>,
 }
 
 fn directives(content: &str) -> Result<Directives, String> {
@@ -33,6 +39,7 @@ fn directives(content: &str) -> Result<Directives, String> {
         expect_exit: 0,
         args: DEFAULT_ARGS.iter().map(|s| s.to_string()).collect(),
         env: Vec::new(),
+        env_values: Vec::new(),
     };
     for line in content.lines() {
         let line = line.trim();
@@ -43,6 +50,12 @@ fn directives(content: &str) -> Result<Directives, String> {
                 .map_err(|_| format!("`{line}`: the exit code is not a number"))?;
         } else if let Some(v) = line.strip_prefix("# test-args:") {
             d.args = v.split_whitespace().map(str::to_owned).collect();
+        } else if let Some(v) = line.strip_prefix("# test-env:") {
+            let (name, value) = v
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| format!("`{line}`: expected NAME=VALUE"))?;
+            d.env_values.push((name.to_owned(), value.to_owned()));
         }
     }
     // `${env.NAME}`: every variable the file reads.
@@ -86,8 +99,18 @@ fn directives_are_read_from_comment_lines() {
                 "3s".into()
             ],
             env: vec!["A".into(), "B".into()],
+            env_values: Vec::new(),
         }
     );
+    let d = directives("# test-env: BASE={target}/v1\ntarget = \"${env.BASE}\"\n").unwrap();
+    assert_eq!(
+        (d.env, d.env_values),
+        (
+            vec!["BASE".to_owned()],
+            vec![("BASE".to_owned(), "{target}/v1".to_owned())]
+        )
+    );
+    assert!(directives("# test-env: NO_EQUALS\n").is_err());
     let d = directives("name = \"x\"\n").unwrap();
     assert_eq!(
         (d.expect_exit, d.args.as_slice()),
@@ -125,7 +148,11 @@ fn every_shipped_scenario_runs_clean_against_the_reference_api() {
             .arg("--out")
             .arg(&dir);
         for name in &d.env {
-            cmd.env(name, format!("examples-test-{}", name.to_lowercase()));
+            let value = match d.env_values.iter().find(|(n, _)| n == name) {
+                Some((_, v)) => v.replace("{target}", &server.base_url()),
+                None => format!("examples-test-{}", name.to_lowercase()),
+            };
+            cmd.env(name, value);
         }
         let started = Instant::now();
         let output = run(&mut cmd, Duration::from_secs(120));
