@@ -27,9 +27,12 @@ pub mod feed;
 pub mod flow;
 pub mod h1;
 pub mod precise;
+mod prepared;
 pub mod request;
 pub mod stats;
 mod worker;
+
+use prepared::{Prepared, Units};
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -267,106 +270,6 @@ where
             .collect(),
     };
     Ok((observed, merged.observer))
-}
-
-/// The scenario's requests made ready to send, once, for every thread and phase.
-struct Prepared {
-    requests: Arc<Vec<PreparedRequest>>,
-    expectations: Arc<Vec<CompiledExpectations>>,
-    /// Picks requests and flows: index `i < requests.len()` is request `i`, the rest are flows.
-    mix: Mix,
-    units: Arc<Units>,
-}
-
-/// What a pick of the mix needs beyond the request itself: the flows, each request's captures
-/// and feeders, and the feeders (shared by both phases, so unique rows stay unique).
-struct Units {
-    flows: Vec<flow::FlowPlan>,
-    /// Per request: the captures it makes when sent as a flow step (empty otherwise).
-    captures: Vec<Vec<crate::scenario::Capture>>,
-    /// Per request: how much body to keep for its JSON captures, if any.
-    capture_keep: Vec<Option<usize>>,
-    /// Per request: the feeders its templates read.
-    uses: Vec<Vec<usize>>,
-    feeders: Vec<feed::Feeder>,
-}
-
-impl Prepared {
-    fn new(plan: &RunPlan, base_url: &str) -> Result<Prepared, EngineError> {
-        let timeout = plan.load.timeout;
-        let basic = plan.credentials.as_ref().map(|c| c.basic());
-        let requests: Vec<PreparedRequest> = plan
-            .requests
-            .iter()
-            .map(|r| {
-                PreparedRequest::prepare(r, base_url, timeout)?.with_authorization(basic.as_deref())
-            })
-            .collect::<Result<_, _>>()?;
-        let expectations: Vec<CompiledExpectations> = plan
-            .requests
-            .iter()
-            .map(|r| {
-                let max_body = r.max_body.unwrap_or(crate::size::DEFAULT_MAX_BODY);
-                // `max_body` is bounded by validation (256 MiB), so it fits a usize.
-                let max_body = usize::try_from(max_body).unwrap_or(usize::MAX);
-                CompiledExpectations::compile(&r.expect, max_body).map_err(EngineError::Expectation)
-            })
-            .collect::<Result<_, _>>()?;
-        let weights: Vec<u32> = plan
-            .requests
-            .iter()
-            .map(|r| r.weight)
-            .chain(plan.flows.iter().map(|f| f.weight))
-            .collect();
-        let mut captures = vec![Vec::new(); plan.requests.len()];
-        for f in &plan.flows {
-            for s in &f.steps {
-                captures[s.request] = s.captures.clone();
-            }
-        }
-        let capture_keep = captures
-            .iter()
-            .zip(&plan.requests)
-            .map(|(c, r)| {
-                c.iter()
-                    .any(|c| matches!(c.from, crate::scenario::CaptureFrom::Json(_)))
-                    .then(|| {
-                        let max = r.max_body.unwrap_or(crate::size::DEFAULT_MAX_BODY);
-                        usize::try_from(max).unwrap_or(usize::MAX)
-                    })
-            })
-            .collect();
-        let uses = plan
-            .requests
-            .iter()
-            .map(|r| {
-                let mut u = Vec::new();
-                feed::used_by(r, &mut u);
-                u
-            })
-            .collect();
-        let units = Units {
-            flows: plan
-                .flows
-                .iter()
-                .map(|f| flow::FlowPlan::new(f, &plan.requests))
-                .collect(),
-            captures,
-            capture_keep,
-            uses,
-            feeders: plan
-                .data
-                .iter()
-                .map(|d| feed::Feeder::new(d, plan.segment))
-                .collect(),
-        };
-        Ok(Prepared {
-            requests: Arc::new(requests),
-            expectations: Arc::new(expectations),
-            mix: Mix::new(&weights),
-            units: Arc::new(units),
-        })
-    }
 }
 
 /// How the load is spread: workers (open-loop connections or closed-loop users), connection

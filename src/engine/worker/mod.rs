@@ -1,6 +1,7 @@
 //! The worker side of the engine: one thread's tasks, the open-loop and closed-loop worker
 //! loops, and one exchange (send, read the body, judge expectations, show the observer, record).
 //! Everything here runs on one thread's current-thread runtime: the bookkeeping is `RefCell`s.
+//! `pick.rs` is what one pick of the mix sends: a request, or a flow's steps in turn.
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -17,7 +18,6 @@ use super::body::{self, BodySink};
 use super::client::{self, ErrorKind};
 use super::expect::response_sample;
 use super::expect::{Judgement, SeenBody};
-use super::feed::{self, NO_ROW};
 use super::flow::capture_all;
 use super::h1;
 use super::precise::PreciseTimer;
@@ -31,6 +31,10 @@ use crate::metrics::stats::{RESPONSE_SAMPLE_BODY, ResponseSample};
 use crate::observe::{Observation, Observer};
 use crate::plan::{LoadMode, UserStage};
 use crate::scenario::Protocol;
+
+mod pick;
+
+use pick::{Pick, run_pick};
 
 pub(super) async fn thread_main<O: Observer + 'static>(
     warm: Option<Rc<ThreadCtx<O>>>,
@@ -307,132 +311,6 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
                 _ = stopped(&mut stop) => break,
             }
         }
-    }
-}
-
-/// One pick of the mix: a request or a flow, with the rows drawn for it.
-struct Pick {
-    /// `< requests.len()`: that request; else the flow `item - requests.len()`.
-    item: usize,
-    /// The row drawn from each feeder the pick reads ([`NO_ROW`] for the others); empty when
-    /// the scenario has no data.
-    rows: Vec<usize>,
-}
-
-impl Pick {
-    /// Pick by weight and draw the rows; `None` when a unique feeder has run out.
-    fn draw<O>(ctx: &ThreadCtx<O>, rng: &mut SmallRng) -> Option<Pick> {
-        let item = ctx.mix.pick(rng);
-        let units = &ctx.units;
-        let mut rows = Vec::new();
-        if !units.feeders.is_empty() {
-            rows = vec![NO_ROW; units.feeders.len()];
-            let uses = match item.checked_sub(ctx.requests.len()) {
-                None => &units.uses[item],
-                Some(f) => &units.flows[f].feeders,
-            };
-            if !feed::draw_rows(&units.feeders, uses, &mut rows, rng) {
-                return None;
-            }
-        }
-        ctx.stats.borrow_mut().picks += 1;
-        Some(Pick { item, rows })
-    }
-}
-
-/// What sending a pick did, for the worker loops.
-struct Tried {
-    /// The kind of the request error that ended it, if one did.
-    failed: Option<ErrorKind>,
-    /// Its first request could not even be sent (no socket): nothing went out.
-    nothing_sent: bool,
-}
-
-async fn run_pick<O: Observer>(
-    ctx: &ThreadCtx<O>,
-    transport: &Transport,
-    pick: Pick,
-    rng: &mut SmallRng,
-    due: Option<Instant>,
-) -> Tried {
-    let Some(f) = pick.item.checked_sub(ctx.requests.len()) else {
-        let bind = Bindings {
-            vars: &[],
-            feeders: &ctx.units.feeders,
-            rows: &pick.rows,
-        };
-        let failed = execute(ctx, transport, pick.item, rng, due, bind)
-            .await
-            .failed();
-        return Tried {
-            failed,
-            nothing_sent: failed == Some(ErrorKind::Local),
-        };
-    };
-    run_flow(ctx, transport, f, &pick.rows, rng, due).await
-}
-
-/// One iteration of flow `f`: its steps in order on this worker's lane, each able to read what
-/// earlier steps captured. The first step's latency runs from `due` (open loop); a later step is
-/// due when the one before it completes, so its latency runs from its send. A request error or a
-/// failed capture ends the iteration (counted, with the reason); so does the end of the load
-/// phase (counted as cut, not as a failure).
-async fn run_flow<O: Observer>(
-    ctx: &ThreadCtx<O>,
-    transport: &Transport,
-    f: usize,
-    rows: &[usize],
-    rng: &mut SmallRng,
-    due: Option<Instant>,
-) -> Tried {
-    let plan = &ctx.units.flows[f];
-    let mut vars: Vec<Option<serde_json::Value>> = vec![None; plan.vars];
-    ctx.stats.borrow_mut().flows[f].started += 1;
-    for (k, (which, _)) in plan.steps.iter().enumerate() {
-        if k > 0 && (Instant::now() >= ctx.end || *ctx.stop.borrow()) {
-            ctx.stats.borrow_mut().flows[f].cut += 1;
-            return Tried {
-                failed: None,
-                nothing_sent: false,
-            };
-        }
-        let bind = Bindings {
-            vars: &vars,
-            feeders: &ctx.units.feeders,
-            rows,
-        };
-        let step_due = if k == 0 { due } else { None };
-        match execute(ctx, transport, *which, rng, step_due, bind).await {
-            Step::Responded(captured) => {
-                for (slot, v) in captured {
-                    vars[slot] = Some(v);
-                }
-            }
-            Step::CaptureFailed { var, message } => {
-                ctx.stats.borrow_mut().flows[f]
-                    .end(k, format!("capture `{var}` failed"), || message);
-                return Tried {
-                    failed: None,
-                    nothing_sent: false,
-                };
-            }
-            Step::Failed(kind, message) => {
-                ctx.stats.borrow_mut().flows[f].end(
-                    k,
-                    format!("request error: {}", kind.name()),
-                    || message,
-                );
-                return Tried {
-                    failed: Some(kind),
-                    nothing_sent: k == 0 && kind == ErrorKind::Local,
-                };
-            }
-        }
-    }
-    ctx.stats.borrow_mut().flows[f].completed += 1;
-    Tried {
-        failed: None,
-        nothing_sent: false,
     }
 }
 
