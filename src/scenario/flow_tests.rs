@@ -332,3 +332,21 @@ fn a_check_cannot_send_a_step_that_needs_a_captured_value() {
         .is_ok()
     );
 }
+
+#[test]
+fn a_placeholder_in_an_expected_value_is_a_warning_it_is_compared_literally() {
+    let dir = with_files("equals", &[]);
+    let src = format!(
+        "{HEAD}[[flows]]\nname = \"f\"\n[[flows.steps]]\nname = \"a\"\nmethod = \"POST\"\npath = \"/orders\"\n\
+         capture.id = {{ json = \"/id\" }}\n[[flows.steps]]\nname = \"b\"\npath = \"/orders/${{flow.id}}\"\n\
+         expect.json = [{{ pointer = \"/id\", equals = \"${{flow.id}}\" }}]\n"
+    );
+    let s = load_in(&dir, &src).expect("a warning, not an error");
+    let w = s.warnings.expect("a warning");
+    let text = w.to_string();
+    assert!(
+        text.contains("placeholders are not expanded in expectations"),
+        "{text}"
+    );
+    assert!(text.contains(":15:"), "located on the value: {text}");
+}

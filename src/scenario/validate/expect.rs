@@ -64,6 +64,17 @@ impl Cx<'_> {
             });
         }
         if let Some(q) = get(t, "equals") {
+            // Expected values are literal: a `${...}` here is compared as text, never expanded,
+            // which is surely not what was meant (`equals = "${flow.order_id}"`).
+            if let Kind::String(text) = &q.value.kind
+                && text.contains("${")
+            {
+                self.warn_hint(
+                    q.value.span.clone(),
+                    "`equals` compares with this literal text: placeholders are not expanded in expectations",
+                    "to check a value's shape, use `matches` (a regex) or `type`; `exists = true` checks presence",
+                );
+            }
             push(self.json_value(&q.value).map(JsonRule::Equals));
         }
         if let Some(m) = get(t, "matches") {
