@@ -11,11 +11,16 @@
 #                                              # RUNS unchanged runs (false regressions) and every
 #                                              # unchanged run against runs of a target slowed by
 #                                              # 1 ms and 5 ms (detections); reference API, open loop
+#   bench/run.sh h2 [REPS] [SECONDS]           # HTTP/2: nginx h2c (prior knowledge), 10 connections x
+#                                              # 10 streams, loadproof vs h2load (nghttp2-client)
+#   bench/run.sh conns [REPS]                  # many keep-alive connections: loadproof vs wrk at
+#                                              # 50, 5000, 9900 and 10000 connections, 8 s each;
+#                                              # peak RSS, RSS per connection, CPU per request
 #   BEFORE=path/to/loadproof bench/run.sh passive [REPS]
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
 #
-# It installs what is missing (nginx, wrk, GNU time from Debian; oha from crates.io into
+# It installs what is missing (nginx, wrk, h2load, GNU time from Debian; oha from crates.io into
 # bench/.tools), talks only to 127.0.0.1, bounds every run in time, and stops only the processes
 # it started, by PID. Raw output goes to stdout; redirect it into bench/results/ to keep it.
 set -euo pipefail
@@ -46,13 +51,15 @@ OHA="$TOOLS/bin/oha"
 if [ "$MODE" != passive ] && [ "$MODE" != compare ]; then
   need_apt nginx nginx
   need_apt wrk wrk
-  if [ ! -x "$OHA" ]; then
+  [ "$MODE" = h2 ] && need_apt h2load nghttp2-client
+  # h2 and conns compare with h2load and wrk only: no oha to build for them.
+  if [ "$MODE" != h2 ] && [ "$MODE" != conns ] && [ ! -x "$OHA" ]; then
     echo "# installing oha (cargo install, a few minutes)" >&2
     cargo install --quiet --locked oha --root "$TOOLS" >&2
   fi
 fi
 cargo build --release --quiet
-LP="$ROOT/target/release/loadproof"
+LP="${CARGO_TARGET_DIR:-$ROOT/target}/release/loadproof"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -63,22 +70,41 @@ time_run() {
   /usr/bin/time -f '%e %U %S %M' -o "$out.time" timeout 120 "$@" >"$out" 2>&1 || true
 }
 
-# start_nginx: the fixed target (bench/nginx.conf.in) on a free 127.0.0.1 port; sets PORT and URL.
+# start_nginx [TEMPLATE [CURL_ARGS...]]: the fixed target (bench/nginx.conf.in unless another
+# template is named) on a free 127.0.0.1 port, checked with one curl request (CURL_ARGS, e.g.
+# --http2-prior-knowledge for an h2c listener); sets PORT, URL and NGINX_PID.
 start_nginx() {
+  local template=${1:-bench/nginx.conf.in}
+  [ $# -gt 0 ] && shift
   PORT=$(free_port)
   mkdir -p "$WORK/nginx"
-  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g" bench/nginx.conf.in >"$WORK/nginx/nginx.conf"
+  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g; s#__NOFILE__#$(ulimit -Hn)#g" "$template" >"$WORK/nginx/nginx.conf"
   nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
-  PIDS+=($!)
+  NGINX_PID=$!
+  PIDS+=($NGINX_PID)
   sleep 1
   URL="http://127.0.0.1:$PORT/"
-  curl -fsS "$URL" >/dev/null
+  curl -fsS "$@" "$URL" >/dev/null
+}
+
+# stop_nginx: stops the nginx start_nginx started (its master, by PID; the master stops its worker).
+# It leaves PIDS, so that the cleanup can never signal a later process given the same PID.
+stop_nginx() {
+  kill "$NGINX_PID" 2>/dev/null || true
+  wait "$NGINX_PID" 2>/dev/null || true
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" != "$NGINX_PID" ] && keep+=("$p"); done
+  PIDS=("${keep[@]}")
 }
 
 echo "# loadproof benchmark · $(date -u +%Y-%m-%dT%H:%M:%SZ) · $(nproc) CPUs · $(uname -r)"
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') · $(free -g | awk '/Mem:/{print $2}') GiB"
 if [ "$MODE" = passive ]; then
   echo "# loadproof $($LP --version | cut -d' ' -f2) ($(git rev-parse --short HEAD))${BEFORE:+ · before: $BEFORE}"
+elif [ "$MODE" = h2 ]; then
+  echo "# loadproof $($LP --version | cut -d' ' -f2) ($(git rev-parse --short HEAD)) · $(h2load --version | head -1) · $(nginx -v 2>&1 | cut -d' ' -f3)"
+elif [ "$MODE" = conns ]; then
+  echo "# loadproof $($LP --version | cut -d' ' -f2) ($(git rev-parse --short HEAD)) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2) · $(nginx -v 2>&1 | cut -d' ' -f3)"
 else
   echo "# loadproof $($LP --version | cut -d' ' -f2) · $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2) · $($OHA --version)"
 fi
@@ -212,8 +238,59 @@ compare)
   python3 bench/compare.py "$LP" "$WORK"
   exit 0
   ;;
+h2)
+  # HTTP/2 against h2load: the same nginx h2c listener, 10 connections carrying 10 concurrent
+  # streams each, closed loop. loadproof: 100 users sharing 10 connection lanes (each lane one
+  # multiplexed HTTP/2 connection); h2load: -c 10 -m 10, one thread each.
+  start_nginx bench/nginx-h2.conf.in --http2-prior-knowledge
+  echo "# target nginx h2c (1 worker) $URL · 10 connections x 10 streams · ${SECS}s · $REPS repetitions, order rotated"
+  ORDER=(loadproof h2load)
+  for rep in $(seq 1 "$REPS"); do
+    for i in 0 1; do
+      tool=${ORDER[$(( (i + rep - 1) % 2 ))]}
+      out="$WORK/$rep-$tool"
+      case $tool in
+        loadproof) time_run "$out" "$LP" run --url "$URL" --protocol h2c -c 100 --connections 10 --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
+        h2load) time_run "$out" h2load -c 10 -m 10 -t 1 -D "$SECS" "$URL" ;;
+      esac
+      python3 bench/parse.py "$tool" "$rep" "$out"
+    done
+  done
+  python3 bench/parse.py --paired h2load
+  exit 0
+  ;;
+conns)
+  # Many keep-alive connections: peak RSS and CPU per request as the connection count grows.
+  # A fresh nginx (on a fresh port) per run, so that one run's 10,000 client ports in TIME_WAIT
+  # cannot collide with the next run's connects. 9900 is there because loadproof budgets two
+  # descriptors per connection (src/engine/fds.rs) and refuses a run the hard limit cannot
+  # hold: at a hard limit of 20,000 that is 10,000 connections refused, 9,900 admitted.
+  ulimit -n "$(ulimit -Hn)"
+  echo "# open files: soft $(ulimit -n), hard $(ulimit -Hn) (raised the soft limit to the hard one)"
+  SECS=8
+  NS=(50 5000 9900 10000)
+  echo "# target nginx (1 worker, fresh per run) · closed loop, N users on N connections · ${SECS}s · N = ${NS[*]} · $REPS repetitions, order rotated"
+  ORDER=(loadproof wrk)
+  for rep in $(seq 1 "$REPS"); do
+    for n in "${NS[@]}"; do
+      for i in 0 1; do
+        tool=${ORDER[$(( (i + rep - 1) % 2 ))]}
+        out="$WORK/$rep-$n-$tool"
+        start_nginx bench/nginx-conns.conf.in
+        case $tool in
+          loadproof) time_run "$out" "$LP" run --url "$URL" -c "$n" --connections "$n" --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
+          wrk) time_run "$out" wrk -t1 -c "$n" -d "${SECS}s" --latency "$URL" ;;
+        esac
+        stop_nginx
+        python3 bench/parse.py "$tool" "$n/$rep" "$out"
+      done
+    done
+  done
+  python3 bench/parse.py --conns
+  exit 0
+  ;;
 *)
-  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] | precision [REPS] [SECONDS] | compare [RUNS] [SECONDS]" >&2
+  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] | precision [REPS] [SECONDS] | compare [RUNS] [SECONDS] | h2 [REPS] [SECONDS] | conns [REPS]" >&2
   exit 1
   ;;
 esac
