@@ -9,9 +9,12 @@
 use crate::plan::{LoadMode, RunPlan};
 use crate::scenario;
 
-/// Descriptors per load connection: its socket, plus one timer descriptor per open-loop worker
-/// (precise wake-ups), counted for every connection to keep the estimate simple and safe.
-const PER_CONNECTION: u64 = 2;
+/// Descriptors per load connection: its socket.
+const PER_CONNECTION: u64 = 1;
+/// One more per connection in open loop: each open-loop worker (one per connection) owns a timer
+/// descriptor for precise wake-ups. Closed-loop users sleep on Tokio's timer and own none, so a
+/// closed-loop run under a hard limit of 20,000 can hold 10,000 connections.
+const PER_OPEN_LOOP_CONNECTION: u64 = 1;
 /// One more per connection when the reference API runs in this process: the server's end of
 /// each connection is ours too.
 const PER_REFERENCE_CONNECTION: u64 = 1;
@@ -40,7 +43,10 @@ impl Need {
         })
         .max(1);
         let reference = plan.target == scenario::Target::Reference;
-        let per_connection = PER_CONNECTION + u64::from(reference) * PER_REFERENCE_CONNECTION;
+        let open = matches!(load.mode, LoadMode::Open(_));
+        let per_connection = PER_CONNECTION
+            + u64::from(open) * PER_OPEN_LOOP_CONNECTION
+            + u64::from(reference) * PER_REFERENCE_CONNECTION;
         let probes = probe_connections(&plan.checks);
         let threads = load.threads as u64;
         let total =
@@ -172,7 +178,7 @@ mod tests {
         let small = Need::of(&plan(&["--url", "http://127.0.0.1:9/", "-c", "10"]));
         let big = Need::of(&plan(&["--url", "http://127.0.0.1:9/", "-c", "300"]));
         assert_eq!(big.connections, 300);
-        assert!(big.total >= 600, "{big:?}");
+        assert!(big.total >= 300, "{big:?}");
         assert!(small.total < big.total);
         let mut in_process = plan(&["--url", "http://127.0.0.1:9/", "-c", "300"]);
         in_process.target = scenario::Target::Reference;
@@ -181,6 +187,17 @@ mod tests {
             reference.total >= big.total + 300,
             "{reference:?} vs {big:?}"
         );
+        // Closed loop owns no timer descriptor per connection; open loop does.
+        assert_eq!(big.per_connection, 1, "closed loop (-c): {big:?}");
+        let open = Need::of(&plan(&[
+            "--url",
+            "http://127.0.0.1:9/",
+            "--rate",
+            "10",
+            "--connections",
+            "300",
+        ]));
+        assert_eq!(open.per_connection, 2, "{open:?}");
         let text = FdError {
             need: big,
             hard: 256,
