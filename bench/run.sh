@@ -262,9 +262,9 @@ h2)
 conns)
   # Many keep-alive connections: peak RSS and CPU per request as the connection count grows.
   # A fresh nginx (on a fresh port) per run, so that one run's 10,000 client ports in TIME_WAIT
-  # cannot collide with the next run's connects. 9900 is there because loadproof budgets two
-  # descriptors per connection (src/engine/fds.rs) and refuses a run the hard limit cannot
-  # hold: at a hard limit of 20,000 that is 10,000 connections refused, 9,900 admitted.
+  # cannot collide with the next run's connects. 9900 is there because loadproof once budgeted
+  # two descriptors per connection in closed loop too (src/engine/fds.rs) and refused 10,000 at
+  # a hard limit of 20,000; it now budgets one (the timer descriptor is open-loop only).
   ulimit -n "$(ulimit -Hn)"
   echo "# open files: soft $(ulimit -n), hard $(ulimit -Hn) (raised the soft limit to the hard one)"
   SECS=8
