@@ -350,3 +350,28 @@ fn a_placeholder_in_an_expected_value_is_a_warning_it_is_compared_literally() {
     );
     assert!(text.contains(":15:"), "located on the value: {text}");
 }
+
+#[test]
+fn one_pass_reports_the_steps_of_a_badly_named_flow_and_nothing_twice() {
+    // A data file that does not load and a bad flow name: each is one error, the steps are
+    // still checked, and `${data.*}` does not add "unknown column" for the file that failed.
+    let dir = with_files("onepass", &[("bad.csv", "a,b\n1,2,3\n")]);
+    let src = format!(
+        "{HEAD}[[data]]\nfile = \"bad.csv\"\n[[flows]]\nname = \"f.x\"\n[[flows.steps]]\n\
+         path = \"/orders/${{flow.id}}\"\ncapture.id = {{ jsn = \"/id\" }}\n\
+         [[flows.steps]]\nname = \"b\"\npath = \"/${{data.nope}}\"\n"
+    );
+    let e = errors(&dir, &src);
+    let lines: Vec<&str> = e.iter().map(|m| m.split(" | ").next().unwrap()).collect();
+    assert_eq!(
+        lines,
+        [
+            "6: data file bad.csv:2: the row has 3 field(s), the header has 2",
+            "8: invalid flow name \"f.x\"",
+            "9: missing required key `name` in [[flows.steps]]",
+            "10: `${flow.id}` is used before it is captured in flow `f.x`",
+            "11: unknown key `jsn` in capture `id`",
+        ],
+        "{e:#?}"
+    );
+}

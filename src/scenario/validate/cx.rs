@@ -31,6 +31,8 @@ pub(crate) struct Cx<'a> {
     pub(super) default_headers: Vec<String>,
     /// `[[data]]` feeders parsed so far: `${data.COLUMN}` resolves against them.
     pub(super) data: Vec<DataSpec>,
+    /// A `[[data]]` entry failed to load (already reported).
+    pub(super) data_broken: bool,
     /// While a flow's steps are compiled: the flow and the variables its earlier steps capture.
     pub(super) flow: Option<super::flows::FlowScope>,
     /// Flow steps (`FLOW.STEP`) whose templates read `${flow.*}`: only their flow can send them.
@@ -128,6 +130,7 @@ impl<'a> Cx<'a> {
             target_url: None,
             default_headers: Vec::new(),
             data: Vec::new(),
+            data_broken: false,
             flow: None,
             chained_steps: Vec::new(),
             env_mode: EnvMode::Required,

@@ -114,6 +114,9 @@ impl Cx<'_> {
                 });
             }
         }
+        // An entry that did not load is reported above; a `${data.*}` that might have been one
+        // of its columns must not add "unknown column" or "no [[data]]" on top of it.
+        self.data_broken = self.data.len() < nodes.len();
     }
 
     fn read_data(&mut self, e: &Entry, file: &str) -> Option<data::Table> {
@@ -166,6 +169,9 @@ impl Cx<'_> {
             return None;
         }
         if self.data.is_empty() {
+            if self.data_broken {
+                return None;
+            }
             self.err_hint(
                 span,
                 format!("`${{{body}}}`: no [[data]] file is declared"),
@@ -192,6 +198,7 @@ impl Cx<'_> {
         };
         let (feeder, column) = match found.as_slice() {
             [one] => *one,
+            [] if self.data_broken => return None,
             [] => {
                 let all: Vec<String> = self
                     .data
@@ -388,7 +395,15 @@ impl Cx<'_> {
                 None
             }
         };
-        let (name, steps_nodes) = (name?, steps_nodes?);
+        let steps_nodes = steps_nodes?;
+        // A bad flow name is reported; its steps are still checked, so one pass shows every
+        // problem (under the name as written, or "flow" when there is none).
+        let named = name.is_some();
+        let written = match get(t, "name").map(|e| &e.value.kind) {
+            Some(Kind::String(s)) => s.clone(),
+            _ => "flow".to_string(),
+        };
+        let name = name.unwrap_or(written);
         // Every variable of the flow, in capture order, so that a use before its capture can be
         // told apart from a name nobody captures.
         let mut vars: Vec<String> = Vec::new();
@@ -475,7 +490,7 @@ impl Cx<'_> {
             }
         }
         self.flow = None;
-        (ok && weight.is_some()).then(|| FlowSpec {
+        (ok && named && weight.is_some()).then(|| FlowSpec {
             name,
             weight: weight.unwrap_or(1),
             steps,
