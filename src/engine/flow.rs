@@ -15,9 +15,8 @@ use crate::scenario::{Capture, CaptureFrom, FlowSpec};
 /// A flow as the workers run it.
 #[derive(Debug, Clone)]
 pub struct FlowPlan {
-    pub name: String,
-    /// The step's request index (into the run's requests) and the step's name.
-    pub steps: Vec<(usize, String)>,
+    /// Each step's request index (into the run's requests).
+    pub steps: Vec<usize>,
     /// How many variables an iteration holds.
     pub vars: usize,
     /// The feeders any step reads: one row of each is drawn per iteration.
@@ -30,14 +29,9 @@ impl FlowPlan {
         for s in &spec.steps {
             super::feed::used_by(&requests[s.request], &mut feeders);
         }
-        feeders.dedup();
+        // `used_by` adds each feeder once, whichever step reads it: one row per iteration.
         FlowPlan {
-            name: spec.name.clone(),
-            steps: spec
-                .steps
-                .iter()
-                .map(|s| (s.request, s.name.clone()))
-                .collect(),
+            steps: spec.steps.iter().map(|s| s.request).collect(),
             vars: spec.vars.len(),
             feeders,
         }
@@ -113,6 +107,44 @@ fn parse(body: SeenBody<'_>) -> Result<Value, String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_feeder_read_by_several_steps_is_drawn_once_per_iteration() {
+        use crate::scenario::{Part, RequestSpec, StepSpec, Template};
+        let reads = |parts: Vec<Part>| RequestSpec {
+            name: "f.s".into(),
+            method: "GET".into(),
+            path: Template { parts },
+            query: vec![],
+            headers: vec![],
+            body: Default::default(),
+            weight: 0,
+            timeout: None,
+            max_body: None,
+            expect: Default::default(),
+            remove_headers: vec![],
+        };
+        let data = |feeder, column| Part::Data { feeder, column };
+        let requests = [
+            reads(vec![Part::Lit("/".into()), data(1, 0)]),
+            reads(vec![Part::Lit("/".into()), data(1, 1), data(0, 0)]),
+        ];
+        let spec = FlowSpec {
+            name: "f".into(),
+            weight: 1,
+            steps: (0..2)
+                .map(|request| StepSpec {
+                    name: format!("s{request}"),
+                    request,
+                    captures: vec![],
+                })
+                .collect(),
+            vars: vec![],
+        };
+        let plan = FlowPlan::new(&spec, &requests);
+        assert_eq!(plan.feeders, [0, 1]);
+        assert_eq!(plan.steps, [0, 1]);
+    }
 
     fn cap(var: &str, slot: usize, from: CaptureFrom) -> Capture {
         Capture {

@@ -171,6 +171,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
         SmallRng::seed_from_u64(ctx.shared.render.seed ^ 0x9e37_79b9_7f4a_7c15 ^ id as u64);
     let mut stop = ctx.stop.clone();
     let mut timer = PreciseTimer::new();
+    let mut pick = Pick::new(ctx);
     loop {
         if *stop.borrow() {
             break;
@@ -193,9 +194,9 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
             break;
         }
         // Picked before it counts as sent: a unique feeder out of rows sends nothing more.
-        let Some(pick) = Pick::draw(ctx, &mut rng) else {
+        if !pick.draw(ctx, &mut rng) {
             break;
-        };
+        }
         // The send delay (the tool's own precision, shown in the report) and the late count
         // read the same instant: when the worker was ready to send this request.
         let delay = now.saturating_duration_since(due);
@@ -211,7 +212,7 @@ async fn open_worker<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, id: usize) {
                 s.sent_on_time += 1;
             }
         }
-        let tried = run_pick(ctx, &lane.transport, pick, &mut rng, Some(due)).await;
+        let tried = run_pick(ctx, &lane.transport, &mut pick, &mut rng, Some(due)).await;
         if tried.nothing_sent {
             // The client could not even open a socket: nothing was sent, on time or not, so
             // this due request is part of the "not sent" backlog.
@@ -246,6 +247,7 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
         SmallRng::seed_from_u64(ctx.shared.render.seed ^ 0x2545_f491_4f6c_dd1d ^ user as u64);
     let mut stop = ctx.stop.clone();
     let mut backoff = Backoff::default();
+    let mut pick = Pick::new(ctx);
     // Every user starts at the common start instant, so the load phase's clock (elapsed time,
     // rates, the per-second series) covers all of its requests.
     tokio::select! {
@@ -277,10 +279,10 @@ async fn closed_user<O: Observer>(ctx: &ThreadCtx<O>, lane: &Lane, user: usize) 
             },
             None => None,
         };
-        let Some(pick) = Pick::draw(ctx, &mut rng) else {
+        if !pick.draw(ctx, &mut rng) {
             break;
-        };
-        let failed = run_pick(ctx, &lane.transport, pick, &mut rng, None)
+        }
+        let failed = run_pick(ctx, &lane.transport, &mut pick, &mut rng, None)
             .await
             .failed;
         drop(permit);

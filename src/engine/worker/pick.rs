@@ -1,5 +1,5 @@
 //! One pick of the mix: draw the data rows it reads, then send a request, or a flow iteration's
-//! steps in turn with their captures. The worker loops call [`Pick::draw`] and [`run_pick`].
+//! steps in turn with their captures. The worker loops keep one [`Pick`], call [`Pick::draw`] and [`run_pick`].
 
 use rand::rngs::SmallRng;
 use tokio::time::Instant;
@@ -11,33 +11,42 @@ use crate::engine::request::Bindings;
 use crate::engine::{ThreadCtx, Transport};
 use crate::observe::Observer;
 
-/// One pick of the mix: a request or a flow, with the rows drawn for it.
+/// A worker's current pick of the mix: a request or a flow, with the rows drawn for it. One per
+/// worker, reused pick after pick, so drawing rows and holding a flow's captures allocate once.
 pub(super) struct Pick {
     /// `< requests.len()`: that request; else the flow `item - requests.len()`.
     item: usize,
     /// The row drawn from each feeder the pick reads ([`NO_ROW`] for the others); empty when
     /// the scenario has no data.
     rows: Vec<usize>,
+    /// A flow iteration's captured values, by slot.
+    vars: Vec<Option<serde_json::Value>>,
 }
 
 impl Pick {
-    /// Pick by weight and draw the rows; `None` when a unique feeder has run out.
-    pub(super) fn draw<O>(ctx: &ThreadCtx<O>, rng: &mut SmallRng) -> Option<Pick> {
-        let item = ctx.mix.pick(rng);
+    pub(super) fn new<O>(ctx: &ThreadCtx<O>) -> Pick {
+        Pick {
+            item: 0,
+            rows: vec![NO_ROW; ctx.units.feeders.len()],
+            vars: Vec::new(),
+        }
+    }
+
+    /// Pick by weight and draw the rows; `false` when a unique feeder has run out.
+    pub(super) fn draw<O>(&mut self, ctx: &ThreadCtx<O>, rng: &mut SmallRng) -> bool {
+        self.item = ctx.mix.pick(rng);
         let units = &ctx.units;
-        let mut rows = Vec::new();
         if !units.feeders.is_empty() {
-            rows = vec![NO_ROW; units.feeders.len()];
-            let uses = match item.checked_sub(ctx.requests.len()) {
-                None => &units.uses[item],
+            let uses = match self.item.checked_sub(ctx.requests.len()) {
+                None => &units.uses[self.item],
                 Some(f) => &units.flows[f].feeders,
             };
-            if !feed::draw_rows(&units.feeders, uses, &mut rows, rng) {
-                return None;
+            if !feed::draw_rows(&units.feeders, uses, &mut self.rows, rng) {
+                return false;
             }
         }
         ctx.stats.borrow_mut().picks += 1;
-        Some(Pick { item, rows })
+        true
     }
 }
 
@@ -52,7 +61,7 @@ pub(super) struct Tried {
 pub(super) async fn run_pick<O: Observer>(
     ctx: &ThreadCtx<O>,
     transport: &Transport,
-    pick: Pick,
+    pick: &mut Pick,
     rng: &mut SmallRng,
     due: Option<Instant>,
 ) -> Tried {
@@ -70,7 +79,8 @@ pub(super) async fn run_pick<O: Observer>(
             nothing_sent: failed == Some(ErrorKind::Local),
         };
     };
-    run_flow(ctx, transport, f, &pick.rows, rng, due).await
+    let Pick { rows, vars, .. } = pick;
+    run_flow(ctx, transport, f, rows, vars, rng, due).await
 }
 
 /// One iteration of flow `f`: its steps in order on this worker's lane, each able to read what
@@ -83,13 +93,15 @@ async fn run_flow<O: Observer>(
     transport: &Transport,
     f: usize,
     rows: &[usize],
+    vars: &mut Vec<Option<serde_json::Value>>,
     rng: &mut SmallRng,
     due: Option<Instant>,
 ) -> Tried {
     let plan = &ctx.units.flows[f];
-    let mut vars: Vec<Option<serde_json::Value>> = vec![None; plan.vars];
+    vars.clear();
+    vars.resize(plan.vars, None);
     ctx.stats.borrow_mut().flows[f].started += 1;
-    for (k, (which, _)) in plan.steps.iter().enumerate() {
+    for (k, which) in plan.steps.iter().enumerate() {
         if k > 0 && (Instant::now() >= ctx.end || *ctx.stop.borrow()) {
             ctx.stats.borrow_mut().flows[f].cut += 1;
             return Tried {
@@ -98,7 +110,7 @@ async fn run_flow<O: Observer>(
             };
         }
         let bind = Bindings {
-            vars: &vars,
+            vars,
             feeders: &ctx.units.feeders,
             rows,
         };
