@@ -375,13 +375,14 @@ fn merge_load(reports: &[&Report]) -> LoadInfo {
 }
 
 /// Per-second points on one wall clock: each segment's second k is shifted by how much later
-/// than the earliest segment it started (to the nearest second). Counts add; a second's p50 and
-/// p99 are the segments' highest (an upper bound: no per-second histogram is kept).
+/// than the earliest segment it started (to the nearest second), and added to the others'
+/// ([`SeriesPoint::absorb`]).
 fn merge_series(
     reports: &[&Report],
     starts: &[SystemTime],
     earliest: SystemTime,
 ) -> Vec<SeriesPoint> {
+    let open_loop = reports[0].open_loop.is_some();
     let mut out: BTreeMap<u64, SeriesPoint> = BTreeMap::new();
     for (r, start) in reports.iter().zip(starts) {
         let shift = start
@@ -391,56 +392,17 @@ fn merge_series(
             .round() as u64;
         for p in &r.series {
             let second = p.second + shift;
-            let m = out.entry(second).or_insert(SeriesPoint {
-                second,
-                count: 0,
-                errors: 0,
-                p50_ms: 0.0,
-                p99_ms: 0.0,
-                sent: 0,
-                status: Default::default(),
-                request_errors: 0,
-                due: p.due.map(|_| 0),
-                sent_late: p.sent_late.map(|_| 0),
-                backlog: p.backlog.map(|_| 0),
-            });
-            m.count += p.count;
-            m.errors += p.errors;
-            m.p50_ms = m.p50_ms.max(p.p50_ms);
-            m.p99_ms = m.p99_ms.max(p.p99_ms);
-            m.sent += p.sent;
-            m.status.c1xx += p.status.c1xx;
-            m.status.c2xx += p.status.c2xx;
-            m.status.c3xx += p.status.c3xx;
-            m.status.c4xx += p.status.c4xx;
-            m.status.c5xx += p.status.c5xx;
-            m.request_errors += p.request_errors;
-            let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
-                (None, None) => None,
-                (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
-            };
-            m.due = add(m.due, p.due);
-            m.sent_late = add(m.sent_late, p.sent_late);
-            m.backlog = add(m.backlog, p.backlog);
+            out.entry(second)
+                .or_insert_with(|| SeriesPoint::empty(second, open_loop))
+                .absorb(p);
         }
     }
     // Seconds no segment had (a gap from the shift) are present with zeros, as in a run.
     let last = out.keys().next_back().copied();
     if let Some(last) = last {
         for s in 0..=last {
-            out.entry(s).or_insert(SeriesPoint {
-                second: s,
-                count: 0,
-                errors: 0,
-                p50_ms: 0.0,
-                p99_ms: 0.0,
-                sent: 0,
-                status: Default::default(),
-                request_errors: 0,
-                due: None,
-                sent_late: None,
-                backlog: None,
-            });
+            out.entry(s)
+                .or_insert_with(|| SeriesPoint::empty(s, open_loop));
         }
     }
     out.into_values().collect()

@@ -93,6 +93,13 @@ fn merged_percentiles_are_the_unions_and_a_merged_threshold_can_breach() {
     let info = m.merge.as_ref().unwrap();
     assert_eq!((info.segments, info.start_skew_ms), (3, 0.0));
     assert_eq!(m.series[0].count, 300);
+    // A second's percentiles cannot be added: the merge keeps the highest, an upper bound.
+    assert_eq!((m.series[0].p50_ms, m.series[0].p99_ms), (1.0, 2.0));
+    assert_eq!(
+        m.series[0].due,
+        Some(0),
+        "open loop: the open-loop fields are present"
+    );
     assert_eq!(m.open_loop.as_ref().unwrap().counts.due, 300);
     assert_eq!(m.load.rate, Some(150.0));
 }

@@ -145,6 +145,49 @@ pub struct SeriesPoint {
     pub backlog: Option<u64>,
 }
 
+impl SeriesPoint {
+    /// A second with nothing in it; `open_loop` gives it the open-loop fields (at 0).
+    pub fn empty(second: u64, open_loop: bool) -> SeriesPoint {
+        let zero = open_loop.then_some(0);
+        SeriesPoint {
+            second,
+            count: 0,
+            errors: 0,
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            sent: 0,
+            status: StatusClassCounts::default(),
+            request_errors: 0,
+            due: zero,
+            sent_late: zero,
+            backlog: zero,
+        }
+    }
+
+    /// Add `other`'s counts to this second (a merge of two runs' same second). Percentiles
+    /// cannot be added: the higher of the two is kept, an upper bound of the merged one.
+    pub fn absorb(&mut self, other: &SeriesPoint) {
+        self.count += other.count;
+        self.errors += other.errors;
+        self.p50_ms = self.p50_ms.max(other.p50_ms);
+        self.p99_ms = self.p99_ms.max(other.p99_ms);
+        self.sent += other.sent;
+        self.status.c1xx += other.status.c1xx;
+        self.status.c2xx += other.status.c2xx;
+        self.status.c3xx += other.status.c3xx;
+        self.status.c4xx += other.status.c4xx;
+        self.status.c5xx += other.status.c5xx;
+        self.request_errors += other.request_errors;
+        let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        self.due = add(self.due, other.due);
+        self.sent_late = add(self.sent_late, other.sent_late);
+        self.backlog = add(self.backlog, other.backlog);
+    }
+}
+
 /// A finished second as the aggregator keeps it: counters and two percentiles.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SecondTotals {
