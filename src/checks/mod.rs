@@ -158,6 +158,16 @@ pub async fn run(
         .iter()
         .filter(|f| f.enabled(spec) && !family::waived_whole(**f, spec))
         .collect();
+    // Each active family's position among the once-only ones (`None`: it may run anywhere).
+    let once_position: Vec<Option<usize>> = active
+        .iter()
+        .scan(0, |k, f| {
+            Some(f.runs_once().then(|| {
+                *k += 1;
+                *k - 1
+            }))
+        })
+        .collect();
     for (i, family) in active.iter().enumerate() {
         // The display learns each family's name from the family itself: a new family shows up
         // in the progress without a change to the display.
@@ -187,14 +197,18 @@ pub async fn run(
             continue;
         }
         // A split run (`--segment`) sends each once-only family's races, walks and drives
-        // from one segment only; `loadproof merge` takes the owner's verdicts.
-        if !plan.segment.owns_family(i) {
+        // from one segment only (the `Family::runs_once` families, dealt out in order);
+        // `loadproof merge` takes the owner's verdicts. A family that may run anywhere runs in
+        // every segment.
+        if let Some(k) = once_position[i]
+            && !plan.segment.owns_family(k)
+        {
             out.push(skip(
                 &all,
                 format!(
                     "{} {}/{}",
                     OTHER_SEGMENT,
-                    plan.segment.owner_of(i),
+                    plan.segment.owner_of(k),
                     plan.segment.count
                 ),
             ));

@@ -290,3 +290,91 @@ fn merged_counts_equal_the_servers_own() {
     assert_eq!(req("list"), route("GET /orders"));
     assert_eq!(m["open_loop"]["due"], 60);
 }
+
+/// A family whose active part may run anywhere (`runs_once` false): registered only here.
+struct Anywhere;
+
+impl loadproof::checks::Family for Anywhere {
+    fn key(&self) -> &'static str {
+        "anywhere"
+    }
+    fn prefix(&self) -> &'static str {
+        "ANY"
+    }
+    fn ids(&self) -> &'static [&'static str] {
+        &["ANY-01"]
+    }
+    fn runs_once(&self) -> bool {
+        false
+    }
+    fn enabled(&self, _: &loadproof::scenario::ChecksSpec) -> bool {
+        true
+    }
+    fn active<'a>(
+        &'a self,
+        _: &'a loadproof::checks::CheckCtx<'_>,
+    ) -> futures::future::LocalBoxFuture<'a, Vec<loadproof::verdict::CheckResult>> {
+        Box::pin(async { vec![loadproof::verdict::pass("ANY-01", "ran")] })
+    }
+}
+
+#[test]
+fn only_once_only_families_are_dealt_out_the_others_run_in_every_segment() {
+    let dir = scratch("segments-anywhere");
+    let file = write(
+        &dir,
+        "s.toml",
+        "target = \"reference\"\n[load]\nrate = 10\nduration = \"300ms\"\n[[requests]]\nname = \"r\"\npath = \"/orders\"\n\
+         [[requests]]\nname = \"missing\"\npath = \"/orders/ord_0000000000000000\"\nweight = 0\n\
+         [checks.error_format]\n[[checks.error_format.probes]]\nrequest = \"missing\"\nstatus = 404\n",
+    );
+    let mut families: Vec<&dyn loadproof::checks::Family> = loadproof::checks::FAMILIES.to_vec();
+    families.push(&Anywhere);
+    for index in 0..2 {
+        let out = dir.join(format!("seg{index}"));
+        let cli = <loadproof::cli::Cli as clap::Parser>::try_parse_from([
+            "loadproof".as_ref(),
+            "run".as_ref(),
+            file.as_os_str(),
+            "--segment".as_ref(),
+            format!("{index}/2").as_ref(),
+            "--quiet".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ])
+        .unwrap();
+        let loadproof::cli::Command::Run(args) = cli.command else {
+            panic!("not a run");
+        };
+        crate::common::runtime()
+            .block_on(loadproof::run_load_with(*args, &families))
+            .unwrap();
+        let r = report(&out);
+        let status = |id: &str| {
+            r["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == id)
+                .map(|c| {
+                    (
+                        c["status"].as_str().unwrap().to_string(),
+                        c["message"].as_str().unwrap().to_string(),
+                    )
+                })
+        };
+        // The family that may run anywhere ran in both segments.
+        assert_eq!(
+            status("ANY-01").map(|s| s.0).as_deref(),
+            Some("pass"),
+            "segment {index}"
+        );
+        // The once-only error-format family (the only one here) is segment 0's.
+        if index == 0 {
+            assert_eq!(status("ERR-08").map(|s| s.0).as_deref(), Some("pass"));
+        } else {
+            let (st, why) = status("ERR-*").expect("a skip row for ERR-*");
+            assert_eq!((st.as_str(), why.as_str()), ("skip", "runs in segment 0/2"));
+        }
+    }
+}
