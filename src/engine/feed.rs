@@ -11,7 +11,7 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 
 use crate::scenario::data::Table;
-use crate::scenario::{Body, DataOrder, DataSpec, JsonTemplate, Part, RequestSpec, Template};
+use crate::scenario::{DataOrder, DataSpec, Part, RequestSpec};
 
 #[derive(Debug)]
 pub struct Feeder {
@@ -108,33 +108,14 @@ pub fn draw_rows(
 
 /// The feeders a request's templates read, in index order, without repeats.
 pub fn used_by(spec: &RequestSpec, out: &mut Vec<usize>) {
-    let mut visit = |t: &Template| {
-        for p in &t.parts {
-            if let Part::Data { feeder, .. } = p
-                && !out.contains(feeder)
-            {
-                out.push(*feeder);
-            }
+    spec.each_part(&mut |p| {
+        if let Part::Data { feeder, .. } = p
+            && !out.contains(feeder)
+        {
+            out.push(*feeder);
         }
-    };
-    visit(&spec.path);
-    spec.query.iter().for_each(|(_, t)| visit(t));
-    spec.headers.iter().for_each(|(_, t)| visit(t));
-    match &spec.body {
-        Body::None => {}
-        Body::Raw(t) => visit(t),
-        Body::Json(j) => json_templates(j, &mut visit),
-    }
+    });
     out.sort_unstable();
-}
-
-fn json_templates(j: &JsonTemplate, visit: &mut impl FnMut(&Template)) {
-    match j {
-        JsonTemplate::String(t) => visit(t),
-        JsonTemplate::Array(items) => items.iter().for_each(|i| json_templates(i, visit)),
-        JsonTemplate::Object(fields) => fields.iter().for_each(|(_, v)| json_templates(v, visit)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

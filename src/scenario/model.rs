@@ -96,6 +96,32 @@ impl RequestSpec {
     }
 }
 
+impl RequestSpec {
+    /// Every template part the request sends (path, query, headers, body), for questions such
+    /// as "which data files does it read" or "does it need a captured value".
+    pub fn each_part(&self, f: &mut impl FnMut(&Part)) {
+        fn json(j: &JsonTemplate, f: &mut impl FnMut(&Part)) {
+            match j {
+                JsonTemplate::String(t) => t.parts.iter().for_each(&mut *f),
+                JsonTemplate::Array(items) => items.iter().for_each(|i| json(i, f)),
+                JsonTemplate::Object(fields) => fields.iter().for_each(|(_, v)| json(v, f)),
+                _ => {}
+            }
+        }
+        let templates = std::iter::once(&self.path)
+            .chain(self.query.iter().map(|(_, t)| t))
+            .chain(self.headers.iter().map(|(_, t)| t));
+        for t in templates {
+            t.parts.iter().for_each(&mut *f);
+        }
+        match &self.body {
+            Body::None => {}
+            Body::Raw(t) => t.parts.iter().for_each(&mut *f),
+            Body::Json(j) => json(j, f),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Body {
     #[default]

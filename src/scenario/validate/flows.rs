@@ -580,23 +580,7 @@ impl Cx<'_> {
 
 /// Whether any template of `spec` reads `${flow.*}`.
 fn reads_flow_vars(spec: &RequestSpec) -> bool {
-    fn t(t: &Template) -> bool {
-        t.parts.iter().any(|p| matches!(p, Part::Flow { .. }))
-    }
-    fn j(v: &JsonTemplate) -> bool {
-        match v {
-            JsonTemplate::String(s) => t(s),
-            JsonTemplate::Array(items) => items.iter().any(j),
-            JsonTemplate::Object(fields) => fields.iter().any(|(_, v)| j(v)),
-            _ => false,
-        }
-    }
-    t(&spec.path)
-        || spec.query.iter().any(|(_, v)| t(v))
-        || spec.headers.iter().any(|(_, v)| t(v))
-        || match &spec.body {
-            Body::None => false,
-            Body::Raw(r) => t(r),
-            Body::Json(v) => j(v),
-        }
+    let mut reads = false;
+    spec.each_part(&mut |p| reads |= matches!(p, Part::Flow { .. }));
+    reads
 }
