@@ -19,6 +19,9 @@
 #   BEFORE=path/to/loadproof bench/run.sh passive [REPS]
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
+#   BEFORE=path/to/loadproof bench/run.sh throughput [REPS] [SECONDS]
+#                                              # adds an earlier build to the rotation (rows
+#                                              # `before`)
 #
 # It installs what is missing (nginx, wrk, h2load, GNU time from Debian; oha from crates.io into
 # bench/.tools), talks only to 127.0.0.1, bounds every run in time, and stops only the processes
@@ -112,18 +115,25 @@ fi
 case "$MODE" in
 throughput)
   start_nginx
-  echo "# target nginx (1 worker) $URL · $CONNS connections · ${SECS}s · $REPS repetitions, order rotated"
+  echo "# target nginx (1 worker) $URL · $CONNS connections · ${SECS}s · $REPS repetitions, order rotated${BEFORE:+ · before: $BEFORE}"
   ORDER=(loadproof wrk oha)
+  [ -n "${BEFORE:-}" ] && ORDER+=(before)
+  n=${#ORDER[@]}
   for rep in $(seq 1 "$REPS"); do
-    for i in 0 1 2; do
-      tool=${ORDER[$(( (i + rep - 1) % 3 ))]}
+    for i in $(seq 0 $((n - 1))); do
+      tool=${ORDER[$(( (i + rep - 1) % n ))]}
       out="$WORK/$rep-$tool"
       case $tool in
         loadproof) time_run "$out" "$LP" run --url "$URL" -c "$CONNS" --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
+        before) time_run "$out" "$BEFORE" run --url "$URL" -c "$CONNS" --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
         wrk) time_run "$out" wrk -t1 -c "$CONNS" -d "${SECS}s" --latency "$URL" ;;
         oha) time_run "$out" "$OHA" -z "${SECS}s" -c "$CONNS" --worker-threads 1 --no-tui --output-format json "$URL" ;;
       esac
-      python3 bench/parse.py "$tool" "$rep" "$out"
+      if [ "$tool" = before ]; then
+        python3 bench/parse.py loadproof "$rep" "$out" before
+      else
+        python3 bench/parse.py "$tool" "$rep" "$out"
+      fi
     done
   done
   ;;
@@ -295,3 +305,7 @@ conns)
   ;;
 esac
 python3 bench/parse.py --summary
+# An earlier build in the throughput rotation: CPU per request paired with it, per repetition.
+if [ "$MODE" = throughput ] && [ -n "${BEFORE:-}" ]; then
+  python3 bench/parse.py --paired before
+fi

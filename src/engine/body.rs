@@ -1,10 +1,9 @@
-//! Reading a response body: the one loop behind the load phase's two transports and the probes.
+//! Reading a response body: the sink the load phase's two
+//! transports and the probes read into.
 //!
 //! A body is always read to its end (so a keep-alive connection stays usable) up to a drain cap,
 //! past which the rest is dropped with the connection and the truncation counted; a prefix of it
 //! is kept only when someone asked for it (an expectation, a passive check, a probe's judge).
-
-use http_body_util::BodyExt as _;
 
 /// What a body read has gathered so far.
 #[derive(Debug)]
@@ -67,22 +66,6 @@ pub async fn read_reqwest(
     sink: &mut BodySink,
 ) -> Result<(), reqwest::Error> {
     while let Some(chunk) = resp.chunk().await? {
-        if !sink.push(&chunk) {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// Read a hyper body frame by frame into `sink` (trailers are skipped).
-pub async fn read_hyper<B>(body: &mut B, sink: &mut BodySink) -> Result<(), B::Error>
-where
-    B: hyper::body::Body<Data = bytes::Bytes> + Unpin,
-{
-    while let Some(frame) = body.frame().await {
-        let Ok(chunk) = frame?.into_data() else {
-            continue; // trailers
-        };
         if !sink.push(&chunk) {
             break;
         }

@@ -88,29 +88,33 @@ pub fn classify(e: &reqwest::Error) -> ErrorKind {
 }
 
 /// The kind of the first `std::io::Error` in `e`'s source chain, when that kind decides ours.
-/// Shared by both HTTP paths (reqwest here, hyper in `h1.rs`) so they count the same failure the
+/// Shared by both HTTP paths (reqwest here, the lean client in `h1/`) so they count the same failure the
 /// same way.
 pub fn io_error_kind(e: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {
-    use std::io::ErrorKind as Io;
     let mut src = e.source();
     while let Some(s) = src {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if is_local_exhaustion(io) {
-                return Some(ErrorKind::Local);
-            }
-            return match io.kind() {
-                Io::ConnectionReset
-                | Io::ConnectionAborted
-                | Io::BrokenPipe
-                | Io::UnexpectedEof => Some(ErrorKind::Reset),
-                Io::TimedOut => Some(ErrorKind::Timeout),
-                Io::ConnectionRefused => Some(ErrorKind::Connect),
-                _ => None,
-            };
+            return io_kind(io);
         }
         src = s.source();
     }
     None
+}
+
+/// The kind of an I/O error, when its kind decides ours.
+pub fn io_kind(io: &std::io::Error) -> Option<ErrorKind> {
+    use std::io::ErrorKind as Io;
+    if is_local_exhaustion(io) {
+        return Some(ErrorKind::Local);
+    }
+    match io.kind() {
+        Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof => {
+            Some(ErrorKind::Reset)
+        }
+        Io::TimedOut => Some(ErrorKind::Timeout),
+        Io::ConnectionRefused => Some(ErrorKind::Connect),
+        _ => None,
+    }
 }
 
 /// A status code outside 100–599 is not an HTTP status (RFC 9110 §15 defines only those

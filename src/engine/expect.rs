@@ -181,13 +181,22 @@ impl CompiledExpectations {
         }
     }
 
-    fn check_head(&self, status: u16, headers: &HeaderMap, miss: &mut dyn FnMut(String)) {
-        let status_ok = if self.status.is_empty() {
+    /// Whether `status` meets the status rule (2xx or 3xx when none is given).
+    pub fn status_ok(&self, status: u16) -> bool {
+        if self.status.is_empty() {
             (200..400).contains(&status)
         } else {
             self.status.contains(&status)
-        };
-        if !status_ok {
+        }
+    }
+
+    /// Whether any rule reads more than the status: a header or body rule.
+    pub fn reads_more_than_status(&self) -> bool {
+        !self.headers.is_empty() || self.reads_body()
+    }
+
+    fn check_head(&self, status: u16, headers: &HeaderMap, miss: &mut dyn FnMut(String)) {
+        if !self.status_ok(status) {
             let wanted = if self.status.is_empty() {
                 "a 2xx or 3xx status".to_string()
             } else {

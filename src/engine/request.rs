@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::Full;
 use rand::Rng;
 use rand::rngs::SmallRng;
 use reqwest::header::{
@@ -237,14 +236,71 @@ pub struct PreparedRequest {
     url_authorization: bool,
 }
 
-/// What the HTTP/1.1 path sends for a request whose URL and headers never change: the
-/// origin-form URI and the complete header map (defaults, `Host` and `Content-Length` included),
-/// cloned per request instead of being built again.
+/// What the HTTP/1.1 path sends for a request whose URL and headers never change: the whole
+/// request on the wire (head with the defaults, `Host` and `Content-Length`, and a static body),
+/// copied per request instead of being built again.
 #[derive(Debug, Clone)]
 struct H1Head {
-    uri: hyper::Uri,
     url_text: String,
+    target: String,
     headers: HeaderMap,
+    /// The head and the static body; `None` when the body is rendered per request.
+    wire: Option<Vec<u8>>,
+}
+
+impl H1Head {
+    /// Build the wire form again (after a header was added).
+    fn rebuild(&mut self, method: &Method, body: &BodyPlan) {
+        self.wire = match body {
+            BodyPlan::None => {
+                let mut w = Vec::new();
+                write_h1(&mut w, method, &self.target, &self.headers, None);
+                Some(w)
+            }
+            BodyPlan::Static(b) => {
+                let mut w = Vec::new();
+                write_h1(&mut w, method, &self.target, &self.headers, Some(b));
+                Some(w)
+            }
+            _ => None,
+        };
+    }
+}
+
+/// Write an HTTP/1.1 request: request line, `headers`, a `Content-Length` for `body` (or `0`
+/// for a bodiless POST, PUT or PATCH, which servers may refuse without one), and the body.
+fn write_h1(
+    out: &mut Vec<u8>,
+    method: &Method,
+    target: &str,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+) {
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(target.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let len = match body {
+        Some(b) => Some(b.len()),
+        None if matches!(*method, Method::POST | Method::PUT | Method::PATCH) => Some(0),
+        None => None,
+    };
+    if let Some(len) = len
+        && !headers.contains_key(CONTENT_LENGTH)
+    {
+        use std::io::Write as _;
+        let _ = write!(out, "content-length: {len}\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    if let Some(b) = body {
+        out.extend_from_slice(b);
+    }
 }
 
 /// The headers reqwest adds by default, so both paths send the same request.
@@ -264,14 +320,18 @@ fn add_default_headers(headers: &mut HeaderMap, host: &HeaderValue) {
 }
 
 /// The origin-form request target (path and query) of `url`.
-fn origin_form(url: &Url) -> Result<hyper::Uri, String> {
+fn origin_form(url: &Url) -> Result<String, String> {
     let mut pq = String::with_capacity(url.path().len() + url.query().map_or(0, |q| q.len() + 1));
     pq.push_str(url.path());
     if let Some(q) = url.query() {
         pq.push('?');
         pq.push_str(q);
     }
-    hyper::Uri::try_from(pq).map_err(|e| format!("URL {url} has no valid request target: {e}"))
+    // A parsed URL percent-encodes what a request line cannot carry; this is a guard.
+    if pq.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(format!("URL {url} has no valid request target"));
+    }
+    Ok(pq)
 }
 
 /// A fully rendered request, ready to hand to a client.
@@ -366,17 +426,14 @@ impl PreparedRequest {
             (UrlPlan::Static(u), true) => {
                 let mut headers = static_headers.clone();
                 add_default_headers(&mut headers, &host);
-                if let BodyPlan::Static(b) = &body
-                    && !b.is_empty()
-                    && !headers.contains_key(CONTENT_LENGTH)
-                {
-                    headers.insert(CONTENT_LENGTH, HeaderValue::from(b.len()));
-                }
-                Some(H1Head {
-                    uri: origin_form(u).map_err(invalid)?,
+                let mut head = H1Head {
                     url_text: u.to_string(),
+                    target: origin_form(u).map_err(invalid)?,
                     headers,
-                })
+                    wire: None,
+                };
+                head.rebuild(&method, &body);
+                Some(head)
             }
             _ => None,
         };
@@ -416,37 +473,42 @@ impl PreparedRequest {
         self.static_headers.insert(AUTHORIZATION, v.clone());
         if let Some(head) = &mut self.h1_head {
             head.headers.insert(AUTHORIZATION, v);
+            head.rebuild(&self.method, &self.body);
         }
         Ok(self)
     }
 
-    /// Build one request for the HTTP/1.1 path. A static request clones its pre-built head (a
-    /// header map and a few `Bytes`); anything else is rendered as for reqwest, then converted.
-    /// `url` is set to the rendered URL when there is one (see [`Self::static_url`] otherwise).
-    pub fn h1_request(
+    /// Write one request for the HTTP/1.1 path into `out`: a static request copies its
+    /// pre-built bytes; anything else is rendered as for reqwest, then written. `url` is set to
+    /// the rendered URL when there is one (see [`Self::static_url`] otherwise).
+    pub fn h1_wire(
         &self,
         ctx: &mut RenderCtx<'_>,
         url: &mut Option<String>,
-    ) -> Result<hyper::Request<Full<Bytes>>, String> {
-        let (uri, headers, body) = match (&self.h1_head, &self.body) {
-            (Some(head), BodyPlan::None) => (head.uri.clone(), head.headers.clone(), Bytes::new()),
-            (Some(head), BodyPlan::Static(b)) => {
-                (head.uri.clone(), head.headers.clone(), b.clone())
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        if let Some(head) = &self.h1_head {
+            if let Some(wire) = &head.wire {
+                out.extend_from_slice(wire);
+                return Ok(());
             }
-            _ => {
-                let r = self.render(ctx)?;
-                let uri = origin_form(&r.url)?;
-                let mut headers = r.headers;
-                add_default_headers(&mut headers, &self.host);
-                *url = Some(r.url.to_string());
-                (uri, headers, r.body.map(Bytes::from).unwrap_or_default())
-            }
-        };
-        let mut req = hyper::Request::new(Full::new(body));
-        *req.method_mut() = self.method.clone();
-        *req.uri_mut() = uri;
-        *req.headers_mut() = headers;
-        Ok(req)
+            let r = self.render(ctx)?;
+            write_h1(
+                out,
+                &self.method,
+                &head.target,
+                &head.headers,
+                r.body.as_deref(),
+            );
+            return Ok(());
+        }
+        let r = self.render(ctx)?;
+        let target = origin_form(&r.url)?;
+        let mut headers = r.headers;
+        add_default_headers(&mut headers, &self.host);
+        *url = Some(r.url.to_string());
+        write_h1(out, &self.method, &target, &headers, r.body.as_deref());
+        Ok(())
     }
 
     /// The URL of a request whose URL never changes.
@@ -635,14 +697,18 @@ mod tests {
             let shared = RenderShared::default();
             let mut rng = SmallRng::seed_from_u64(1);
             let reqwest_path = p.render(&mut RenderCtx::new(&shared, &mut rng)).unwrap();
-            let mut url = None;
-            let h1 = p
-                .h1_request(&mut RenderCtx::new(&shared, &mut rng), &mut url)
+            let (mut url, mut wire) = (None, Vec::new());
+            p.h1_wire(&mut RenderCtx::new(&shared, &mut rng), &mut url, &mut wire)
                 .unwrap();
-            (
-                reqwest_path.headers.get(AUTHORIZATION).cloned(),
-                h1.headers().get(AUTHORIZATION).cloned(),
-            )
+            let mut fields = [httparse::EMPTY_HEADER; 16];
+            let mut parsed = httparse::Request::new(&mut fields);
+            assert!(parsed.parse(&wire).unwrap().is_complete());
+            let h1 = parsed
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+                .map(|h| HeaderValue::from_bytes(h.value).unwrap());
+            (reqwest_path.headers.get(AUTHORIZATION).cloned(), h1)
         };
         let (a, b) = sent(&[]);
         assert_eq!(a.unwrap(), "Basic dTpw");

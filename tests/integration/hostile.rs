@@ -648,3 +648,71 @@ fn expectations_are_not_met_by_requests_that_got_no_response() {
     assert_eq!((exit, r["outcome"].as_str()), (3, Some("inconclusive")));
     task.abort();
 }
+
+// The lean HTTP/1.1 client parses responses itself (httparse); these are the cases hyper used to
+// handle for it.
+
+#[test]
+fn interim_responses_and_a_head_trickled_byte_by_byte_are_read_whole() {
+    let rt = runtime();
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        while read_head(&mut s).await {
+            let wire: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\
+                Link: </style.css>\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+                4;note=x\r\nwiki\r\n5\r\npedia\r\n0\r\nX-Trailer: done\r\n\r\n";
+            for b in wire {
+                if s.write_all(&[*b]).await.is_err() {
+                    return;
+                }
+                if *b == b'\n' {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-interim", "6", Ends::Answered);
+    assert_eq!(r["status_codes"]["200"], 6, "{}", r["status_codes"]);
+    assert_eq!(r["totals"]["request_errors"], 0, "{}", r["errors_by_kind"]);
+    // The body bytes are the chunks' data only: 9 per response.
+    assert_eq!(r["totals"]["bytes_received"], 6 * 9, "{}", r["totals"]);
+    task.abort();
+}
+
+#[test]
+fn a_server_closing_idle_keep_alive_connections_costs_no_errors() {
+    let rt = runtime();
+    // Keep-alive by HTTP/1.1's default (no `Connection: close`), then the connection is closed
+    // at once: the client finds it closed when it next sends, or its GET meets the close and is
+    // sent again on a new connection.
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        if read_head(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-idle-close", "60", Ends::Answered);
+    assert_eq!(r["totals"]["responses"], 60, "{}", r["errors_by_kind"]);
+    assert_eq!(r["totals"]["request_errors"], 0);
+    task.abort();
+}
+
+#[test]
+fn an_unasked_second_response_is_never_taken_for_the_next_requests() {
+    let rt = runtime();
+    // Each request is answered twice: a 200, then a 500 nobody asked for. Reading the 500 as
+    // the next request's answer would misreport the target.
+    let (url, task) = serve_raw(&rt, |mut s| async move {
+        while read_head(&mut s).await {
+            let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\
+                HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
+            if s.write_all(wire).await.is_err() {
+                return;
+            }
+        }
+    });
+    let (r, _) = run_against(&url, "hostile-double", "40", Ends::Answered);
+    assert_eq!(r["status_codes"]["200"], 40, "{}", r["status_codes"]);
+    assert_eq!(r["totals"]["request_errors"], 0, "{}", r["errors_by_kind"]);
+    task.abort();
+}

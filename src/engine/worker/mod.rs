@@ -368,7 +368,8 @@ async fn execute<O: Observer>(
     match transport {
         Transport::H1(lane) => {
             let mut rendered_url = None;
-            let req = prepared.h1_request(&mut rctx, &mut rendered_url);
+            let mut wire = lane.take_wire();
+            let req = prepared.h1_wire(&mut rctx, &mut rendered_url, &mut wire);
             sent_at = begin(ctx, which);
             url = match rendered_url {
                 Some(u) => Cow::Owned(u),
@@ -376,8 +377,9 @@ async fn execute<O: Observer>(
             };
             outcome = match req {
                 Err(msg) => Outcome::Failed(ErrorKind::Request, msg),
-                Ok(req) => h1_exchange(ctx, which, lane, req, method, &url, sent_at).await,
+                Ok(()) => h1_exchange(ctx, which, lane, &wire, method, &url, sent_at).await,
             };
+            lane.put_wire(wire);
         }
         Transport::Reqwest(client) => {
             let rendered = prepared.render(&mut rctx);
@@ -595,54 +597,42 @@ struct Concluded {
     evidence: Option<Box<ResponseSample>>,
 }
 
-/// One exchange on the lean HTTP/1.1 path: send, read the body under the request's timeout, with
-/// the same caps and error kinds as [`send_and_read`].
+/// One exchange on the lean HTTP/1.1 path, with the same caps and error kinds as
+/// [`send_and_read`]. The response's header map is built only when something reads it: the
+/// expectations' header or body rules (a body miss shows the headers as evidence), a capture, the
+/// passive checks, or a status that misses and may become this request's evidence.
 async fn h1_exchange<O: Observer>(
     ctx: &ThreadCtx<O>,
     which: usize,
     lane: &h1::Lane,
-    req: hyper::Request<h1::Body>,
+    wire: &[u8],
     method: &str,
     url: &str,
     sent_at: Instant,
 ) -> Outcome {
-    let timeout = ctx.requests[which].timeout;
-    let exchange = async {
-        let (resp, conn) = match lane.send(req).await {
-            Ok(x) => x,
-            Err((kind, message)) => return Err(Outcome::Failed(kind, message)),
-        };
-        let (head, mut body) = resp.into_parts();
-        let status = head.status.as_u16();
-        // Dropping the connection with the response: a server that sends a non-HTTP status
-        // cannot be trusted with the next request on it.
-        client::check_status(status).map_err(|(kind, message)| Outcome::Failed(kind, message))?;
-        let keep = body_keep(ctx, which, status, &head.headers);
-        let mut sink = BodySink::new(keep, drain_cap(keep));
-        if let Err(e) = body::read_hyper(&mut body, &mut sink).await {
-            let kind = match h1::classify(&e) {
-                k @ (ErrorKind::Timeout | ErrorKind::Reset) => k,
-                _ => ErrorKind::BodyRead,
-            };
-            return Err(Outcome::Failed(kind, client::chain_text(&e)));
-        }
-        drop(body);
-        // A truncated body leaves the connection mid-response: dropping it closes it.
-        if !sink.truncated {
-            lane.put_back(conn);
-        }
-        Ok((status, head.headers, sink))
+    let prepared = &ctx.requests[which];
+    let expect = &ctx.expectations[which];
+    let always = expect.reads_more_than_status()
+        || !ctx.units.captures[which].is_empty()
+        || ctx.observer.borrow().is_some();
+    let want_headers = |status| always || (!expect.status_ok(status) && no_sample_yet(ctx, which));
+    let make_sink = |status, headers: &reqwest::header::HeaderMap| {
+        let keep = body_keep(ctx, which, status, headers);
+        BodySink::new(keep, drain_cap(keep))
     };
-    match tokio::time::timeout(timeout, exchange).await {
-        Err(_) => Outcome::Failed(
-            ErrorKind::Timeout,
-            format!("no complete response within {timeout:?}"),
-        ),
-        Ok(Err(failed)) => failed,
-        Ok(Ok((status, headers, sink))) => {
-            let c = conclude(ctx, which, status, &headers, &sink, method, url, sent_at);
+    let m = h1::Method::of(&prepared.method);
+    match lane
+        .exchange(wire, prepared.timeout, m, want_headers, make_sink)
+        .await
+    {
+        Err((kind, message)) => Outcome::Failed(kind, message),
+        Ok(resp) => {
+            let empty = reqwest::header::HeaderMap::new();
+            let headers = resp.headers.as_ref().unwrap_or(&empty);
+            let sink = &resp.sink;
+            let c = conclude(ctx, which, resp.status, headers, sink, method, url, sent_at);
             Outcome::Response {
-                status,
+                status: resp.status,
                 verdict: c.verdict,
                 kept_cut: c.kept_cut,
                 captured: c.captured,
