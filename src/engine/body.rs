@@ -1,5 +1,4 @@
-//! Reading a response body: the sink the load phase's two
-//! transports and the probes read into.
+//! Reading a response body: the sink the load phase's two transports and the probes read into.
 //!
 //! A body is always read to its end (so a keep-alive connection stays usable) up to a drain cap,
 //! past which the rest is dropped with the connection and the truncation counted; a prefix of it

@@ -492,13 +492,14 @@ impl PreparedRequest {
                 out.extend_from_slice(wire);
                 return Ok(());
             }
-            let r = self.render(ctx)?;
+            // Only the body changes: the URL and headers are the head's.
+            let body = self.render_body(ctx);
             write_h1(
                 out,
                 &self.method,
                 &head.target,
                 &head.headers,
-                r.body.as_deref(),
+                body.as_deref(),
             );
             return Ok(());
         }
@@ -532,7 +533,20 @@ impl PreparedRequest {
                 .map_err(|_| format!("header {name} rendered to an invalid value"))?;
             headers.append(name.clone(), v);
         }
-        let body = match &self.body {
+        let body = self.render_body(ctx);
+        Ok(Rendered {
+            method: self.method.clone(),
+            url,
+            headers,
+            body,
+        })
+    }
+}
+
+impl PreparedRequest {
+    /// Render the body alone.
+    fn render_body(&self, ctx: &mut RenderCtx<'_>) -> Option<Vec<u8>> {
+        match &self.body {
             BodyPlan::None => None,
             BodyPlan::Static(b) => Some(b.to_vec()),
             BodyPlan::Json(j) => Some(serde_json::to_vec(&render_json(j, ctx)).unwrap_or_default()),
@@ -541,13 +555,7 @@ impl PreparedRequest {
                 render(t, ctx, &mut s);
                 Some(s.into_bytes())
             }
-        };
-        Ok(Rendered {
-            method: self.method.clone(),
-            url,
-            headers,
-            body,
-        })
+        }
     }
 }
 
@@ -668,6 +676,51 @@ mod tests {
         assert_eq!(body["amount"], 5);
         assert!(body["id"].as_str().unwrap().starts_with("o-"));
         assert_eq!(body["id"].as_str().unwrap().len(), 2 + 36);
+    }
+
+    #[test]
+    fn a_fixed_head_with_a_rendered_body_is_written_whole_per_request() {
+        let spec = RequestSpec {
+            name: "r".into(),
+            method: "POST".into(),
+            path: tpl(vec![Part::Lit("/orders".into())]),
+            query: vec![],
+            headers: vec![],
+            body: Body::Json(JsonTemplate::Object(vec![(
+                "n".into(),
+                JsonTemplate::String(tpl(vec![Part::Seq])),
+            )])),
+            weight: 1,
+            timeout: None,
+            max_body: None,
+            expect: Default::default(),
+            remove_headers: vec![],
+        };
+        let p =
+            PreparedRequest::prepare(&spec, "http://127.0.0.1:1/", Duration::from_secs(1)).unwrap();
+        let shared = RenderShared::default();
+        let mut rng = SmallRng::seed_from_u64(1);
+        for n in 0..2 {
+            let (mut url, mut wire) = (None, Vec::new());
+            p.h1_wire(&mut RenderCtx::new(&shared, &mut rng), &mut url, &mut wire)
+                .unwrap();
+            assert_eq!(url, None, "the URL is the head's");
+            let mut fields = [httparse::EMPTY_HEADER; 16];
+            let mut parsed = httparse::Request::new(&mut fields);
+            let httparse::Status::Complete(head) = parsed.parse(&wire).unwrap() else {
+                panic!("incomplete head");
+            };
+            assert_eq!(parsed.path, Some("/orders"));
+            let body = format!("{{\"n\":{n}}}");
+            assert_eq!(&wire[head..], body.as_bytes());
+            let len = parsed
+                .headers
+                .iter()
+                .find(|h| h.name == "content-length")
+                .unwrap();
+            assert_eq!(len.value, body.len().to_string().as_bytes());
+            assert!(parsed.headers.iter().any(|h| h.name == "content-type"));
+        }
     }
 
     #[test]
