@@ -644,15 +644,50 @@ fn note<T>(errors: &mut Vec<FieldError>, field: &'static str, r: Result<T, RlErr
     }
 }
 
+/// The last `RateLimit-Policy` value parsed, with its result. A server repeats one policy on
+/// every response while `RateLimit` changes; the passive observer reads every response, and
+/// parsing the policy once per distinct value instead of once per response took a third of its
+/// cost away (`bench/run.sh passive`).
+#[derive(Debug, Default)]
+pub struct PolicyMemo {
+    last: Option<(String, Result<Vec<Policy>, RlError>)>,
+}
+
+impl PolicyMemo {
+    fn parse(&mut self, value: &str) -> &Result<Vec<Policy>, RlError> {
+        if !matches!(&self.last, Some((v, _)) if v == value) {
+            self.last = None;
+        }
+        &self
+            .last
+            .get_or_insert_with(|| (value.to_string(), parse_policy(value)))
+            .1
+    }
+}
+
 /// Parse every rate-limit field present. Never panics; errors are collected per field.
 pub fn parse_fields(f: &Fields<'_>) -> Parsed {
+    parse_fields_with(f, &mut PolicyMemo::default())
+}
+
+/// [`parse_fields`], reusing the policy parsed for the previous response when its
+/// `RateLimit-Policy` value is the same (same result, fewer parses).
+pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
     let mut errors = Vec::new();
     let mut reset_units = Vec::new();
     let mut candidates: Vec<Snapshot> = Vec::new();
 
-    let policies = f
-        .policy
-        .and_then(|v| note(&mut errors, "RateLimit-Policy", parse_policy(v)));
+    let policies: Option<&[Policy]> = match f.policy.map(|v| memo.parse(v)) {
+        None => None,
+        Some(Ok(ps)) => Some(ps),
+        Some(Err(error)) => {
+            errors.push(FieldError {
+                field: "RateLimit-Policy",
+                error: error.clone(),
+            });
+            None
+        }
+    };
     let ratelimit = f
         .ratelimit
         .and_then(|v| note(&mut errors, "RateLimit", parse_ratelimit(v)));

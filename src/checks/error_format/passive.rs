@@ -221,7 +221,6 @@ impl PassivePart for Passive {
 
     fn observe(&mut self, o: &Observation<'_>) {
         let probe = o.source.is_probe();
-        let replayed = is_replay(o.headers);
         let body = o.body.unwrap_or(&[]);
         let mut sample = |_: &Issue| Sample::Seen(Box::new(Seen::of(o)));
         if o.status < 400 {
@@ -234,7 +233,7 @@ impl PassivePart for Passive {
                     self.load_successes += 1;
                 }
                 let id = judge::request_id_of(&self.cfg, o.headers);
-                self.record_id(&id, replayed, &mut sample);
+                self.record_id(&id, is_replay(o.headers), &mut sample);
             }
             return;
         }
@@ -244,7 +243,7 @@ impl PassivePart for Passive {
             self.load_errors += 1;
         }
         let j = judge::judge(&self.cfg, o.status, o.headers, body, o.body_truncated);
-        self.absorb(j, o.status, replayed, &mut sample);
+        self.absorb(j, o.status, is_replay(o.headers), &mut sample);
     }
 
     fn merge(&mut self, other: Passive) {

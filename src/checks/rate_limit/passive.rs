@@ -8,7 +8,9 @@ use std::time::SystemTime;
 use reqwest::header::HeaderMap;
 
 use crate::checks::{Observation, PassivePart, fail, pass, skip};
-use crate::headers::ratelimit::{Fields, Generation, ResetUnit, RlError, parse_fields};
+use crate::headers::ratelimit::{
+    Fields, Generation, PolicyMemo, ResetUnit, RlError, parse_fields_with,
+};
 use crate::headers::retry_after;
 use crate::redact::Redactor;
 use crate::scenario::RateLimitSpec;
@@ -116,6 +118,8 @@ pub struct Passive {
     units: Groups<(&'static str, ResetUnit)>,
     /// RL-02: epoch resets in the past while remaining is 0, by field.
     past_epoch: Groups<&'static str>,
+    /// The last policy parsed: most servers send the same one on every response.
+    policy_memo: PolicyMemo,
 }
 
 const GENERATIONS: [Generation; 6] = [
@@ -157,7 +161,7 @@ impl Passive {
             return;
         }
         self.with_fields += 1;
-        let parsed = parse_fields(&f);
+        let parsed = parse_fields_with(&f, &mut self.policy_memo);
         let sample = |note: String| Sample {
             request: request.map(str::to_string),
             method: method.to_string(),

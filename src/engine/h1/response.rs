@@ -7,6 +7,9 @@
 //! a header map is built only when the caller asks for one for this status, and body bytes are
 //! handed to the sink as slices. Only a head split across reads is gathered in `pending`.
 
+use std::cell::RefCell;
+
+use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::chunked::{Chunked, Decoded};
@@ -165,15 +168,7 @@ fn parse_head(
     .map_err(protocol)?;
     let interim = (100..200).contains(&status) && status != 101;
     let headers = if !interim && want_headers(status) {
-        let mut map = HeaderMap::with_capacity(resp.headers.len());
-        for h in resp.headers.iter() {
-            let name = HeaderName::from_bytes(h.name.as_bytes())
-                .map_err(|_| protocol(format!("invalid header name {:?}", h.name)))?;
-            let value = HeaderValue::from_bytes(h.value)
-                .map_err(|_| protocol(format!("invalid value for header {}", h.name)))?;
-            map.append(name, value);
-        }
-        Some(map)
+        Some(header_map(&buf[..len], resp.headers).map_err(protocol)?)
     } else {
         None
     };
@@ -183,6 +178,56 @@ fn parse_head(
         frame,
         headers,
     }))
+}
+
+thread_local! {
+    /// Header names met on this thread, so a custom name (`ratelimit`, `x-request-id`) is
+    /// allocated once per thread rather than once per response. Bounded: a server inventing
+    /// names pays the allocation, never a growing list.
+    static NAMES: RefCell<Vec<HeaderName>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The most names [`NAMES`] keeps.
+const MAX_NAMES: usize = 32;
+
+/// The header map of a parsed head. `head` is the head's bytes and `fields` the fields
+/// `httparse` found in it: the head is copied once, every value is a slice of that copy, and
+/// names come from the per-thread cache — three allocations per map instead of one per value
+/// and custom name (the passive checks read every response's map).
+pub(super) fn header_map(
+    head: &[u8],
+    fields: &[httparse::Header<'_>],
+) -> Result<HeaderMap, String> {
+    let shared = Bytes::copy_from_slice(head);
+    let mut map = HeaderMap::with_capacity(fields.len());
+    NAMES.with_borrow_mut(|names| {
+        for h in fields {
+            let name = match names.iter().find(|n| {
+                n.as_str().len() == h.name.len() && n.as_str().eq_ignore_ascii_case(h.name)
+            }) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = HeaderName::from_bytes(h.name.as_bytes())
+                        .map_err(|_| format!("invalid header name {:?}", h.name))?;
+                    if names.len() < MAX_NAMES {
+                        names.push(n.clone());
+                    }
+                    n
+                }
+            };
+            // httparse hands out slices of `head`: the value's offset in it is its offset in
+            // the copy. (Checked all the same: a value found elsewhere is copied.)
+            let value = match (h.value.as_ptr() as usize).checked_sub(head.as_ptr() as usize) {
+                Some(start) if start + h.value.len() <= head.len() => {
+                    HeaderValue::from_maybe_shared(shared.slice(start..start + h.value.len()))
+                }
+                _ => HeaderValue::from_bytes(h.value),
+            }
+            .map_err(|_| format!("invalid value for header {}", h.name))?;
+            map.append(name, value);
+        }
+        Ok(map)
+    })
 }
 
 enum State {

@@ -308,3 +308,26 @@ fn chunked_decoding_is_the_same_at_every_split_and_bounded() {
             .contains("size is wrong")
     );
 }
+
+/// A header map holds every field as sent: repeated names in order, names of any case, an empty
+/// value, obs-text bytes, values that are slices of one copy of the head; a second response on
+/// the same thread (names from the cache) reads the same.
+#[test]
+fn header_maps_hold_every_field_as_sent() {
+    let wire: &[u8] = b"HTTP/1.1 200 OK\r\nX-Trace: a\r\nRateLimit: \"d\";r=1\r\nx-trace: b\r\nEmpty:\r\nOdd: caf\xc3\xa9 \x80\r\nContent-Length: 0\r\n\r\n";
+    for pass in 0..2 {
+        let r = read_every_split(wire, false, false);
+        let h = r.headers.expect("headers asked for");
+        let traces: Vec<_> = h.get_all("x-trace").iter().map(|v| v.as_bytes()).collect();
+        assert_eq!(traces, [b"a".as_slice(), b"b"], "pass {pass}");
+        assert_eq!(h["ratelimit"].as_bytes(), b"\"d\";r=1");
+        assert_eq!(h["empty"].as_bytes(), b"");
+        assert_eq!(h["odd"].as_bytes(), b"caf\xc3\xa9 \x80");
+        assert_eq!(h["content-length"], "0");
+        assert_eq!(h.len(), 6);
+    }
+    // Names the cache holds never let an invalid one through.
+    let bad: &[u8] =
+        b"HTTP/1.1 200 OK\r\nX-Trace: a\r\nBad\x7fName: b\r\nContent-Length: 0\r\n\r\n";
+    assert!(read_in(bad, bad.len(), false, false).is_err());
+}

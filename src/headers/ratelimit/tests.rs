@@ -352,6 +352,31 @@ proptest! {
         let _ = parse_fields(&fields(&[("ratelimit", &s), ("ratelimit-policy", &s)]));
     }
 
+    /// A memo carried across responses (the passive observer's) never changes a result:
+    /// policies repeat, change, turn invalid and come back, beside changing `RateLimit` values.
+    #[test]
+    fn policy_memo_gives_what_a_fresh_parse_gives(
+        seq in prop::collection::vec((0usize..5, 0u64..20, any::<bool>()), 1..30)
+    ) {
+        let policies = [
+            r#""default";q=100;w=60"#,
+            r#""default";q=100;w=60, "burst";q=10;w=1"#,
+            r#""default";q=-1"#,
+            "100;w=60",
+            "",
+        ];
+        let mut memo = PolicyMemo::default();
+        for (p, r, with_limit) in seq {
+            let limit = format!("\"default\";r={r};t=30");
+            let mut pairs = vec![("ratelimit-policy", policies[p])];
+            if with_limit {
+                pairs.push(("ratelimit", limit.as_str()));
+            }
+            let f = fields(&pairs);
+            prop_assert_eq!(parse_fields_with(&f, &mut memo), parse_fields(&f));
+        }
+    }
+
     #[test]
     fn policy_round_trip(ps in prop::collection::vec(policy_strategy(), 1..4)) {
         let text = ps
