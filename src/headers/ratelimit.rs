@@ -234,7 +234,11 @@ fn non_negative(param: &str, b: &BareItem) -> Result<u64, RlError> {
 }
 
 fn param_u64(params: &Parameters, name: &'static str) -> Result<Option<u64>, RlError> {
-    params.get(name).map(|b| non_negative(name, b)).transpose()
+    u64_of(name, params.get(name))
+}
+
+fn u64_of(name: &'static str, item: Option<&BareItem>) -> Result<Option<u64>, RlError> {
+    item.map(|b| non_negative(name, b)).transpose()
 }
 
 fn param_string(params: &Parameters, name: &'static str) -> Result<Option<String>, RlError> {
@@ -250,7 +254,11 @@ fn param_string(params: &Parameters, name: &'static str) -> Result<Option<String
 }
 
 fn param_bytes(params: &Parameters, name: &'static str) -> Result<Option<Vec<u8>>, RlError> {
-    match params.get(name) {
+    bytes_of(name, params.get(name))
+}
+
+fn bytes_of(name: &'static str, item: Option<&BareItem>) -> Result<Option<Vec<u8>>, RlError> {
+    match item {
         None => Ok(None),
         Some(BareItem::ByteSequence(b)) => Ok(Some(b.clone())),
         Some(other) => Err(RlError::WrongType {
@@ -332,25 +340,27 @@ pub fn parse_ratelimit(value: &str) -> Result<RateLimitField, RlError> {
         return Err(RlError::Empty);
     }
     if v.starts_with('"') {
-        let list = parse_list(v)?;
+        let list = members::members(v).map_err(|e| RlError::Syntax(e.to_string()))?;
         let mut out = Vec::with_capacity(list.len());
-        for entry in &list {
-            let ListEntry::Item(item) = entry else {
-                return Err(RlError::InnerList);
+        for m in list {
+            // (Every item has a bare item: `name` is `None` only for an inner list.)
+            let name = match m.name {
+                _ if m.inner_list => return Err(RlError::InnerList),
+                Some(Ok(name)) => name,
+                Some(Err(other)) => {
+                    return Err(RlError::WrongType {
+                        param: "policy".into(),
+                        expected: "a string (policy name)",
+                        found: type_name(&other),
+                    });
+                }
+                None => return Err(RlError::InnerList),
             };
-            let BareItem::String(name) = &item.bare_item else {
-                return Err(RlError::WrongType {
-                    param: "policy".into(),
-                    expected: "a string (policy name)",
-                    found: type_name(&item.bare_item),
-                });
-            };
-            let p = &item.params;
             out.push(Limit {
-                policy: name.as_str().to_string(),
-                remaining: param_u64(p, "r")?.ok_or(RlError::Missing("r"))?,
-                reset: param_u64(p, "t")?,
-                partition_key: param_bytes(p, "pk")?,
+                policy: name,
+                remaining: u64_of("r", m.r.as_ref())?.ok_or(RlError::Missing("r"))?,
+                reset: u64_of("t", m.t.as_ref())?,
+                partition_key: bytes_of("pk", m.pk.as_ref())?,
             });
         }
         return Ok(RateLimitField::List(out));
@@ -911,5 +921,6 @@ impl Parsed {
     }
 }
 
+mod members;
 #[cfg(test)]
 mod tests;

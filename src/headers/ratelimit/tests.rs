@@ -333,6 +333,54 @@ fn policy_strategy() -> impl Strategy<Value = (String, u64, Option<u64>)> {
     )
 }
 
+/// `RateLimit` lists as they were parsed before the visitor: sfv's `List`, walked member by
+/// member. The oracle the visiting parser is held to.
+fn ratelimit_list_via_sfv_list(value: &str) -> Result<RateLimitField, RlError> {
+    let list = parse_list(value)?;
+    let mut out = Vec::new();
+    for entry in &list {
+        let ListEntry::Item(item) = entry else {
+            return Err(RlError::InnerList);
+        };
+        let BareItem::String(name) = &item.bare_item else {
+            return Err(RlError::WrongType {
+                param: "policy".into(),
+                expected: "a string (policy name)",
+                found: type_name(&item.bare_item),
+            });
+        };
+        let p = &item.params;
+        out.push(Limit {
+            policy: name.as_str().to_string(),
+            remaining: param_u64(p, "r")?.ok_or(RlError::Missing("r"))?,
+            reset: param_u64(p, "t")?,
+            partition_key: param_bytes(p, "pk")?,
+        });
+    }
+    Ok(RateLimitField::List(out))
+}
+
+#[test]
+fn visited_ratelimit_lists_read_as_sfv_lists_do() {
+    for v in [
+        r#""default";r=50;t=30"#,
+        r#""a";r=1;t=2, "b";r=0"#,
+        r#""a";r=1;r=7;pk=:AQI=:"#,
+        r#""a";t=3"#,
+        r#""a";r=-1"#,
+        r#""a";r=1.5"#,
+        r#""a";r=1;pk="x""#,
+        r#""a";r=1, ("b" "c");r=2"#,
+        r#""a";r=1, 7;r=2"#,
+        r#""a";r=1, tok;r=2"#,
+        r#""a";r=1,"#,
+        r#""a";R=1"#,
+        r#""a";r=1;x=?0;y=@1;z=%"d""#,
+    ] {
+        assert_eq!(parse_ratelimit(v), ratelimit_list_via_sfv_list(v), "{v}");
+    }
+}
+
 proptest! {
     #[test]
     fn parsers_never_panic(s in "\\PC{0,60}") {
@@ -375,6 +423,13 @@ proptest! {
             let f = fields(&pairs);
             prop_assert_eq!(parse_fields_with(&f, &mut memo), parse_fields(&f));
         }
+    }
+
+    /// The visiting `RateLimit` parser agrees with sfv's `List` on sf-shaped input: members,
+    /// repeated, missing and mistyped parameters, inner lists, non-string items, bad syntax.
+    #[test]
+    fn visited_ratelimit_agrees_with_sfv_lists(s in r#""[a-z]{1,3}"(;(r|t|pk|x)(=(-?[0-9]{1,16}|"[a-z]*"|\?[01]|:[A-Za-z0-9+/=]{0,8}:|[0-9]\.[0-9]|tok))?){0,4}(, ?("[a-z]"|[0-9]|tok|\("a" 1\))(;(r|t|pk)=-?[0-9]{0,3})*){0,3},?"#) {
+        prop_assert_eq!(parse_ratelimit(&s), ratelimit_list_via_sfv_list(&s));
     }
 
     #[test]
