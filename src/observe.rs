@@ -63,6 +63,9 @@ pub trait Observer {
     /// Whether the body of a response with this status must be kept for [`Observer::observe`].
     /// Asked before the body is read, so bodies nobody judges are drained, not stored.
     fn wants_body(&self, source: Source, status: u16) -> bool;
+    /// Whether it looks at nothing (no part to show a response to): the engine then builds no
+    /// header map for it.
+    fn is_idle(&self) -> bool;
     fn observe(&mut self, o: &Observation<'_>);
     /// Fold in what another thread's observer saw (the engine gives each thread its own).
     fn merge(&mut self, other: Self)
@@ -74,6 +77,9 @@ pub trait Observer {
 impl Observer for () {
     fn wants_body(&self, _: Source, _: u16) -> bool {
         false
+    }
+    fn is_idle(&self) -> bool {
+        true
     }
     fn observe(&mut self, _: &Observation<'_>) {}
     fn merge(&mut self, _: ()) {}

@@ -213,6 +213,10 @@ impl Observer for PassiveSet {
         self.parts.iter().any(|p| p.part.wants_body(source, status))
     }
 
+    fn is_idle(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     fn observe(&mut self, o: &Observation<'_>) {
         // Every response is judged, the warm-up's included (issue 11): an error page served
         // only while caches are cold is as much a finding as one served under load. The

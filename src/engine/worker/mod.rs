@@ -614,7 +614,7 @@ async fn h1_exchange<O: Observer>(
     let expect = &ctx.expectations[which];
     let always = expect.reads_more_than_status()
         || !ctx.units.captures[which].is_empty()
-        || ctx.observer.borrow().is_some();
+        || ctx.observer.borrow().as_ref().is_some_and(|o| !o.is_idle());
     let want_headers = |status| always || (!expect.status_ok(status) && no_sample_yet(ctx, which));
     let make_sink = |status, headers: &reqwest::header::HeaderMap| {
         let keep = body_keep(ctx, which, status, headers);
