@@ -1,0 +1,420 @@
+//! One response's rate-limit fields, gathered ([`Fields`]) and parsed together into one
+//! snapshot per generation ([`parse_fields`]): which generation wins, how draft-10 limits meet
+//! their policies, and every field's error. The per-field parsers live in the parent module.
+
+use super::{
+    FieldError, Generation, Policy, RateLimitField, Reset, ResetUnit, RlError, check_declared,
+    parse_draft_integer, parse_draft_limit, parse_duration, parse_policy, parse_ratelimit,
+    parse_vendor_int, parse_vendor_reset,
+};
+
+/// The raw rate-limit fields of one response (borrowed header values). Fill it with
+/// [`Fields::set`] for every header; names are matched case-insensitively.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Fields<'a> {
+    pub policy: Option<&'a str>,
+    pub ratelimit: Option<&'a str>,
+    pub draft_limit: Option<&'a str>,
+    pub draft_remaining: Option<&'a str>,
+    pub draft_reset: Option<&'a str>,
+    pub x_limit: Option<&'a str>,
+    pub x_remaining: Option<&'a str>,
+    pub x_reset: Option<&'a str>,
+    pub x_used: Option<&'a str>,
+    pub xd_limit: Option<&'a str>,
+    pub xd_remaining: Option<&'a str>,
+    pub xd_reset: Option<&'a str>,
+    pub oa_limit: Option<&'a str>,
+    pub oa_remaining: Option<&'a str>,
+    pub oa_reset: Option<&'a str>,
+    pub oa_reset_tokens: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    /// Record one header (the first occurrence of a name wins). Cheap for unrelated names: one
+    /// prefix test.
+    pub fn set(&mut self, name: &str, value: &'a str) {
+        let lower;
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            name
+        };
+        if !(name.starts_with("ratelimit") || name.starts_with("x-rate")) {
+            return;
+        }
+        let slot = match name {
+            "ratelimit-policy" => &mut self.policy,
+            "ratelimit" => &mut self.ratelimit,
+            "ratelimit-limit" => &mut self.draft_limit,
+            "ratelimit-remaining" => &mut self.draft_remaining,
+            "ratelimit-reset" => &mut self.draft_reset,
+            "x-ratelimit-limit" => &mut self.x_limit,
+            "x-ratelimit-remaining" => &mut self.x_remaining,
+            "x-ratelimit-reset" => &mut self.x_reset,
+            "x-ratelimit-used" => &mut self.x_used,
+            "x-rate-limit-limit" => &mut self.xd_limit,
+            "x-rate-limit-remaining" => &mut self.xd_remaining,
+            "x-rate-limit-reset" => &mut self.xd_reset,
+            "x-ratelimit-limit-requests" => &mut self.oa_limit,
+            "x-ratelimit-remaining-requests" => &mut self.oa_remaining,
+            "x-ratelimit-reset-requests" => &mut self.oa_reset,
+            "x-ratelimit-reset-tokens" => &mut self.oa_reset_tokens,
+            _ => return,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+
+    /// Whether any rate-limit field is present.
+    pub fn any(&self) -> bool {
+        [
+            self.policy,
+            self.ratelimit,
+            self.draft_limit,
+            self.draft_remaining,
+            self.draft_reset,
+            self.x_limit,
+            self.x_remaining,
+            self.x_reset,
+            self.x_used,
+            self.xd_limit,
+            self.xd_remaining,
+            self.xd_reset,
+            self.oa_limit,
+            self.oa_remaining,
+            self.oa_reset,
+            self.oa_reset_tokens,
+        ]
+        .iter()
+        .any(Option::is_some)
+    }
+
+    /// The fields present, as (name, value) pairs, for evidence.
+    pub fn present(&self) -> Vec<(&'static str, &'a str)> {
+        let all = [
+            ("ratelimit-policy", self.policy),
+            ("ratelimit", self.ratelimit),
+            ("ratelimit-limit", self.draft_limit),
+            ("ratelimit-remaining", self.draft_remaining),
+            ("ratelimit-reset", self.draft_reset),
+            ("x-ratelimit-limit", self.x_limit),
+            ("x-ratelimit-remaining", self.x_remaining),
+            ("x-ratelimit-reset", self.x_reset),
+            ("x-ratelimit-used", self.x_used),
+            ("x-rate-limit-limit", self.xd_limit),
+            ("x-rate-limit-remaining", self.xd_remaining),
+            ("x-rate-limit-reset", self.xd_reset),
+            ("x-ratelimit-limit-requests", self.oa_limit),
+            ("x-ratelimit-remaining-requests", self.oa_remaining),
+            ("x-ratelimit-reset-requests", self.oa_reset),
+            ("x-ratelimit-reset-tokens", self.oa_reset_tokens),
+        ];
+        all.into_iter()
+            .filter_map(|(n, v)| v.map(|v| (n, v)))
+            .collect()
+    }
+}
+
+/// What one response says about its rate limit, normalized across generations. When several
+/// generations are present, the newest wins; for several draft-08+ policies, the one with the
+/// least remaining quota.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub generation: Generation,
+    pub policy: Option<String>,
+    pub quota: Option<u64>,
+    /// Window seconds.
+    pub window: Option<u64>,
+    pub remaining: Option<u64>,
+    pub reset: Option<Reset>,
+}
+
+/// Everything parsed from one response: the snapshot (if any field parsed) and every error.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    /// One snapshot per generation present, newest first.
+    pub snapshots: Vec<Snapshot>,
+    /// One entry per reset value: (field, unit), for unit-consistency tracking.
+    pub reset_units: Vec<(&'static str, ResetUnit)>,
+    pub errors: Vec<FieldError>,
+}
+
+fn note<T>(errors: &mut Vec<FieldError>, field: &'static str, r: Result<T, RlError>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(error) => {
+            errors.push(FieldError { field, error });
+            None
+        }
+    }
+}
+
+/// The last `RateLimit-Policy` value parsed, with its result. A server repeats one policy on
+/// every response while `RateLimit` changes; the passive observer reads every response, and
+/// parsing the policy once per distinct value instead of once per response took about a third
+/// off the fields' parse (profiled on the `bench/run.sh passive` scenario).
+#[derive(Debug, Default)]
+pub struct PolicyMemo {
+    last: Option<(String, Result<Vec<Policy>, RlError>)>,
+}
+
+impl PolicyMemo {
+    fn parse(&mut self, value: &str) -> &Result<Vec<Policy>, RlError> {
+        if !matches!(&self.last, Some((v, _)) if v == value) {
+            self.last = None;
+        }
+        &self
+            .last
+            .get_or_insert_with(|| (value.to_string(), parse_policy(value)))
+            .1
+    }
+}
+
+/// Parse every rate-limit field present. Never panics; errors are collected per field.
+pub fn parse_fields(f: &Fields<'_>) -> Parsed {
+    parse_fields_with(f, &mut PolicyMemo::default())
+}
+
+/// [`parse_fields`], reusing the policy parsed for the previous response when its
+/// `RateLimit-Policy` value is the same (same result, fewer parses).
+pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
+    let mut errors = Vec::new();
+    let mut reset_units = Vec::new();
+    let mut candidates: Vec<Snapshot> = Vec::new();
+
+    let policies: Option<&[Policy]> = match f.policy.map(|v| memo.parse(v)) {
+        None => None,
+        Some(Ok(ps)) => Some(ps),
+        Some(Err(error)) => {
+            errors.push(FieldError {
+                field: "RateLimit-Policy",
+                error: error.clone(),
+            });
+            None
+        }
+    };
+    let ratelimit = f
+        .ratelimit
+        .and_then(|v| note(&mut errors, "RateLimit", parse_ratelimit(v)));
+    match (&ratelimit, &policies) {
+        (Some(RateLimitField::List(limits)), policies) => {
+            if let Some(ps) = policies {
+                if ps.iter().any(|p| p.name.is_none()) {
+                    errors.push(FieldError {
+                        field: "RateLimit-Policy",
+                        error: RlError::Mixed(
+                            "draft-07 unnamed policies with a draft-08+ `RateLimit` list",
+                        ),
+                    });
+                } else {
+                    let _ = note(&mut errors, "RateLimit", check_declared(limits, ps));
+                }
+            }
+            if let Some(l) = limits.iter().min_by_key(|l| l.remaining) {
+                let p = policies.as_ref().and_then(|ps| {
+                    ps.iter()
+                        .find(|p| p.name.as_deref() == Some(l.policy.as_str()))
+                });
+                candidates.push(Snapshot {
+                    generation: Generation::Draft10,
+                    policy: Some(l.policy.clone()),
+                    quota: p.map(|p| p.quota),
+                    window: p.and_then(|p| p.window),
+                    remaining: Some(l.remaining),
+                    reset: l.reset.map(|t| Reset::delta(t as f64)),
+                });
+            }
+        }
+        (
+            Some(RateLimitField::Dict {
+                limit,
+                remaining,
+                reset,
+            }),
+            policies,
+        ) => {
+            if policies
+                .as_ref()
+                .is_some_and(|ps| ps.iter().any(|p| p.name.is_some()))
+            {
+                errors.push(FieldError {
+                    field: "RateLimit-Policy",
+                    error: RlError::Mixed(
+                        "draft-08+ named policies with a draft-07 `RateLimit` dictionary",
+                    ),
+                });
+            }
+            let window = policies
+                .as_ref()
+                .and_then(|ps| ps.iter().find(|p| p.quota == *limit).and_then(|p| p.window));
+            candidates.push(Snapshot {
+                generation: Generation::Draft07,
+                policy: None,
+                quota: Some(*limit),
+                window,
+                remaining: Some(*remaining),
+                reset: Some(Reset::delta(*reset as f64)),
+            });
+        }
+        (None, Some(ps)) => {
+            // A policy without a (valid) `RateLimit` field: the policy alone advertises quota.
+            if let Some(p) = ps.first() {
+                let generation = if p.name.is_some() {
+                    Generation::Draft10
+                } else if f.draft_limit.is_some() {
+                    Generation::Draft00
+                } else {
+                    Generation::Draft07
+                };
+                if generation != Generation::Draft00 {
+                    candidates.push(Snapshot {
+                        generation,
+                        policy: p.name.clone(),
+                        quota: Some(p.quota),
+                        window: p.window,
+                        remaining: None,
+                        reset: None,
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+
+    // draft-00…06
+    if f.draft_limit.is_some() || f.draft_remaining.is_some() || f.draft_reset.is_some() {
+        let limit = f
+            .draft_limit
+            .and_then(|v| note(&mut errors, "RateLimit-Limit", parse_draft_limit(v)));
+        let remaining = f.draft_remaining.and_then(|v| {
+            note(
+                &mut errors,
+                "RateLimit-Remaining",
+                parse_draft_integer(v, "remaining"),
+            )
+        });
+        let reset = f.draft_reset.and_then(|v| {
+            note(
+                &mut errors,
+                "RateLimit-Reset",
+                parse_draft_integer(v, "reset"),
+            )
+        });
+        let window = limit.and_then(|(_, w)| w).or_else(|| {
+            policies
+                .as_ref()
+                .and_then(|ps| ps.first().and_then(|p| p.window))
+        });
+        candidates.push(Snapshot {
+            generation: Generation::Draft00,
+            policy: None,
+            quota: limit.map(|(l, _)| l),
+            window,
+            remaining,
+            reset: reset.map(|r| Reset::delta(r as f64)),
+        });
+    }
+
+    // Vendors.
+    type VendorFields<'b> = (
+        Generation,
+        [&'static str; 3],
+        Option<&'b str>,
+        Option<&'b str>,
+        Option<&'b str>,
+    );
+    let vendors: [VendorFields<'_>; 3] = [
+        (
+            Generation::XRateLimit,
+            [
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+            ],
+            f.x_limit,
+            f.x_remaining,
+            f.x_reset,
+        ),
+        (
+            Generation::XRateLimitDash,
+            [
+                "X-Rate-Limit-Limit",
+                "X-Rate-Limit-Remaining",
+                "X-Rate-Limit-Reset",
+            ],
+            f.xd_limit,
+            f.xd_remaining,
+            f.xd_reset,
+        ),
+        (
+            Generation::OpenAi,
+            [
+                "x-ratelimit-limit-requests",
+                "x-ratelimit-remaining-requests",
+                "x-ratelimit-reset-requests",
+            ],
+            f.oa_limit,
+            f.oa_remaining,
+            f.oa_reset,
+        ),
+    ];
+    for (generation, names, limit, remaining, reset) in vendors {
+        if limit.is_none() && remaining.is_none() && reset.is_none() {
+            continue;
+        }
+        let limit = limit.and_then(|v| note(&mut errors, names[0], parse_vendor_int(v)));
+        let remaining = remaining.and_then(|v| note(&mut errors, names[1], parse_vendor_int(v)));
+        let reset = reset.and_then(|v| {
+            let r = if generation == Generation::OpenAi {
+                parse_duration(v).map(|d| Reset {
+                    value: d.as_secs_f64(),
+                    unit: ResetUnit::Duration,
+                })
+            } else {
+                parse_vendor_reset(v)
+            };
+            note(&mut errors, names[2], r)
+        });
+        if let Some(r) = reset {
+            reset_units.push((names[2], r.unit));
+        }
+        candidates.push(Snapshot {
+            generation,
+            policy: None,
+            quota: limit,
+            window: None,
+            remaining,
+            reset,
+        });
+    }
+    if let Some(v) = f.x_used {
+        let _ = note(&mut errors, "X-RateLimit-Used", parse_vendor_int(v));
+    }
+    if let Some(v) = f.oa_reset_tokens {
+        let _ = note(&mut errors, "x-ratelimit-reset-tokens", parse_duration(v));
+    }
+
+    candidates.sort_by_key(|c| c.generation);
+    for c in &candidates {
+        if let (Some(_), Generation::Draft10 | Generation::Draft07) = (c.reset, c.generation) {
+            reset_units.insert(0, ("RateLimit", ResetUnit::DeltaSeconds));
+        } else if let (Some(_), Generation::Draft00) = (c.reset, c.generation) {
+            reset_units.insert(0, ("RateLimit-Reset", ResetUnit::DeltaSeconds));
+        }
+    }
+    Parsed {
+        snapshots: candidates,
+        reset_units,
+        errors,
+    }
+}
+
+impl Parsed {
+    /// The newest generation's snapshot.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshots.first()
+    }
+}
