@@ -192,8 +192,9 @@ const MAX_NAMES: usize = 32;
 
 /// The header map of a parsed head. `head` is the head's bytes and `fields` the fields
 /// `httparse` found in it: the head is copied once, every value is a slice of that copy, and
-/// names come from the per-thread cache — three allocations per map instead of one per value
-/// and custom name (the passive checks read every response's map).
+/// names come from the per-thread cache — four allocations per map (the copy, its shared
+/// count, the map's two tables) instead of one more per value and custom name (the passive
+/// checks read every response's map).
 pub(super) fn header_map(
     head: &[u8],
     fields: &[httparse::Header<'_>],

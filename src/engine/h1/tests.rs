@@ -326,7 +326,7 @@ fn header_maps_hold_every_field_as_sent() {
         assert_eq!(h["content-length"], "0");
         assert_eq!(h.len(), 6);
     }
-    // Names the cache holds never let an invalid one through.
+    // An invalid name is still refused, whatever the cache holds.
     let bad: &[u8] =
         b"HTTP/1.1 200 OK\r\nX-Trace: a\r\nBad\x7fName: b\r\nContent-Length: 0\r\n\r\n";
     assert!(read_in(bad, bad.len(), false, false).is_err());
