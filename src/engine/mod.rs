@@ -118,6 +118,9 @@ struct ThreadCtx<O> {
     source: Source,
     /// The thread's observer (`None` only once the thread has handed it back).
     observer: Rc<RefCell<Option<O>>>,
+    /// Per request: whether every response's header map is read (header or body expectations,
+    /// captures, a passive part). Fixed for the run, so decided once per thread.
+    headers_always: Rc<[bool]>,
     /// `--metrics-listen`: where the thread's ticker copies the load phase's figures.
     slot: Option<crate::live_metrics::Slot>,
 }
@@ -451,6 +454,13 @@ impl ThreadPlan<'_> {
                     // The warm-up records into its own stats, with a series nobody reads: none
                     // of it may reach a measured figure. Its exchanges reach the observer marked
                     // as warm-up, and the observer decides what they are worth.
+                    let headers_always: Rc<[bool]> = (0..n_requests)
+                        .map(|i| {
+                            expectations[i].reads_more_than_status()
+                                || !units.captures[i].is_empty()
+                                || !observer.is_idle()
+                        })
+                        .collect();
                     let observer = Rc::new(RefCell::new(Some(observer)));
                     let warm = warmup.map(|(w, warm_start, warm_limit)| {
                         let (unread, _) = std::sync::mpsc::channel();
@@ -475,6 +485,7 @@ impl ThreadPlan<'_> {
                             )),
                             source: Source::Warmup,
                             observer: observer.clone(),
+                            headers_always: headers_always.clone(),
                             slot: None,
                         })
                     });
@@ -495,6 +506,7 @@ impl ThreadPlan<'_> {
                         stats: RefCell::new(ThreadStats::new(n_requests, n_flows, series)),
                         source: Source::Load,
                         observer,
+                        headers_always,
                         slot,
                     });
                     let local = tokio::task::LocalSet::new();

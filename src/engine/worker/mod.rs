@@ -612,9 +612,7 @@ async fn h1_exchange<O: Observer>(
 ) -> Outcome {
     let prepared = &ctx.requests[which];
     let expect = &ctx.expectations[which];
-    let always = expect.reads_more_than_status()
-        || !ctx.units.captures[which].is_empty()
-        || ctx.observer.borrow().as_ref().is_some_and(|o| !o.is_idle());
+    let always = ctx.headers_always[which];
     let want_headers = |status| always || (!expect.status_ok(status) && no_sample_yet(ctx, which));
     let make_sink = |status, headers: &reqwest::header::HeaderMap| {
         let keep = body_keep(ctx, which, status, headers);
