@@ -541,9 +541,7 @@ impl PreparedRequest {
             body,
         })
     }
-}
 
-impl PreparedRequest {
     /// Render the body alone.
     fn render_body(&self, ctx: &mut RenderCtx<'_>) -> Option<Vec<u8>> {
         match &self.body {
@@ -623,6 +621,23 @@ mod tests {
         Template { parts }
     }
 
+    /// A request named `r` with this method, path and body, and nothing else.
+    fn spec(method: &str, path: Vec<Part>, body: Body) -> RequestSpec {
+        RequestSpec {
+            name: "r".into(),
+            method: method.into(),
+            path: tpl(path),
+            query: vec![],
+            headers: vec![],
+            body,
+            weight: 1,
+            timeout: None,
+            max_body: None,
+            expect: Default::default(),
+            remove_headers: vec![],
+        }
+    }
+
     #[test]
     fn mix_respects_weights_and_skips_zero() {
         let mix = Mix::new(&[0, 3, 1]);
@@ -639,27 +654,23 @@ mod tests {
     #[test]
     fn seq_is_shared_within_a_request_and_numeric_placeholders_become_numbers() {
         let spec = RequestSpec {
-            name: "r".into(),
-            method: "POST".into(),
-            path: tpl(vec![Part::Lit("/orders/".into()), Part::Seq]),
             query: vec![("q".into(), tpl(vec![Part::Lit("a b".into())]))],
             headers: vec![("X-Seq".into(), tpl(vec![Part::Seq]))],
-            body: Body::Json(JsonTemplate::Object(vec![
-                ("n".into(), JsonTemplate::String(tpl(vec![Part::Seq]))),
-                (
-                    "amount".into(),
-                    JsonTemplate::String(tpl(vec![Part::RandInt { lo: 5, hi: 5 }])),
-                ),
-                (
-                    "id".into(),
-                    JsonTemplate::String(tpl(vec![Part::Lit("o-".into()), Part::Uuid])),
-                ),
-            ])),
-            weight: 1,
-            timeout: None,
-            max_body: None,
-            expect: Default::default(),
-            remove_headers: vec![],
+            ..spec(
+                "POST",
+                vec![Part::Lit("/orders/".into()), Part::Seq],
+                Body::Json(JsonTemplate::Object(vec![
+                    ("n".into(), JsonTemplate::String(tpl(vec![Part::Seq]))),
+                    (
+                        "amount".into(),
+                        JsonTemplate::String(tpl(vec![Part::RandInt { lo: 5, hi: 5 }])),
+                    ),
+                    (
+                        "id".into(),
+                        JsonTemplate::String(tpl(vec![Part::Lit("o-".into()), Part::Uuid])),
+                    ),
+                ])),
+            )
         };
         let p =
             PreparedRequest::prepare(&spec, "http://127.0.0.1:1/", Duration::from_secs(1)).unwrap();
@@ -680,22 +691,14 @@ mod tests {
 
     #[test]
     fn a_fixed_head_with_a_rendered_body_is_written_whole_per_request() {
-        let spec = RequestSpec {
-            name: "r".into(),
-            method: "POST".into(),
-            path: tpl(vec![Part::Lit("/orders".into())]),
-            query: vec![],
-            headers: vec![],
-            body: Body::Json(JsonTemplate::Object(vec![(
+        let spec = spec(
+            "POST",
+            vec![Part::Lit("/orders".into())],
+            Body::Json(JsonTemplate::Object(vec![(
                 "n".into(),
                 JsonTemplate::String(tpl(vec![Part::Seq])),
             )])),
-            weight: 1,
-            timeout: None,
-            max_body: None,
-            expect: Default::default(),
-            remove_headers: vec![],
-        };
+        );
         let p =
             PreparedRequest::prepare(&spec, "http://127.0.0.1:1/", Duration::from_secs(1)).unwrap();
         let shared = RenderShared::default();
@@ -725,22 +728,13 @@ mod tests {
 
     #[test]
     fn remove_headers_drops_the_url_authorization_on_both_paths() {
-        let spec = |remove: &[&str]| RequestSpec {
-            name: "r".into(),
-            method: "GET".into(),
-            path: tpl(vec![Part::Lit("/orders".into())]),
-            query: vec![],
-            headers: vec![],
-            body: Body::None,
-            weight: 1,
-            timeout: None,
-            max_body: None,
-            expect: Default::default(),
+        let removing = |remove: &[&str]| RequestSpec {
             remove_headers: remove.iter().map(|s| s.to_string()).collect(),
+            ..spec("GET", vec![Part::Lit("/orders".into())], Body::None)
         };
         let sent = |remove: &[&str]| {
             let p = PreparedRequest::prepare(
-                &spec(remove),
+                &removing(remove),
                 "http://127.0.0.1:1/",
                 Duration::from_secs(1),
             )
