@@ -7,10 +7,15 @@
 //! passive check judges every response, whichever phase received it.
 //!
 //! This module sits below the engine and the checks: it depends only on the HTTP types.
+//! [`headers`] is how a response's header fields reach everyone, whoever received them.
+
+mod headers;
 
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
+
+pub use headers::{Headers, NO_HEADERS, RawHeaders, as_str};
 
 /// Where an exchange came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +54,7 @@ pub struct Observation<'a> {
     /// Present for probes (see [`Sent`]).
     pub sent: Option<Sent<'a>>,
     pub status: u16,
-    pub headers: &'a HeaderMap,
+    pub headers: Headers<'a>,
     /// Present when [`Observer::wants_body`] asked for it, capped by the sender.
     pub body: Option<&'a [u8]>,
     /// Whether `body` stops at the sender's cap.

@@ -272,7 +272,7 @@ mod tests {
             url: "http://127.0.0.1:1/orders",
             sent: None,
             status: 500,
-            headers: &headers,
+            headers: crate::observe::Headers::Map(&headers),
             body: Some(body),
             body_truncated: false,
             at: Duration::ZERO,

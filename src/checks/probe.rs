@@ -13,7 +13,7 @@ use super::{CheckCtx, Hub};
 use crate::engine::body::{self, BodySink};
 use crate::engine::feed::Feeder;
 use crate::engine::request::{Bindings, PreparedRequest, RenderCtx, RenderShared};
-use crate::observe::{Observation, Observer as _, Sent, Source};
+use crate::observe::{Headers, Observation, Observer as _, Sent, Source};
 use crate::redact::Redactor;
 use crate::scenario::{RequestSpec, Template};
 use crate::verdict::{Evidence, Timeline};
@@ -179,7 +179,7 @@ impl Exchange {
                 body: self.probe.body.as_deref(),
             }),
             status: self.status?,
-            headers: &self.headers,
+            headers: Headers::Map(&self.headers),
             body: Some(&self.body),
             body_truncated: self.body_truncated,
             at: Duration::from_secs_f64(self.timeline.sent_ms.max(0.0) / 1000.0),

@@ -10,9 +10,8 @@
 
 use std::sync::Arc;
 
-use reqwest::header::HeaderMap;
-
 use crate::metrics::stats::{RESPONSE_SAMPLE_BODY, ResponseSample};
+use crate::observe::Headers;
 use crate::scenario::{Bounds, Expectations, HeaderRule, JsonRule, JsonType};
 
 /// How many misses one response lists; past it, one last line says how many more there were.
@@ -150,7 +149,7 @@ impl CompiledExpectations {
 
     /// Whether the status or a header already misses, before the body is read: then the body
     /// is worth keeping as evidence even when no rule reads it.
-    pub fn head_misses(&self, status: u16, headers: &HeaderMap) -> bool {
+    pub fn head_misses(&self, status: u16, headers: Headers<'_>) -> bool {
         let mut any = false;
         self.check_head(status, headers, &mut |_| any = true);
         any
@@ -159,7 +158,7 @@ impl CompiledExpectations {
     /// `Met` when the response meets every expectation, else every miss. Status and headers
     /// are judged whatever the body (a cut body does not hide a wrong status); the body rules
     /// only on a whole body.
-    pub fn evaluate(&self, status: u16, headers: &HeaderMap, body: SeenBody<'_>) -> Judgement {
+    pub fn evaluate(&self, status: u16, headers: Headers<'_>, body: SeenBody<'_>) -> Judgement {
         let mut misses = Vec::new();
         self.check_head(status, headers, &mut |m| misses.push(m));
         if self.reads_body() {
@@ -195,7 +194,7 @@ impl CompiledExpectations {
         !self.headers.is_empty() || self.reads_body()
     }
 
-    fn check_head(&self, status: u16, headers: &HeaderMap, miss: &mut dyn FnMut(String)) {
+    fn check_head(&self, status: u16, headers: Headers<'_>, miss: &mut dyn FnMut(String)) {
         if !self.status_ok(status) {
             let wanted = if self.status.is_empty() {
                 "a 2xx or 3xx status".to_string()
@@ -205,9 +204,7 @@ impl CompiledExpectations {
             miss(format!("expected {wanted}, got {status}"));
         }
         for (name, rule) in &self.headers {
-            let value = headers
-                .get(name.as_str())
-                .map(|v| String::from_utf8_lossy(v.as_bytes()));
+            let value = headers.get(name.as_str()).map(String::from_utf8_lossy);
             match (rule, value) {
                 (CompiledRule::Present, None) => {
                     miss(format!("expected header {name}, it is absent"));
@@ -279,19 +276,13 @@ pub fn capped(mut misses: Vec<String>) -> Vec<String> {
 /// [`RESPONSE_SAMPLE_BODY`] bytes of what was kept of the body, and the capped misses. Redaction
 /// is the report's job. Called once per request and thread (the first miss), never per response.
 pub fn response_sample(
-    headers: &HeaderMap,
+    headers: Headers<'_>,
     kept: Option<&[u8]>,
     kept_cut: bool,
     misses: &[String],
 ) -> ResponseSample {
     ResponseSample {
-        headers: headers
-            .iter()
-            .map(|(k, v)| {
-                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                (k.as_str().to_string(), v)
-            })
-            .collect(),
+        headers: headers.to_list(),
         body: kept.map(|b| b[..b.len().min(RESPONSE_SAMPLE_BODY)].to_vec()),
         body_cut: kept_cut || kept.is_some_and(|b| b.len() > RESPONSE_SAMPLE_BODY),
         misses: capped(misses.to_vec()),

@@ -4,11 +4,11 @@
 //!
 //! The loop that sends a flow's steps lives with the other worker loops in `worker.rs`.
 
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::expect::SeenBody;
 pub use crate::metrics::flow::FlowStats;
+use crate::observe::Headers;
 use crate::scenario::data::MAX_CAPTURE;
 use crate::scenario::{Capture, CaptureFrom, FlowSpec};
 
@@ -43,7 +43,7 @@ impl FlowPlan {
 pub fn capture_all(
     captures: &[Capture],
     status: u16,
-    headers: &HeaderMap,
+    headers: Headers<'_>,
     body: SeenBody<'_>,
 ) -> Result<Vec<(usize, Value)>, (String, String)> {
     // The body is parsed once for all the JSON captures.
@@ -53,9 +53,7 @@ pub fn capture_all(
         let value = match &c.from {
             CaptureFrom::Status => Ok(Value::from(status)),
             CaptureFrom::Header(name) => match headers.get(name.as_str()) {
-                Some(v) => Ok(Value::String(
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )),
+                Some(v) => Ok(Value::String(String::from_utf8_lossy(v).into_owned())),
                 None => Err(format!(
                     "no {name} header in the response (status {status})"
                 )),
@@ -106,6 +104,7 @@ fn parse(body: SeenBody<'_>) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderMap;
     use serde_json::json;
 
     #[test]
@@ -165,7 +164,7 @@ mod tests {
             cap("n", 3, CaptureFrom::Json("/items/1".into())),
         ];
         let body = br#"{"id":"o-1","items":[1,2]}"#;
-        let got = capture_all(&caps, 201, &h, SeenBody::Whole(body)).unwrap();
+        let got = capture_all(&caps, 201, Headers::Map(&h), SeenBody::Whole(body)).unwrap();
         assert_eq!(
             got,
             vec![
@@ -181,35 +180,49 @@ mod tests {
     fn a_failed_capture_names_itself_and_why() {
         let h = HeaderMap::new();
         let id = [cap("order_id", 0, CaptureFrom::Json("/id".into()))];
-        let e = capture_all(&id, 500, &h, SeenBody::Whole(br#"{"error":"x"}"#))
-            .unwrap_err()
-            .1;
+        let e = capture_all(
+            &id,
+            500,
+            Headers::Map(&h),
+            SeenBody::Whole(br#"{"error":"x"}"#),
+        )
+        .unwrap_err()
+        .1;
         assert_eq!(
             e,
             "capture `order_id`: nothing at \"/id\" in the body (status 500)"
         );
-        let e = capture_all(&id, 200, &h, SeenBody::Whole(br#"{"id":null}"#))
-            .unwrap_err()
-            .1;
+        let e = capture_all(
+            &id,
+            200,
+            Headers::Map(&h),
+            SeenBody::Whole(br#"{"id":null}"#),
+        )
+        .unwrap_err()
+        .1;
         assert!(e.contains("is null"), "{e}");
-        let e = capture_all(&id, 200, &h, SeenBody::Whole(b"<html>"))
+        let e = capture_all(&id, 200, Headers::Map(&h), SeenBody::Whole(b"<html>"))
             .unwrap_err()
             .1;
         assert!(e.contains("not JSON"), "{e}");
-        let e = capture_all(&id, 200, &h, SeenBody::Cut(b"{\"id\""))
+        let e = capture_all(&id, 200, Headers::Map(&h), SeenBody::Cut(b"{\"id\""))
             .unwrap_err()
             .1;
         assert!(e.contains("max_body"), "{e}");
-        let e = capture_all(&id, 204, &h, SeenBody::None).unwrap_err().1;
+        let e = capture_all(&id, 204, Headers::Map(&h), SeenBody::None)
+            .unwrap_err()
+            .1;
         assert!(e.contains("no body"), "{e}");
         let etag = [cap("etag", 0, CaptureFrom::Header("ETag".into()))];
-        let e = capture_all(&etag, 200, &h, SeenBody::None).unwrap_err().1;
+        let e = capture_all(&etag, 200, Headers::Map(&h), SeenBody::None)
+            .unwrap_err()
+            .1;
         assert_eq!(
             e,
             "capture `etag`: no ETag header in the response (status 200)"
         );
         let big = format!("{{\"id\":\"{}\"}}", "x".repeat(MAX_CAPTURE + 1));
-        let e = capture_all(&id, 200, &h, SeenBody::Whole(big.as_bytes()))
+        let e = capture_all(&id, 200, Headers::Map(&h), SeenBody::Whole(big.as_bytes()))
             .unwrap_err()
             .1;
         assert!(e.contains("more than the 8 KiB"), "{e}");

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::scenario::ErrorProfile;
 
-pub use leak::{LEAK_PATTERNS, Leak, discloses_version, find_leak};
+pub use leak::{LEAK_PATTERNS, Leak, discloses_version, find_leak, may_leak};
 
 /// How bad one finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::checks::{pass, skip, verdict};
 use crate::headers::problem::{
     self as pd, Issue, MediaClass, Severity, classify_media, essence, expected_media_type,
 };
+use crate::observe::{Headers, as_str};
 use crate::redact::Redactor;
 use crate::scenario::ErrorProfile;
 use crate::verdict::{CheckResult, CheckStatus, Evidence};
@@ -71,8 +71,8 @@ pub struct Reading {
     pub json: Option<Value>,
 }
 
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok())
+fn header<'a>(h: Headers<'a>, name: &str) -> Option<&'a str> {
+    h.get_str(name)
 }
 
 /// ERR-01: the media type of an error response.
@@ -112,28 +112,45 @@ pub fn media_issues(
 
 /// ERR-05: stack traces and internals in the body or in header values; a versioned `Server` /
 /// `X-Powered-By` is a warning.
-pub fn leak_issues(headers: &HeaderMap, body: &[u8]) -> Vec<Issue> {
+pub fn leak_issues(headers: Headers<'_>, body: &[u8]) -> Vec<Issue> {
     let mut out = Vec::new();
-    if !body.is_empty()
-        && let Some(l) = pd::find_leak(&String::from_utf8_lossy(body))
-    {
-        out.push(Issue::fail(
-            format!("body:{}", l.pattern),
-            format!("{} in the body: {:?}", l.pattern, l.excerpt),
-        ));
+    let body = String::from_utf8_lossy(body);
+    // Most error responses leak nothing: one pass over the body and every textual header value,
+    // each on a line of its own (`may_leak` says why that finds whatever a pass over each would),
+    // instead of one pass per text.
+    let mut all = String::with_capacity(body.len() + 512);
+    all.push_str(&body);
+    for (_, v) in headers.iter() {
+        if let Some(v) = as_str(v) {
+            all.push('\n');
+            all.push_str(v);
+        }
     }
-    for (name, value) in headers {
-        let Ok(v) = value.to_str() else { continue };
-        if let Some(l) = pd::find_leak(v) {
+    if pd::may_leak(&all) {
+        if let Some(l) = pd::find_leak(&body) {
             out.push(Issue::fail(
-                format!("header:{}", l.pattern),
-                format!("{} in the `{name}` header: {:?}", l.pattern, l.excerpt),
+                format!("body:{}", l.pattern),
+                format!("{} in the body: {:?}", l.pattern, l.excerpt),
             ));
+        }
+        for (name, value) in headers.iter() {
+            let Some(v) = as_str(value) else { continue };
+            if let Some(l) = pd::find_leak(v) {
+                out.push(Issue::fail(
+                    format!("header:{}", l.pattern),
+                    format!(
+                        "{} in the `{}` header: {:?}",
+                        l.pattern,
+                        String::from_utf8_lossy(name).to_ascii_lowercase(),
+                        l.excerpt
+                    ),
+                ));
+            }
         }
     }
     for name in ["server", "x-powered-by"] {
         for v in headers.get_all(name) {
-            if let Ok(v) = v.to_str()
+            if let Some(v) = as_str(v)
                 && pd::discloses_version(v)
             {
                 out.push(Issue::warn(
@@ -149,7 +166,7 @@ pub fn leak_issues(headers: &HeaderMap, body: &[u8]) -> Vec<Issue> {
 /// Judge one error response (status >= 400). Responses whose media type is not JSON are not
 /// judged by ERR-02/03/04 (ERR-01 has already failed them): one fault, one failing check.
 /// ERR-06: the response's request id, or the finding that it has none.
-pub fn request_id_of(cfg: &Config, headers: &HeaderMap) -> Result<String, Issue> {
+pub fn request_id_of(cfg: &Config, headers: Headers<'_>) -> Result<String, Issue> {
     pd::request_id(|n| header(headers, n), &cfg.request_id_headers).ok_or_else(|| {
         Issue::fail(
             "missing-id",
@@ -161,7 +178,7 @@ pub fn request_id_of(cfg: &Config, headers: &HeaderMap) -> Result<String, Issue>
 pub fn judge(
     cfg: &Config,
     status: u16,
-    headers: &HeaderMap,
+    headers: Headers<'_>,
     body: &[u8],
     truncated: bool,
 ) -> Reading {
@@ -429,18 +446,6 @@ pub struct SentSample {
     pub body: Option<String>,
 }
 
-fn header_list(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
-}
-
 impl Seen {
     /// Keep what evidence needs of one observed response (raw: redacted when shown).
     pub fn of(o: &crate::observe::Observation<'_>) -> Seen {
@@ -454,11 +459,11 @@ impl Seen {
             method: o.method.to_string(),
             url: o.url.to_string(),
             status: o.status,
-            headers: header_list(o.headers),
+            headers: o.headers.to_list(),
             body: String::from_utf8_lossy(&body[..body.len().min(SAMPLE_BODY_CAP)]).into_owned(),
             body_len: body.len(),
             sent: o.sent.map(|s| SentSample {
-                headers: header_list(s.headers),
+                headers: Headers::Map(s.headers).to_list(),
                 body: s.body.map(|b| String::from_utf8_lossy(b).into_owned()),
             }),
         }

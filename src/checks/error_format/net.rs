@@ -136,7 +136,7 @@ impl Passive {
         judge::judge(
             &self.cfg,
             ex.status.unwrap_or(0),
-            &ex.headers,
+            crate::observe::Headers::Map(&ex.headers),
             &ex.body,
             ex.body_truncated,
         )

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::checks::{Observation, PassivePart, error};
 use crate::headers::problem::Issue;
+use crate::observe::Headers;
 use crate::observe::Source;
 use crate::redact::Redactor;
 use crate::scenario::{ErrorFormatSpec, ErrorProfile, RequestIdScope};
@@ -207,10 +208,9 @@ impl Passive {
 }
 
 /// Is this a replay of a stored response (draft-ietf-httpapi-idempotency-key-header, Stripe)?
-fn is_replay(headers: &reqwest::header::HeaderMap) -> bool {
+fn is_replay(headers: Headers<'_>) -> bool {
     headers
-        .get("idempotent-replayed")
-        .and_then(|v| v.to_str().ok())
+        .get_str("idempotent-replayed")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
@@ -453,7 +453,7 @@ mod tests {
             url: "http://127.0.0.1/x",
             sent: None,
             status,
-            headers: &h,
+            headers: crate::observe::Headers::Map(&h),
             body: Some(body.as_bytes()),
             body_truncated: false,
             at: std::time::Duration::ZERO,
@@ -534,7 +534,7 @@ mod tests {
                 url: "http://127.0.0.1/ok",
                 sent: None,
                 status: 200,
-                headers: &HeaderMap::new(),
+                headers: crate::observe::Headers::none(),
                 body: None,
                 body_truncated: false,
                 at: std::time::Duration::ZERO,

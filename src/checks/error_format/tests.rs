@@ -2,6 +2,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::json;
 
 use super::*;
+use crate::observe::Headers;
 use crate::verdict::CheckStatus;
 
 fn headers(h: &[(&str, &str)]) -> HeaderMap {
@@ -56,7 +57,13 @@ fn failing(j: &Reading) -> Vec<&'static str> {
 
 #[test]
 fn conforming_response_has_no_findings() {
-    let j = judge(&cfg(), 404, &problem_headers(), GOOD.as_bytes(), false);
+    let j = judge(
+        &cfg(),
+        404,
+        Headers::Map(&problem_headers()),
+        GOOD.as_bytes(),
+        false,
+    );
     assert!(failing(&j).is_empty(), "{j:?}");
     assert_eq!(j.request_id.as_deref(), Ok("req_1"));
     assert_eq!(
@@ -73,7 +80,7 @@ fn html_fails_only_err01_and_is_not_judged_as_json() {
         ("x-request-id", "r"),
     ]);
     let body = "<!DOCTYPE html><html><body><h1>404 Order not found</h1></body></html>";
-    let j = judge(&cfg(), 404, &h, body.as_bytes(), false);
+    let j = judge(&cfg(), 404, Headers::Map(&h), body.as_bytes(), false);
     assert_eq!(failing(&j), ["ERR-01"]);
     assert!(j.members.is_none() && j.shape.is_none() && j.code.is_none());
 }
@@ -84,7 +91,7 @@ fn stack_trace_fails_only_err05() {
     let j = judge(
         &cfg(),
         400,
-        &problem_headers(),
+        Headers::Map(&problem_headers()),
         body.to_string().as_bytes(),
         false,
     );
@@ -93,7 +100,13 @@ fn stack_trace_fails_only_err05() {
 
 #[test]
 fn status_mismatch_fails_only_err02() {
-    let j = judge(&cfg(), 400, &problem_headers(), GOOD.as_bytes(), false);
+    let j = judge(
+        &cfg(),
+        400,
+        Headers::Map(&problem_headers()),
+        GOOD.as_bytes(),
+        false,
+    );
     assert_eq!(failing(&j), ["ERR-02"]);
     assert_eq!(keys(j.members.as_ref().unwrap()), ["status-mismatch"]);
 }
@@ -101,7 +114,7 @@ fn status_mismatch_fails_only_err02() {
 #[test]
 fn missing_request_id_fails_only_err06() {
     let h = headers(&[("content-type", "application/problem+json")]);
-    let j = judge(&cfg(), 404, &h, GOOD.as_bytes(), false);
+    let j = judge(&cfg(), 404, Headers::Map(&h), GOOD.as_bytes(), false);
     assert_eq!(failing(&j), ["ERR-06"]);
 }
 
@@ -121,9 +134,21 @@ fn media_decisions() {
 
 #[test]
 fn json_that_is_broken_or_truncated() {
-    let j = judge(&cfg(), 400, &problem_headers(), b"{\"type\":", false);
+    let j = judge(
+        &cfg(),
+        400,
+        Headers::Map(&problem_headers()),
+        b"{\"type\":",
+        false,
+    );
     assert_eq!(keys(j.members.as_ref().unwrap()), ["not-json"]);
-    let j = judge(&cfg(), 400, &problem_headers(), b"{\"type\":", true);
+    let j = judge(
+        &cfg(),
+        400,
+        Headers::Map(&problem_headers()),
+        b"{\"type\":",
+        true,
+    );
     assert!(j.members.is_none(), "a body cut at the cap is not judged");
 }
 
@@ -135,10 +160,10 @@ fn leaks_in_headers_and_versions() {
         ("server", "nginx/1.25.3"),
         ("x-debug", "panic: boom"),
     ]);
-    let issues = leak_issues(&h, GOOD.as_bytes());
+    let issues = leak_issues(Headers::Map(&h), GOOD.as_bytes());
     assert_eq!(keys(&issues), ["header:Go panic", "version:server"]);
     assert_eq!(issues[1].severity, Severity::Warn);
-    assert!(leak_issues(&problem_headers(), GOOD.as_bytes()).is_empty());
+    assert!(leak_issues(Headers::Map(&problem_headers()), GOOD.as_bytes()).is_empty());
 }
 
 #[test]
@@ -150,9 +175,9 @@ fn schema_profile_uses_the_validator() {
         jsonschema::validator_for(&schema).unwrap(),
     )));
     let h = headers(&[("content-type", "application/json"), ("x-request-id", "r")]);
-    let ok = judge(&c, 400, &h, br#"{"code":"bad"}"#, false);
+    let ok = judge(&c, 400, Headers::Map(&h), br#"{"code":"bad"}"#, false);
     assert_eq!(ok.shape, Some(vec![]));
-    let bad = judge(&c, 400, &h, br#"{"code":1}"#, false);
+    let bad = judge(&c, 400, Headers::Map(&h), br#"{"code":1}"#, false);
     assert_eq!(keys(bad.shape.as_ref().unwrap()), ["schema"]);
 }
 
@@ -340,17 +365,17 @@ fn about_blank_titles_are_keyed_on_the_status() {
 fn a_generic_json_body_without_problem_members_fails_err03() {
     let body = br#"{"detail":"Not Found"}"#;
     let json = headers(&[("content-type", "application/json"), ("x-request-id", "r1")]);
-    let j = judge(&cfg(), 404, &json, body, false);
+    let j = judge(&cfg(), 404, Headers::Map(&json), body, false);
     assert_eq!(failing(&j), vec!["ERR-03"]);
     assert!(keys(j.shape.as_deref().unwrap()).contains(&"not-problem-details"));
     let problem = headers(&[
         ("content-type", "application/problem+json"),
         ("x-request-id", "r1"),
     ]);
-    let j = judge(&cfg(), 404, &problem, body, false);
+    let j = judge(&cfg(), 404, Headers::Map(&problem), body, false);
     assert!(failing(&j).is_empty(), "{:?}", j.shape);
     // A complete problem body under `application/json`: a media-type warning only.
     let full = br#"{"type":"about:blank","title":"Not Found","status":404}"#;
-    let j = judge(&cfg(), 404, &json, full, false);
+    let j = judge(&cfg(), 404, Headers::Map(&json), full, false);
     assert!(failing(&j).is_empty(), "{:?}", j.shape);
 }

@@ -58,6 +58,7 @@ pub fn classify_declared(
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
 ) -> BodyKind {
+    let headers = crate::observe::Headers::Map(headers);
     let j = crate::checks::error_format::judge::judge(cfg, status, headers, body, false);
     let miss = j
         .media

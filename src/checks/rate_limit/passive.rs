@@ -5,13 +5,12 @@
 use std::mem::Discriminant;
 use std::time::SystemTime;
 
-use reqwest::header::HeaderMap;
-
 use crate::checks::{Observation, PassivePart, fail, pass, skip};
 use crate::headers::ratelimit::{
     Fields, Generation, PolicyMemo, ResetUnit, RlError, parse_fields_with,
 };
 use crate::headers::retry_after;
+use crate::observe::{Headers, as_str};
 use crate::redact::Redactor;
 use crate::scenario::RateLimitSpec;
 use crate::verdict::{CheckResult, Evidence};
@@ -145,16 +144,15 @@ impl Passive {
         method: &str,
         url: &str,
         status: Option<u16>,
-        headers: &HeaderMap,
+        headers: Headers<'_>,
     ) {
         self.responses += 1;
         let mut f = Fields::default();
-        for (n, v) in headers {
-            let n = n.as_str();
-            if n.starts_with("ratelimit") || n.starts_with("x-rate") {
-                if let Ok(v) = v.to_str() {
-                    f.set(n, v);
-                }
+        for (n, v) in headers.iter() {
+            if Fields::may_hold(n)
+                && let Some(v) = as_str(v)
+            {
+                f.set(n, v);
             }
         }
         if !f.any() {
@@ -195,7 +193,7 @@ impl Passive {
             if s.remaining != Some(0) || !reset.unit.is_epoch() {
                 continue;
             }
-            let now = retry_after::response_date(headers.get("date").and_then(|v| v.to_str().ok()))
+            let now = retry_after::response_date(headers.get_str("date"))
                 .unwrap_or_else(SystemTime::now)
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64());

@@ -46,7 +46,7 @@ fn observe(p: &mut Passive, status: u16, pairs: &[(&str, &str)]) {
         url: "http://x/limited",
         sent: None,
         status,
-        headers: &h,
+        headers: crate::observe::Headers::Map(&h),
         body: None,
         body_truncated: false,
         at: Duration::ZERO,

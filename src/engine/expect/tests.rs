@@ -1,4 +1,6 @@
 //! Unit tests of [`super::CompiledExpectations`]: no network, response parts in, a verdict out.
+use reqwest::header::HeaderMap;
+
 use super::*;
 use crate::scenario::{HeaderExpectation, JsonExpectation};
 
@@ -23,7 +25,7 @@ fn expect(
 fn ev(
     e: &CompiledExpectations,
     status: u16,
-    h: &HeaderMap,
+    h: Headers<'_>,
     body: Option<&[u8]>,
 ) -> Result<(), String> {
     match e.evaluate(status, h, SeenBody::of(body, false)) {
@@ -51,10 +53,10 @@ fn hm(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
 #[test]
 fn default_status_is_2xx_or_3xx() {
     let e = expect(&[], vec![], vec![]);
-    assert!(ev(&e, 204, &HeaderMap::new(), None).is_ok());
-    assert!(ev(&e, 302, &HeaderMap::new(), None).is_ok());
+    assert!(ev(&e, 204, Headers::none(), None).is_ok());
+    assert!(ev(&e, 302, Headers::none(), None).is_ok());
     assert_eq!(
-        ev(&e, 500, &HeaderMap::new(), None).unwrap_err(),
+        ev(&e, 500, Headers::none(), None).unwrap_err(),
         "expected a 2xx or 3xx status, got 500"
     );
 }
@@ -83,21 +85,25 @@ fn header_rules() {
         ("location", "/orders/1"),
         ("content-type", "application/json"),
     ]);
-    assert!(ev(&e, 201, &ok, None).is_ok());
+    assert!(ev(&e, 201, Headers::Map(&ok), None).is_ok());
     let missing = hm(&[("content-type", "application/json")]);
     assert_eq!(
-        ev(&e, 201, &missing, None).unwrap_err(),
+        ev(&e, 201, Headers::Map(&missing), None).unwrap_err(),
         "expected header Location, it is absent"
     );
     let wrong = hm(&[("location", "/x"), ("content-type", "text/html")]);
-    assert!(ev(&e, 201, &wrong, None).unwrap_err().contains("matching"));
+    assert!(
+        ev(&e, 201, Headers::Map(&wrong), None)
+            .unwrap_err()
+            .contains("matching")
+    );
     let extra = hm(&[
         ("location", "/x"),
         ("content-type", "application/json"),
         ("x-debug", "1"),
     ]);
     assert!(
-        ev(&e, 201, &extra, None)
+        ev(&e, 201, Headers::Map(&extra), None)
             .unwrap_err()
             .contains("no header X-Debug")
     );
@@ -121,19 +127,32 @@ fn json_rules() {
     );
     assert_eq!(e.body_keep(), Some(16));
     let h = HeaderMap::new();
-    assert!(ev(&e, 200, &h, Some(br#"{"id":"o1","status":"pending"}"#)).is_ok());
     assert!(
-        ev(&e, 200, &h, Some(br#"{"status":"pending"}"#))
+        ev(
+            &e,
+            200,
+            Headers::Map(&h),
+            Some(br#"{"id":"o1","status":"pending"}"#)
+        )
+        .is_ok()
+    );
+    assert!(
+        ev(&e, 200, Headers::Map(&h), Some(br#"{"status":"pending"}"#))
             .unwrap_err()
             .contains("\"/id\"")
     );
     assert!(
-        ev(&e, 200, &h, Some(br#"{"id":1,"status":"paid"}"#))
-            .unwrap_err()
-            .contains("got \"paid\"")
+        ev(
+            &e,
+            200,
+            Headers::Map(&h),
+            Some(br#"{"id":1,"status":"paid"}"#)
+        )
+        .unwrap_err()
+        .contains("got \"paid\"")
     );
     assert!(
-        ev(&e, 200, &h, Some(b"<html>"))
+        ev(&e, 200, Headers::Map(&h), Some(b"<html>"))
             .unwrap_err()
             .contains("does not parse")
     );
@@ -146,13 +165,16 @@ fn a_cut_body_is_not_judged_by_the_json_rules() {
     let h = HeaderMap::new();
     let whole = br#"{"id":"o1","pad":"xxxxxxxxxxxxxxxxxxxxxxxx"}"#;
     assert_eq!(
-        e.evaluate(200, &h, SeenBody::Cut(&whole[..16])),
+        e.evaluate(200, Headers::Map(&h), SeenBody::Cut(&whole[..16])),
         Judgement::Unjudged(Unjudged::BodyTooLarge { max_body: 16 })
     );
-    assert_eq!(e.evaluate(200, &h, SeenBody::Whole(whole)), Judgement::Met);
+    assert_eq!(
+        e.evaluate(200, Headers::Map(&h), SeenBody::Whole(whole)),
+        Judgement::Met
+    );
     // What the cut body cannot hide is still judged: a wrong status is a miss.
     assert_eq!(
-        e.evaluate(500, &h, SeenBody::Cut(&whole[..16])),
+        e.evaluate(500, Headers::Map(&h), SeenBody::Cut(&whole[..16])),
         Judgement::Missed(vec!["expected status in [200], got 500".into()])
     );
 }
@@ -162,7 +184,7 @@ fn without_json_rules_nothing_is_kept_and_a_cut_body_does_not_matter() {
     let e = expect(&[200], vec![], vec![]);
     assert_eq!(e.body_keep(), None);
     assert_eq!(
-        e.evaluate(200, &HeaderMap::new(), SeenBody::Cut(b"{")),
+        e.evaluate(200, Headers::none(), SeenBody::Cut(b"{")),
         Judgement::Met
     );
 }
@@ -176,7 +198,7 @@ fn rule(pointer: &str, rule: JsonRule) -> JsonExpectation {
 
 /// The misses of `e` on a whole JSON body with status 200 (empty: met).
 fn misses(e: &CompiledExpectations, body: &str) -> Vec<String> {
-    match e.evaluate(200, &HeaderMap::new(), SeenBody::Whole(body.as_bytes())) {
+    match e.evaluate(200, Headers::none(), SeenBody::Whole(body.as_bytes())) {
         Judgement::Met => vec![],
         Judgement::Missed(m) => m,
         Judgement::Unjudged(u) => panic!("a whole body was not judged: {u:?}"),
@@ -327,7 +349,7 @@ fn every_miss_is_listed_in_rule_order_and_capped() {
     );
     let Judgement::Missed(m) = e.evaluate(
         200,
-        &HeaderMap::new(),
+        Headers::none(),
         SeenBody::Whole(br#"{"id":1,"n":0,"ok":true}"#),
     ) else {
         panic!("expected misses");
@@ -398,7 +420,7 @@ fn schema_validates_the_whole_body_and_lists_errors_with_their_paths() {
     );
     // A cut body is not judged by the schema either.
     assert_eq!(
-        e.evaluate(200, &HeaderMap::new(), SeenBody::Cut(b"{")),
+        e.evaluate(200, Headers::none(), SeenBody::Cut(b"{")),
         Judgement::Unjudged(Unjudged::BodyTooLarge { max_body: 1 << 20 })
     );
 }
@@ -406,6 +428,6 @@ fn schema_validates_the_whole_body_and_lists_errors_with_their_paths() {
 #[test]
 fn head_misses_are_known_before_the_body() {
     let e = expect(&[200], vec![], json_exists("/id"));
-    assert!(e.head_misses(500, &HeaderMap::new()));
-    assert!(!e.head_misses(200, &HeaderMap::new()));
+    assert!(e.head_misses(500, Headers::none()));
+    assert!(!e.head_misses(200, Headers::none()));
 }

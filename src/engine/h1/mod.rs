@@ -2,8 +2,8 @@
 //!
 //! Each lane owns at most one connection, opened lazily and again after the server closed it or
 //! an error left it unusable. An exchange writes the request's pre-rendered bytes and reads the
-//! response in the task that sent it: no connection task, no channels, no per-request header map
-//! unless the caller asks for one. Pieces:
+//! response in the task that sent it: no connection task, no channels, no header map (the
+//! fields are kept as received, and only when the caller asks for them). Pieces:
 //!
 //! - [`response`]: the pure part — the head parsed by `httparse`, the body framed and streamed
 //!   into a [`BodySink`], and whether the connection can be reused; unit-tested without a network.
@@ -27,7 +27,6 @@ use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
 use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
@@ -36,6 +35,7 @@ pub use response::{Failure, Response};
 
 use super::body::BodySink;
 use super::client::{ErrorKind, io_kind};
+use crate::observe::Headers;
 
 /// Same bound as the reqwest clients' connect timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -161,8 +161,8 @@ impl Lane {
     }
 
     /// Send `wire` (a complete request) and read the response, all within `timeout`.
-    /// `want_headers(status)` says whether to build the response's header map; `make_sink`
-    /// makes the body's sink from the status and headers (empty when not built).
+    /// `want_headers(status)` says whether to keep the response's header fields; `make_sink`
+    /// makes the body's sink from the status and headers (none when not kept).
     pub async fn exchange<W, S>(
         &self,
         wire: &[u8],
@@ -173,7 +173,7 @@ impl Lane {
     ) -> Result<Response, Failure>
     where
         W: FnMut(u16) -> bool,
-        S: FnMut(u16, &HeaderMap) -> BodySink,
+        S: FnMut(u16, Headers<'_>) -> BodySink,
     {
         let deadline = Instant::now() + timeout;
         let reader = response::Reader::new(method.head, want_headers, make_sink);
@@ -196,7 +196,7 @@ impl Lane {
     ) -> Result<Response, Ended>
     where
         W: FnMut(u16) -> bool,
-        S: FnMut(u16, &HeaderMap) -> BodySink,
+        S: FnMut(u16, Headers<'_>) -> BodySink,
     {
         let mut conn = self.send(wire, deadline).await?;
         let mut retried = false;

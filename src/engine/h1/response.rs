@@ -4,17 +4,14 @@
 //! request.
 //!
 //! Nothing here allocates on the common path: a head that arrives whole is parsed where it lies,
-//! a header map is built only when the caller asks for one for this status, and body bytes are
-//! handed to the sink as slices. Only a head split across reads is gathered in `pending`.
-
-use std::cell::RefCell;
-
-use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+//! its fields are kept (one copy of the head, [`RawHeaders`]) only when the caller asks for them
+//! for this status, and body bytes are handed to the sink as slices. Only a head split across
+//! reads is gathered in `pending`.
 
 use super::chunked::{Chunked, Decoded};
 use crate::engine::body::BodySink;
 use crate::engine::client::{ErrorKind, check_status};
+use crate::observe::{Headers, RawHeaders};
 
 /// The most header fields a response head may have (hyper's default too).
 pub const MAX_HEADERS: usize = 100;
@@ -127,11 +124,11 @@ struct Head {
     status: u16,
     len: usize,
     frame: Frame,
-    headers: Option<HeaderMap>,
+    headers: Option<RawHeaders>,
 }
 
 /// Parse a head at the start of `buf`; `Ok(None)` when more bytes are needed. `want_headers`
-/// says, for a final status, whether to build the header map. Interim (1xx) heads come back
+/// says, for a final status, whether to keep the header fields. Interim (1xx) heads come back
 /// with `headers: None`.
 fn parse_head(
     buf: &[u8],
@@ -168,7 +165,7 @@ fn parse_head(
     .map_err(protocol)?;
     let interim = (100..200).contains(&status) && status != 101;
     let headers = if !interim && want_headers(status) {
-        Some(header_map(&buf[..len], resp.headers).map_err(protocol)?)
+        Some(RawHeaders::from_parsed(&buf[..len], resp.headers))
     } else {
         None
     };
@@ -180,63 +177,12 @@ fn parse_head(
     }))
 }
 
-thread_local! {
-    /// Header names met on this thread, so a custom name (`ratelimit`, `x-request-id`) is
-    /// allocated once per thread rather than once per response. Bounded: a server inventing
-    /// names pays the allocation, never a growing list.
-    static NAMES: RefCell<Vec<HeaderName>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The most names [`NAMES`] keeps.
-const MAX_NAMES: usize = 32;
-
-/// The header map of a parsed head. `head` is the head's bytes and `fields` the fields
-/// `httparse` found in it: the head is copied once, every value is a slice of that copy, and
-/// names come from the per-thread cache — four allocations per map (the copy, its shared
-/// count, the map's two tables) instead of one more per value and custom name (the passive
-/// checks read every response's map).
-pub(super) fn header_map(
-    head: &[u8],
-    fields: &[httparse::Header<'_>],
-) -> Result<HeaderMap, String> {
-    let shared = Bytes::copy_from_slice(head);
-    let mut map = HeaderMap::with_capacity(fields.len());
-    NAMES.with_borrow_mut(|names| {
-        for h in fields {
-            let name = match names.iter().find(|n| {
-                n.as_str().len() == h.name.len() && n.as_str().eq_ignore_ascii_case(h.name)
-            }) {
-                Some(n) => n.clone(),
-                None => {
-                    let n = HeaderName::from_bytes(h.name.as_bytes())
-                        .map_err(|_| format!("invalid header name {:?}", h.name))?;
-                    if names.len() < MAX_NAMES {
-                        names.push(n.clone());
-                    }
-                    n
-                }
-            };
-            // httparse hands out slices of `head`: the value's offset in it is its offset in
-            // the copy. (Checked all the same: a value found elsewhere is copied.)
-            let value = match (h.value.as_ptr() as usize).checked_sub(head.as_ptr() as usize) {
-                Some(start) if start + h.value.len() <= head.len() => {
-                    HeaderValue::from_maybe_shared(shared.slice(start..start + h.value.len()))
-                }
-                _ => HeaderValue::from_bytes(h.value),
-            }
-            .map_err(|_| format!("invalid value for header {}", h.name))?;
-            map.append(name, value);
-        }
-        Ok(map)
-    })
-}
-
 enum State {
     Head,
     Body {
         left: Left,
         status: u16,
-        headers: Option<HeaderMap>,
+        headers: Option<RawHeaders>,
         keep_alive: bool,
         sink: BodySink,
     },
@@ -254,15 +200,15 @@ enum Left {
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
-    /// Built only when the caller's `want_headers` asked for it.
-    pub headers: Option<HeaderMap>,
+    /// Kept only when the caller's `want_headers` asked for them.
+    pub headers: Option<RawHeaders>,
     pub sink: BodySink,
     /// The connection is at a clean boundary and the server did not ask to close it.
     pub reusable: bool,
 }
 
-/// One response being read. `W` decides, from the status, whether to build a header map; `S`
-/// makes the body's sink from the status and headers (an empty map when none was built).
+/// One response being read. `W` decides, from the status, whether to keep the header fields;
+/// `S` makes the body's sink from the status and headers (none when they were not kept).
 pub struct Reader<W, S> {
     head_request: bool,
     want_headers: W,
@@ -276,7 +222,7 @@ pub struct Reader<W, S> {
 impl<W, S> Reader<W, S>
 where
     W: FnMut(u16) -> bool,
-    S: FnMut(u16, &HeaderMap) -> BodySink,
+    S: FnMut(u16, Headers<'_>) -> BodySink,
 {
     pub fn new(head_request: bool, want_headers: W, make_sink: S) -> Self {
         Reader {
@@ -325,8 +271,8 @@ where
                 }
                 continue;
             }
-            let empty = HeaderMap::new();
-            let sink = (self.make_sink)(head.status, head.headers.as_ref().unwrap_or(&empty));
+            let headers = head.headers.as_ref().map_or(Headers::none(), Headers::Raw);
+            let sink = (self.make_sink)(head.status, headers);
             let left = match head.frame.framing {
                 Framing::Empty | Framing::Length(0) => None,
                 Framing::Length(n) => Some(Left::Length(n)),

@@ -28,7 +28,7 @@ use super::{
 };
 use crate::metrics::series::Completion;
 use crate::metrics::stats::{RESPONSE_SAMPLE_BODY, ResponseSample};
-use crate::observe::{Observation, Observer};
+use crate::observe::{Headers, Observation, Observer};
 use crate::plan::{LoadMode, UserStage};
 use crate::scenario::Protocol;
 
@@ -497,7 +497,7 @@ fn body_keep<O: Observer>(
     ctx: &ThreadCtx<O>,
     which: usize,
     status: u16,
-    headers: &reqwest::header::HeaderMap,
+    headers: Headers<'_>,
 ) -> Option<usize> {
     let expect = &ctx.expectations[which];
     if let Some(keep) = expect.body_keep().max(ctx.units.capture_keep[which]) {
@@ -539,7 +539,7 @@ fn conclude<O: Observer>(
     ctx: &ThreadCtx<O>,
     which: usize,
     status: u16,
-    headers: &reqwest::header::HeaderMap,
+    headers: Headers<'_>,
     body: &BodySink,
     method: &str,
     url: &str,
@@ -614,7 +614,7 @@ async fn h1_exchange<O: Observer>(
     let expect = &ctx.expectations[which];
     let always = ctx.headers_always[which];
     let want_headers = |status| always || (!expect.status_ok(status) && no_sample_yet(ctx, which));
-    let make_sink = |status, headers: &reqwest::header::HeaderMap| {
+    let make_sink = |status, headers: Headers<'_>| {
         let keep = body_keep(ctx, which, status, headers);
         BodySink::new(keep, drain_cap(keep))
     };
@@ -625,8 +625,7 @@ async fn h1_exchange<O: Observer>(
     {
         Err((kind, message)) => Outcome::Failed(kind, message),
         Ok(resp) => {
-            let empty = reqwest::header::HeaderMap::new();
-            let headers = resp.headers.as_ref().unwrap_or(&empty);
+            let headers = resp.headers.as_ref().map_or(Headers::none(), Headers::Raw);
             let sink = &resp.sink;
             let c = conclude(ctx, which, resp.status, headers, sink, method, url, sent_at);
             Outcome::Response {
@@ -658,7 +657,7 @@ async fn send_and_read<O: Observer>(
     if let Err((kind, message)) = client::check_status(status) {
         return Outcome::Failed(kind, message);
     }
-    let keep = body_keep(ctx, which, status, resp.headers());
+    let keep = body_keep(ctx, which, status, Headers::Map(resp.headers()));
     let mut sink = BodySink::new(keep, drain_cap(keep));
     if let Err(e) = body::read_reqwest(&mut resp, &mut sink).await {
         // Failing mid-body: a timeout or a reset keeps its kind; anything else is a body-read
@@ -673,7 +672,7 @@ async fn send_and_read<O: Observer>(
         ctx,
         which,
         status,
-        resp.headers(),
+        Headers::Map(resp.headers()),
         &sink,
         method,
         url,

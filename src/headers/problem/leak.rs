@@ -73,6 +73,18 @@ pub fn find_leak(text: &str) -> Option<Leak> {
     })
 }
 
+/// Whether any leakage pattern matches `text`: one pass, no excerpt.
+///
+/// A sound prefilter for several texts at once, each on a line of its own (joined by `\n`):
+/// every pattern that matches inside one of them matches the joined text too. The patterns are
+/// literals, `\b` (a newline is a non-word character, as a text's edge is) and a path that
+/// starts at `^` or after whitespace (the newline before a text is whitespace); none looks past a
+/// text's end or uses `\A`/`\z`. The joined text may match where no single one does (across a
+/// newline): the caller then asks [`find_leak`] of each, which decides.
+pub fn may_leak(text: &str) -> bool {
+    leaks().set.is_match(text)
+}
+
 /// `Server` / `X-Powered-By` values that disclose a version (`nginx/1.25.3`, `PHP/8.1`, `Express
 /// 4.18`).
 pub fn discloses_version(value: &str) -> bool {

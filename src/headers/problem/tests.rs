@@ -462,3 +462,76 @@ fn fuzz_no_panic() {
         }
     }
 }
+
+/// `may_leak` over texts joined by newlines finds whatever `find_leak` finds in any one of them,
+/// wherever the leaky text sits (first, last, alone, beside clean ones, at a text's very start
+/// or end, where `^`, `\b` and the path's leading class meet the join).
+mod joined_prefilter {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces texts are made of: leaky ones (each pattern, at the edges of what it needs) and
+    /// clean ones, some that only become leaky beside another piece.
+    const PIECES: &[&str] = &[
+        "Traceback (most recent call last)",
+        "at java.lang.Thread.run",
+        "Exception in thread \"main\"",
+        "panic: boom",
+        "goroutine 7",
+        "main.go:12",
+        "app.py\", line 4",
+        "SQLSTATE",
+        "ORA-00942",
+        "You have an error in your SQL syntax",
+        "/var/lib/app.db",
+        "/x/handler.php",
+        "C:\\inetpub\\app.dll",
+        "=/usr/lib",
+        "req_4f1c",
+        "application/problem+json",
+        "\"default\";r=5;t=8",
+        "Tue, 01 Dec 2026 11:53:20 GMT",
+        " ",
+        "",
+        "/orders/ord_1",
+        "ORA-",
+        "00942",
+        "goroutine",
+        "java.",
+        "at ",
+        "panic",
+        ":",
+        "x",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..4).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn finds_what_any_one_text_holds(texts in prop::collection::vec(text(), 1..6)) {
+            let joined = texts.join("\n");
+            if texts.iter().any(|t| find_leak(t).is_some()) {
+                prop_assert!(may_leak(&joined), "{texts:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_leaky_piece_is_found_in_every_place() {
+        for leaky in PIECES.iter().filter(|p| find_leak(p).is_some()) {
+            for texts in [
+                vec![*leaky],
+                vec![*leaky, "clean"],
+                vec!["clean", *leaky],
+                vec!["a", *leaky, "b"],
+            ] {
+                assert!(may_leak(&texts.join("\n")), "{texts:?}");
+            }
+        }
+        assert!(!may_leak(
+            "{\"title\":\"Order not found\",\"instance\":\"/orders/ord_1\"}\nreq_4f1c\napplication/problem+json"
+        ));
+    }
+}

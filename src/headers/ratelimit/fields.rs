@@ -31,36 +31,44 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// Record one header (the first occurrence of a name wins). Cheap for unrelated names: one
-    /// prefix test.
-    pub fn set(&mut self, name: &str, value: &'a str) {
-        let lower;
-        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            lower = name.to_ascii_lowercase();
-            lower.as_str()
-        } else {
-            name
-        };
-        if !(name.starts_with("ratelimit") || name.starts_with("x-rate")) {
+    /// Whether a field of this name (any case) may be one of the rate-limit fields: a prefix
+    /// test, so a caller skips the others before reading their values.
+    pub fn may_hold(name: &[u8]) -> bool {
+        let starts = |p: &[u8]| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p);
+        starts(b"ratelimit") || starts(b"x-rate")
+    }
+
+    /// Record one header (the first occurrence of a name wins), its name in any case. Cheap
+    /// for unrelated names: one prefix test, and no allocation for any name.
+    pub fn set(&mut self, name: impl AsRef<[u8]>, value: &'a str) {
+        let name = name.as_ref();
+        if !Fields::may_hold(name) {
             return;
         }
-        let slot = match name {
-            "ratelimit-policy" => &mut self.policy,
-            "ratelimit" => &mut self.ratelimit,
-            "ratelimit-limit" => &mut self.draft_limit,
-            "ratelimit-remaining" => &mut self.draft_remaining,
-            "ratelimit-reset" => &mut self.draft_reset,
-            "x-ratelimit-limit" => &mut self.x_limit,
-            "x-ratelimit-remaining" => &mut self.x_remaining,
-            "x-ratelimit-reset" => &mut self.x_reset,
-            "x-ratelimit-used" => &mut self.x_used,
-            "x-rate-limit-limit" => &mut self.xd_limit,
-            "x-rate-limit-remaining" => &mut self.xd_remaining,
-            "x-rate-limit-reset" => &mut self.xd_reset,
-            "x-ratelimit-limit-requests" => &mut self.oa_limit,
-            "x-ratelimit-remaining-requests" => &mut self.oa_remaining,
-            "x-ratelimit-reset-requests" => &mut self.oa_reset,
-            "x-ratelimit-reset-tokens" => &mut self.oa_reset_tokens,
+        // Every name below fits: a longer one is none of them.
+        let mut buf = [0u8; 32];
+        let Some(lower) = buf.get_mut(..name.len()) else {
+            return;
+        };
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        let slot = match &*lower {
+            b"ratelimit-policy" => &mut self.policy,
+            b"ratelimit" => &mut self.ratelimit,
+            b"ratelimit-limit" => &mut self.draft_limit,
+            b"ratelimit-remaining" => &mut self.draft_remaining,
+            b"ratelimit-reset" => &mut self.draft_reset,
+            b"x-ratelimit-limit" => &mut self.x_limit,
+            b"x-ratelimit-remaining" => &mut self.x_remaining,
+            b"x-ratelimit-reset" => &mut self.x_reset,
+            b"x-ratelimit-used" => &mut self.x_used,
+            b"x-rate-limit-limit" => &mut self.xd_limit,
+            b"x-rate-limit-remaining" => &mut self.xd_remaining,
+            b"x-rate-limit-reset" => &mut self.xd_reset,
+            b"x-ratelimit-limit-requests" => &mut self.oa_limit,
+            b"x-ratelimit-remaining-requests" => &mut self.oa_remaining,
+            b"x-ratelimit-reset-requests" => &mut self.oa_reset,
+            b"x-ratelimit-reset-tokens" => &mut self.oa_reset_tokens,
             _ => return,
         };
         if slot.is_none() {
