@@ -12,6 +12,8 @@
 //! value only when it is visible ASCII (as `HeaderValue::to_str`). Iteration is in the order the
 //! fields arrived (a map groups the values of one name instead).
 
+use std::cell::RefCell;
+
 use reqwest::header::HeaderMap;
 
 /// Where one field lies in [`RawHeaders::head`].
@@ -22,10 +24,44 @@ struct Span {
 }
 
 /// The header fields of one response, owned: a copy of its head and the place of each field.
+///
+/// Its two buffers come from a small per-thread pool and go back to it when it is dropped: the
+/// passive checks keep every response's fields, and two allocations per response were a
+/// measurable part of what they cost.
 #[derive(Debug, Clone, Default)]
 pub struct RawHeaders {
     head: Vec<u8>,
     fields: Vec<Span>,
+}
+
+/// Spare buffers kept per thread, and the largest head whose buffer is kept (a 64 KiB head
+/// is not worth holding on to).
+const POOL: usize = 8;
+const POOLED_HEAD: usize = 4096;
+
+thread_local! {
+    static SPARE: RefCell<Vec<RawHeaders>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for RawHeaders {
+    fn drop(&mut self) {
+        if self.head.capacity() == 0 || self.head.capacity() > POOLED_HEAD {
+            return;
+        }
+        // During the thread's teardown the pool may be gone (or be the one dropping us): the
+        // buffers are then simply freed, as they are when the pool is full. (The spare is made
+        // only when it will be kept: dropping it would come back here.)
+        let _ = SPARE.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut()
+                && p.len() < POOL
+            {
+                p.push(RawHeaders {
+                    head: std::mem::take(&mut self.head),
+                    fields: std::mem::take(&mut self.fields),
+                });
+            }
+        });
+    }
 }
 
 /// No fields: for a response whose headers nobody asked to keep.
@@ -38,10 +74,13 @@ impl RawHeaders {
     /// Keep `fields`, which `httparse` found in `head` (the bytes of the head it parsed). A
     /// field that does not lie in `head` is copied after it, so every input is kept whole.
     pub fn from_parsed(head: &[u8], fields: &[httparse::Header<'_>]) -> RawHeaders {
-        let mut raw = RawHeaders {
-            head: Vec::with_capacity(head.len()),
-            fields: Vec::with_capacity(fields.len()),
-        };
+        let mut raw = SPARE
+            .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        raw.head.clear();
+        raw.fields.clear();
         raw.head.extend_from_slice(head);
         for h in fields {
             let name = raw.place(head, h.name.as_bytes());
@@ -290,6 +329,26 @@ mod tests {
             Headers::Raw(&raw).get_str("ratelimit"),
             Some("\"a\";r=1"),
             "read from the copy, not the buffer it was parsed from"
+        );
+    }
+
+    #[test]
+    fn pooled_buffers_start_empty() {
+        // Leave a few used buffers in this thread's pool, then parse smaller heads: nothing of
+        // the earlier ones may show through.
+        for _ in 0..POOL + 2 {
+            drop(parsed(HEAD));
+        }
+        let small = parsed(b"HTTP/1.1 204 No Content\r\nX-One: 1\r\n\r\n");
+        let h = Headers::Raw(&small);
+        assert_eq!(h.iter().count(), 1);
+        assert_eq!(h.get_str("x-one"), Some("1"));
+        assert_eq!(h.get("content-type"), None);
+        let again = parsed(HEAD);
+        assert_eq!(Headers::Raw(&again).iter().count(), 7);
+        assert!(
+            SPARE.with_borrow(|p| p.len()) <= POOL,
+            "the pool stays bounded"
         );
     }
 

@@ -207,7 +207,8 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
     let ratelimit = f
         .ratelimit
         .and_then(|v| note(&mut errors, "RateLimit", parse_ratelimit(v)));
-    match (&ratelimit, &policies) {
+    // Matched by value: the snapshot takes the policy name it reports instead of a copy.
+    match (ratelimit, &policies) {
         (Some(RateLimitField::List(limits)), policies) => {
             if let Some(ps) = policies {
                 if ps.iter().any(|p| p.name.is_none()) {
@@ -218,17 +219,17 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
                         ),
                     });
                 } else {
-                    let _ = note(&mut errors, "RateLimit", check_declared(limits, ps));
+                    let _ = note(&mut errors, "RateLimit", check_declared(&limits, ps));
                 }
             }
-            if let Some(l) = limits.iter().min_by_key(|l| l.remaining) {
+            if let Some(l) = limits.into_iter().min_by_key(|l| l.remaining) {
                 let p = policies.as_ref().and_then(|ps| {
                     ps.iter()
                         .find(|p| p.name.as_deref() == Some(l.policy.as_str()))
                 });
                 candidates.push(Snapshot {
                     generation: Generation::Draft10,
-                    policy: Some(l.policy.clone()),
+                    policy: Some(l.policy),
                     quota: p.map(|p| p.quota),
                     window: p.and_then(|p| p.window),
                     remaining: Some(l.remaining),
@@ -257,14 +258,14 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
             }
             let window = policies
                 .as_ref()
-                .and_then(|ps| ps.iter().find(|p| p.quota == *limit).and_then(|p| p.window));
+                .and_then(|ps| ps.iter().find(|p| p.quota == limit).and_then(|p| p.window));
             candidates.push(Snapshot {
                 generation: Generation::Draft07,
                 policy: None,
-                quota: Some(*limit),
+                quota: Some(limit),
                 window,
-                remaining: Some(*remaining),
-                reset: Some(Reset::delta(*reset as f64)),
+                remaining: Some(remaining),
+                reset: Some(Reset::delta(reset as f64)),
             });
         }
         (None, Some(ps)) => {
