@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 
-pub use headers::{Headers, NO_HEADERS, RawHeaders, as_str};
+pub use headers::{Headers, RawHeaders, as_str};
 
 /// Where an exchange came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

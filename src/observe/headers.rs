@@ -16,7 +16,7 @@ use std::cell::RefCell;
 
 use reqwest::header::HeaderMap;
 
-/// Where one field lies in [`RawHeaders::head`].
+/// Where one field lies in the copy of the head: (offset, length) of its name and its value.
 #[derive(Debug, Clone, Copy)]
 struct Span {
     name: (u32, u32),
@@ -65,7 +65,7 @@ impl Drop for RawHeaders {
 }
 
 /// No fields: for a response whose headers nobody asked to keep.
-pub static NO_HEADERS: RawHeaders = RawHeaders {
+static NO_HEADERS: RawHeaders = RawHeaders {
     head: Vec::new(),
     fields: Vec::new(),
 };

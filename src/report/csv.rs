@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn the_whole_run_comes_first_and_no_response_means_no_latency() {
-        let mut report = crate::report::golden_tests::pass();
+        let mut report = crate::report::fixtures::pass();
         report.requests[0].responses = 0;
         let text = String::from_utf8(render(&report)).unwrap();
         let lines: Vec<&str> = text.lines().collect();

@@ -16,6 +16,8 @@ pub mod text;
 pub mod thresholds;
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod golden_tests;
 
 use std::collections::BTreeMap;

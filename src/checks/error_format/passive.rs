@@ -12,8 +12,7 @@ use super::{
 };
 use crate::checks::{Observation, PassivePart, error};
 use crate::headers::problem::Issue;
-use crate::observe::Headers;
-use crate::observe::Source;
+use crate::observe::{Headers, Source};
 use crate::redact::Redactor;
 use crate::scenario::{ErrorFormatSpec, ErrorProfile, RequestIdScope};
 use crate::verdict::CheckResult;

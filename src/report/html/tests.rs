@@ -7,7 +7,7 @@ use super::svg::{self, percentile_x};
 use super::{CHART_IDS, esc, render};
 use crate::metrics::LatencyHistogram;
 use crate::metrics::series::{SeriesPoint, StatusClassCounts};
-use crate::report::golden_tests;
+use crate::report::fixtures;
 use crate::report::model::{CheckStatus, Evidence, Report};
 
 fn page(report: &Report) -> String {
@@ -50,7 +50,7 @@ fn series(seconds: u64, per_second: u64, open: bool) -> Vec<SeriesPoint> {
 
 /// The open-loop golden case with real histograms and a series: what a normal run writes.
 fn normal() -> Report {
-    let mut r = golden_tests::open_loop();
+    let mut r = fixtures::open_loop();
     r.histograms.overall = hist_b64(5_963, 2.0, 131.7);
     r.histograms.requests = r
         .requests
@@ -263,7 +263,7 @@ fn charts_with_nothing_to_draw_say_why() {
     assert!(series_paths(ol).is_empty() && !ol.contains("<svg"));
 
     // A run that sent nothing: every chart says so instead of an empty box.
-    let mut r = golden_tests::pass();
+    let mut r = fixtures::pass();
     r.totals.requests = 0;
     r.totals.responses = 0;
     r.histograms.overall = LatencyHistogram::new().to_base64();
@@ -282,7 +282,7 @@ fn charts_with_nothing_to_draw_say_why() {
 }
 
 fn normal_closed() -> Report {
-    let mut r = golden_tests::pass();
+    let mut r = fixtures::pass();
     r.histograms.overall = hist_b64(1_203, 1.0, 4.38);
     r.series = series(10, 120, false);
     r
@@ -329,7 +329,7 @@ fn latency_thresholds_are_drawn_on_their_curve_with_their_state() {
 
 #[test]
 fn the_verdict_comes_first_with_what_failed() {
-    let r = golden_tests::failed();
+    let r = fixtures::failed();
     let html = page(&r);
     let verdict =
         &html[html.find(r#"id="verdict""#).unwrap()..html.find(r#"id="charts""#).unwrap()];
@@ -415,13 +415,13 @@ fn long_runs_are_thinned_keeping_spikes_and_levels() {
 
 #[test]
 fn no_response_has_no_latency_figures() {
-    let mut r = golden_tests::pass();
+    let mut r = fixtures::pass();
     r.latency_ms = Default::default();
     let html = page(&r);
     assert!(
         html.contains("p50 <b>-</b> ms · p99 <b>-</b> ms · max <b>-</b> ms"),
         "the figures line shows 0.00 for a run with no response"
     );
-    let html = page(&golden_tests::pass());
+    let html = page(&fixtures::pass());
     assert!(!html.contains("p50 <b>-</b> ms"));
 }
