@@ -118,8 +118,8 @@ struct ThreadCtx<O> {
     source: Source,
     /// The thread's observer (`None` only once the thread has handed it back).
     observer: Rc<RefCell<Option<O>>>,
-    /// Per request: whether every response's header map is read (header or body expectations,
-    /// captures, a passive part). Fixed for the run, so decided once per thread.
+    /// Per request: whether every response's header fields are kept (header or body
+    /// expectations, captures, a passive part). Fixed for the run, so decided once per thread.
     headers_always: Rc<[bool]>,
     /// `--metrics-listen`: where the thread's ticker copies the load phase's figures.
     slot: Option<crate::live_metrics::Slot>,

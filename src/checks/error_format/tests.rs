@@ -55,15 +55,14 @@ fn failing(j: &Reading) -> Vec<&'static str> {
     out
 }
 
+/// `judge` under the default config, for a whole body and headers held in a map.
+fn judged(status: u16, h: &HeaderMap, body: &[u8]) -> Reading {
+    judge(&cfg(), status, Headers::Map(h), body, false)
+}
+
 #[test]
 fn conforming_response_has_no_findings() {
-    let j = judge(
-        &cfg(),
-        404,
-        Headers::Map(&problem_headers()),
-        GOOD.as_bytes(),
-        false,
-    );
+    let j = judged(404, &problem_headers(), GOOD.as_bytes());
     assert!(failing(&j).is_empty(), "{j:?}");
     assert_eq!(j.request_id.as_deref(), Ok("req_1"));
     assert_eq!(
@@ -80,7 +79,7 @@ fn html_fails_only_err01_and_is_not_judged_as_json() {
         ("x-request-id", "r"),
     ]);
     let body = "<!DOCTYPE html><html><body><h1>404 Order not found</h1></body></html>";
-    let j = judge(&cfg(), 404, Headers::Map(&h), body.as_bytes(), false);
+    let j = judged(404, &h, body.as_bytes());
     assert_eq!(failing(&j), ["ERR-01"]);
     assert!(j.members.is_none() && j.shape.is_none() && j.code.is_none());
 }
@@ -88,25 +87,13 @@ fn html_fails_only_err01_and_is_not_judged_as_json() {
 #[test]
 fn stack_trace_fails_only_err05() {
     let body = json!({"type": "https://x/p/e", "title": "E", "status": 400, "detail": "bad\n\nTraceback (most recent call last):\n  File \"/srv/app/orders.py\", line 42, in create"});
-    let j = judge(
-        &cfg(),
-        400,
-        Headers::Map(&problem_headers()),
-        body.to_string().as_bytes(),
-        false,
-    );
+    let j = judged(400, &problem_headers(), body.to_string().as_bytes());
     assert_eq!(failing(&j), ["ERR-05"]);
 }
 
 #[test]
 fn status_mismatch_fails_only_err02() {
-    let j = judge(
-        &cfg(),
-        400,
-        Headers::Map(&problem_headers()),
-        GOOD.as_bytes(),
-        false,
-    );
+    let j = judged(400, &problem_headers(), GOOD.as_bytes());
     assert_eq!(failing(&j), ["ERR-02"]);
     assert_eq!(keys(j.members.as_ref().unwrap()), ["status-mismatch"]);
 }
@@ -114,7 +101,7 @@ fn status_mismatch_fails_only_err02() {
 #[test]
 fn missing_request_id_fails_only_err06() {
     let h = headers(&[("content-type", "application/problem+json")]);
-    let j = judge(&cfg(), 404, Headers::Map(&h), GOOD.as_bytes(), false);
+    let j = judged(404, &h, GOOD.as_bytes());
     assert_eq!(failing(&j), ["ERR-06"]);
 }
 
@@ -134,13 +121,7 @@ fn media_decisions() {
 
 #[test]
 fn json_that_is_broken_or_truncated() {
-    let j = judge(
-        &cfg(),
-        400,
-        Headers::Map(&problem_headers()),
-        b"{\"type\":",
-        false,
-    );
+    let j = judged(400, &problem_headers(), b"{\"type\":");
     assert_eq!(keys(j.members.as_ref().unwrap()), ["not-json"]);
     let j = judge(
         &cfg(),
@@ -365,17 +346,17 @@ fn about_blank_titles_are_keyed_on_the_status() {
 fn a_generic_json_body_without_problem_members_fails_err03() {
     let body = br#"{"detail":"Not Found"}"#;
     let json = headers(&[("content-type", "application/json"), ("x-request-id", "r1")]);
-    let j = judge(&cfg(), 404, Headers::Map(&json), body, false);
+    let j = judged(404, &json, body);
     assert_eq!(failing(&j), vec!["ERR-03"]);
     assert!(keys(j.shape.as_deref().unwrap()).contains(&"not-problem-details"));
     let problem = headers(&[
         ("content-type", "application/problem+json"),
         ("x-request-id", "r1"),
     ]);
-    let j = judge(&cfg(), 404, Headers::Map(&problem), body, false);
+    let j = judged(404, &problem, body);
     assert!(failing(&j).is_empty(), "{:?}", j.shape);
     // A complete problem body under `application/json`: a media-type warning only.
     let full = br#"{"type":"about:blank","title":"Not Found","status":404}"#;
-    let j = judge(&cfg(), 404, Headers::Map(&json), full, false);
+    let j = judged(404, &json, full);
     assert!(failing(&j).is_empty(), "{:?}", j.shape);
 }

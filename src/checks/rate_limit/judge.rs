@@ -101,12 +101,7 @@ impl Obs {
         e: &Exchange,
         declared: Option<&crate::checks::error_format::judge::Config>,
     ) -> Obs {
-        let mut f = Fields::default();
-        for (n, v) in &e.headers {
-            if let Ok(v) = v.to_str() {
-                f.set(n.as_str(), v);
-            }
-        }
+        let f = Fields::of(crate::observe::Headers::Map(&e.headers));
         let parsed = parse_fields(&f);
         let date = retry_after::response_date(e.header("date"));
         // Epoch resets are resolved against the server's clock (`Date`), which has whole seconds

@@ -10,7 +10,7 @@ use crate::headers::ratelimit::{
     Fields, Generation, PolicyMemo, ResetUnit, RlError, parse_fields_with,
 };
 use crate::headers::retry_after;
-use crate::observe::{Headers, as_str};
+use crate::observe::Headers;
 use crate::redact::Redactor;
 use crate::scenario::RateLimitSpec;
 use crate::verdict::{CheckResult, Evidence};
@@ -147,14 +147,7 @@ impl Passive {
         headers: Headers<'_>,
     ) {
         self.responses += 1;
-        let mut f = Fields::default();
-        for (n, v) in headers.iter() {
-            if Fields::may_hold(n)
-                && let Some(v) = as_str(v)
-            {
-                f.set(n, v);
-            }
-        }
+        let f = Fields::of(headers);
         if !f.any() {
             return;
         }

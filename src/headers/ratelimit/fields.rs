@@ -2,14 +2,16 @@
 //! snapshot per generation ([`parse_fields`]): which generation wins, how draft-10 limits meet
 //! their policies, and every field's error. The per-field parsers live in the parent module.
 
+use crate::observe::{Headers, as_str};
+
 use super::{
     FieldError, Generation, Policy, RateLimitField, Reset, ResetUnit, RlError, check_declared,
     parse_draft_integer, parse_draft_limit, parse_duration, parse_policy, parse_ratelimit,
     parse_vendor_int, parse_vendor_reset,
 };
 
-/// The raw rate-limit fields of one response (borrowed header values). Fill it with
-/// [`Fields::set`] for every header; names are matched case-insensitively.
+/// The raw rate-limit fields of one response (borrowed header values): [`Fields::of`] its
+/// headers, or [`Fields::set`] one field at a time; names are matched case-insensitively.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Fields<'a> {
     pub policy: Option<&'a str>,
@@ -31,28 +33,44 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// Whether a field of this name (any case) may be one of the rate-limit fields: a prefix
-    /// test, so a caller skips the others before reading their values.
-    pub fn may_hold(name: &[u8]) -> bool {
-        let starts = |p: &[u8]| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p);
-        starts(b"ratelimit") || starts(b"x-rate")
+    /// The rate-limit fields of one response's headers: each name in any case, the first
+    /// textual value of a name wins (a value that is not visible ASCII is skipped, as
+    /// `HeaderValue::to_str` would refuse it). Unrelated fields cost one prefix test; no value
+    /// is read unless its slot is still empty.
+    pub fn of(headers: Headers<'a>) -> Fields<'a> {
+        let mut f = Fields::default();
+        for (name, value) in headers.iter() {
+            if let Some(slot) = f.slot(name)
+                && slot.is_none()
+            {
+                *slot = as_str(value);
+            }
+        }
+        f
     }
 
-    /// Record one header (the first occurrence of a name wins), its name in any case. Cheap
-    /// for unrelated names: one prefix test, and no allocation for any name.
+    /// Record one header (the first occurrence of a name wins), its name in any case.
     pub fn set(&mut self, name: impl AsRef<[u8]>, value: &'a str) {
-        let name = name.as_ref();
-        if !Fields::may_hold(name) {
-            return;
+        if let Some(slot) = self.slot(name.as_ref())
+            && slot.is_none()
+        {
+            *slot = Some(value);
+        }
+    }
+
+    /// Where a field of this name goes; `None` for any other name. No allocation: the name is
+    /// lowercased on the stack, and only when its prefix says it may be one of ours.
+    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a str>> {
+        let starts = |p: &[u8]| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p);
+        if !(starts(b"ratelimit") || starts(b"x-rate")) {
+            return None;
         }
         // Every name below fits: a longer one is none of them.
         let mut buf = [0u8; 32];
-        let Some(lower) = buf.get_mut(..name.len()) else {
-            return;
-        };
+        let lower = buf.get_mut(..name.len())?;
         lower.copy_from_slice(name);
         lower.make_ascii_lowercase();
-        let slot = match &*lower {
+        Some(match &*lower {
             b"ratelimit-policy" => &mut self.policy,
             b"ratelimit" => &mut self.ratelimit,
             b"ratelimit-limit" => &mut self.draft_limit,
@@ -69,11 +87,8 @@ impl<'a> Fields<'a> {
             b"x-ratelimit-remaining-requests" => &mut self.oa_remaining,
             b"x-ratelimit-reset-requests" => &mut self.oa_reset,
             b"x-ratelimit-reset-tokens" => &mut self.oa_reset_tokens,
-            _ => return,
-        };
-        if slot.is_none() {
-            *slot = Some(value);
-        }
+            _ => return None,
+        })
     }
 
     /// Whether any rate-limit field is present.

@@ -475,3 +475,37 @@ proptest! {
         prop_assert_eq!(r.unit, infer_unit(v as f64));
     }
 }
+
+/// `Fields::of` a response's headers: names in any case, the first textual value of a name (one
+/// that is not visible ASCII is passed over for a later one), other fields ignored — the same
+/// from a header map and from raw fields.
+#[test]
+fn fields_of_headers_take_the_first_textual_value_of_each_name() {
+    use crate::observe::{Headers, RawHeaders};
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let head: &[u8] = b"HTTP/1.1 200 OK\r\nRATELIMIT-POLICY: \"a\";q=10\r\nRateLimit: caf\xc3\xa9\r\nratelimit: \"a\";r=3\r\nRateLimit: \"a\";r=9\r\nX-Other: 1\r\nx-ratelimit-remaining: 4\r\n\r\n";
+    let mut parsed = [httparse::EMPTY_HEADER; 8];
+    let mut resp = httparse::Response::new(&mut parsed);
+    resp.parse(head).unwrap();
+    let raw = RawHeaders::from_parsed(head, resp.headers);
+    let mut map = HeaderMap::new();
+    for h in resp.headers.iter() {
+        map.append(
+            HeaderName::from_bytes(h.name.as_bytes()).unwrap(),
+            HeaderValue::from_bytes(h.value).unwrap(),
+        );
+    }
+    for f in [
+        Fields::of(Headers::Raw(&raw)),
+        Fields::of(Headers::Map(&map)),
+    ] {
+        assert_eq!(f.policy, Some("\"a\";q=10"));
+        assert_eq!(
+            f.ratelimit,
+            Some("\"a\";r=3"),
+            "obs-text passed over, then first wins"
+        );
+        assert_eq!(f.x_remaining, Some("4"));
+        assert_eq!(f.present().len(), 3, "{f:?}");
+    }
+}
