@@ -343,30 +343,10 @@ pub fn parse_ratelimit(value: &str) -> Result<RateLimitField, RlError> {
         return Err(RlError::Empty);
     }
     if v.starts_with('"') {
-        let list = members::members(v).map_err(|e| RlError::Syntax(e.to_string()))?;
-        let mut out = Vec::with_capacity(list.len());
-        for m in list {
-            // (Every item has a bare item: `name` is `None` only for an inner list.)
-            let name = match m.name {
-                _ if m.inner_list => return Err(RlError::InnerList),
-                Some(Ok(name)) => name,
-                Some(Err(other)) => {
-                    return Err(RlError::WrongType {
-                        param: "policy".into(),
-                        expected: "a string (policy name)",
-                        found: type_name(&other),
-                    });
-                }
-                None => return Err(RlError::InnerList),
-            };
-            out.push(Limit {
-                policy: name,
-                remaining: u64_of("r", m.r.as_ref())?.ok_or(RlError::Missing("r"))?,
-                reset: u64_of("t", m.t.as_ref())?,
-                partition_key: bytes_of("pk", m.pk.as_ref())?,
-            });
-        }
-        return Ok(RateLimitField::List(out));
+        return match members::plain_limits(v) {
+            Some(limits) => Ok(RateLimitField::List(limits)),
+            None => ratelimit_list(v),
+        };
     }
     let dict = Parser::new(v)
         .parse::<sfv::Dictionary>()
@@ -383,6 +363,35 @@ pub fn parse_ratelimit(value: &str) -> Result<RateLimitField, RlError> {
         remaining: get("remaining")?,
         reset: get("reset")?,
     })
+}
+
+/// A draft-08+ `RateLimit` list (`v` starts with its first member), parsed by `sfv`: what
+/// [`members::plain_limits`] leaves, and the reference it is tested against.
+fn ratelimit_list(v: &str) -> Result<RateLimitField, RlError> {
+    let list = members::members(v).map_err(|e| RlError::Syntax(e.to_string()))?;
+    let mut out = Vec::with_capacity(list.len());
+    for m in list {
+        // (Every item has a bare item: `name` is `None` only for an inner list.)
+        let name = match m.name {
+            _ if m.inner_list => return Err(RlError::InnerList),
+            Some(Ok(name)) => name,
+            Some(Err(other)) => {
+                return Err(RlError::WrongType {
+                    param: "policy".into(),
+                    expected: "a string (policy name)",
+                    found: type_name(&other),
+                });
+            }
+            None => return Err(RlError::InnerList),
+        };
+        out.push(Limit {
+            policy: name,
+            remaining: u64_of("r", m.r.as_ref())?.ok_or(RlError::Missing("r"))?,
+            reset: u64_of("t", m.t.as_ref())?,
+            partition_key: bytes_of("pk", m.pk.as_ref())?,
+        });
+    }
+    Ok(RateLimitField::List(out))
 }
 
 /// draft-08+: every `RateLimit` member must name a policy `RateLimit-Policy` declares.

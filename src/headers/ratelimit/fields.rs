@@ -35,8 +35,8 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// The rate-limit fields of one response's headers: each name in any case, the first
     /// textual value of a name wins (a value that is not visible ASCII is skipped, as
-    /// `HeaderValue::to_str` would refuse it). Unrelated fields cost one prefix test; no value
-    /// is read unless its slot is still empty.
+    /// `HeaderValue::to_str` would refuse it). Unrelated fields cost a prefix test or two; no
+    /// value is read unless its slot is still empty.
     pub fn of(headers: Headers<'a>) -> Fields<'a> {
         let mut f = Fields::default();
         for (name, value) in headers.iter() {
@@ -58,36 +58,56 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Where a field of this name goes; `None` for any other name. No allocation: the name is
-    /// lowercased on the stack, and only when its prefix says it may be one of ours.
+    /// Where a field of this name goes; `None` for any other name. No allocation and no copy:
+    /// the name is matched by its prefix (`ratelimit`, `x-ratelimit-`, `x-rate-limit-`), then
+    /// its rest against that prefix's few endings, each comparison ignoring ASCII case.
     fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a str>> {
-        let starts = |p: &[u8]| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p);
-        if !(starts(b"ratelimit") || starts(b"x-rate")) {
-            return None;
+        let rest = |prefix: &[u8]| {
+            name.get(..prefix.len())
+                .filter(|p| p.eq_ignore_ascii_case(prefix))
+                .map(|_| &name[prefix.len()..])
+        };
+        let pick = |rest: &[u8], endings: &[&[u8]]| {
+            endings.iter().position(|e| rest.eq_ignore_ascii_case(e))
+        };
+        if let Some(r) = rest(b"ratelimit") {
+            return Some(
+                match pick(r, &[b"", b"-policy", b"-limit", b"-remaining", b"-reset"])? {
+                    0 => &mut self.ratelimit,
+                    1 => &mut self.policy,
+                    2 => &mut self.draft_limit,
+                    3 => &mut self.draft_remaining,
+                    _ => &mut self.draft_reset,
+                },
+            );
         }
-        // Every name below fits: a longer one is none of them.
-        let mut buf = [0u8; 32];
-        let lower = buf.get_mut(..name.len())?;
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        Some(match &*lower {
-            b"ratelimit-policy" => &mut self.policy,
-            b"ratelimit" => &mut self.ratelimit,
-            b"ratelimit-limit" => &mut self.draft_limit,
-            b"ratelimit-remaining" => &mut self.draft_remaining,
-            b"ratelimit-reset" => &mut self.draft_reset,
-            b"x-ratelimit-limit" => &mut self.x_limit,
-            b"x-ratelimit-remaining" => &mut self.x_remaining,
-            b"x-ratelimit-reset" => &mut self.x_reset,
-            b"x-ratelimit-used" => &mut self.x_used,
-            b"x-rate-limit-limit" => &mut self.xd_limit,
-            b"x-rate-limit-remaining" => &mut self.xd_remaining,
-            b"x-rate-limit-reset" => &mut self.xd_reset,
-            b"x-ratelimit-limit-requests" => &mut self.oa_limit,
-            b"x-ratelimit-remaining-requests" => &mut self.oa_remaining,
-            b"x-ratelimit-reset-requests" => &mut self.oa_reset,
-            b"x-ratelimit-reset-tokens" => &mut self.oa_reset_tokens,
-            _ => return None,
+        if let Some(r) = rest(b"x-ratelimit-") {
+            let endings: [&[u8]; 8] = [
+                b"limit",
+                b"remaining",
+                b"reset",
+                b"used",
+                b"limit-requests",
+                b"remaining-requests",
+                b"reset-requests",
+                b"reset-tokens",
+            ];
+            return Some(match pick(r, &endings)? {
+                0 => &mut self.x_limit,
+                1 => &mut self.x_remaining,
+                2 => &mut self.x_reset,
+                3 => &mut self.x_used,
+                4 => &mut self.oa_limit,
+                5 => &mut self.oa_remaining,
+                6 => &mut self.oa_reset,
+                _ => &mut self.oa_reset_tokens,
+            });
+        }
+        let r = rest(b"x-rate-limit-")?;
+        Some(match pick(r, &[b"limit", b"remaining", b"reset"])? {
+            0 => &mut self.xd_limit,
+            1 => &mut self.xd_remaining,
+            _ => &mut self.xd_reset,
         })
     }
 

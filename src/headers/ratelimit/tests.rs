@@ -325,6 +325,71 @@ fn newest_generation_wins_and_names_are_case_insensitive() {
     assert!(fields(&[("x-ratelimit-used", "1")]).any());
 }
 
+/// Each of the sixteen names lands in its own field, in any case; a name one byte off (longer,
+/// shorter, another ending) lands nowhere.
+#[test]
+fn every_field_name_finds_its_own_slot_in_any_case() {
+    let all = Fields {
+        policy: Some("1"),
+        ratelimit: Some("2"),
+        draft_limit: Some("3"),
+        draft_remaining: Some("4"),
+        draft_reset: Some("5"),
+        x_limit: Some("6"),
+        x_remaining: Some("7"),
+        x_reset: Some("8"),
+        x_used: Some("9"),
+        xd_limit: Some("10"),
+        xd_remaining: Some("11"),
+        xd_reset: Some("12"),
+        oa_limit: Some("13"),
+        oa_remaining: Some("14"),
+        oa_reset: Some("15"),
+        oa_reset_tokens: Some("16"),
+    }
+    .present();
+    assert_eq!(all.len(), 16);
+    for &(name, value) in &all {
+        let mixed: String = name
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i % 2 == 0 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        for n in [name.to_string(), name.to_ascii_uppercase(), mixed] {
+            let mut f = Fields::default();
+            f.set(&n, value);
+            assert_eq!(f.present(), vec![(name, value)], "{n}");
+        }
+        for n in [
+            format!("{name}s"),
+            format!("x{name}"),
+            name[..name.len() - 1].to_string(),
+        ] {
+            let mut f = Fields::default();
+            f.set(&n, value);
+            assert!(!f.any(), "{n} is none of them");
+        }
+    }
+    for n in [
+        "x-ratelimit-",
+        "x-rate-limit-",
+        "ratelimit-",
+        "x-ratelimit",
+        "ratelimi",
+        "",
+    ] {
+        let mut f = Fields::default();
+        f.set(n, "1");
+        assert!(!f.any(), "{n:?} is none of them");
+    }
+}
+
 fn policy_strategy() -> impl Strategy<Value = (String, u64, Option<u64>)> {
     (
         "[a-z][a-z0-9_-]{0,10}",
@@ -381,6 +446,52 @@ fn visited_ratelimit_lists_read_as_sfv_lists_do() {
     }
 }
 
+/// The scan without `sfv` takes the shape servers send, and leaves everything else to `sfv`.
+#[test]
+fn plain_limits_take_the_common_shape_and_leave_the_rest() {
+    let limit = |p: &str, r, t| Limit {
+        policy: p.into(),
+        remaining: r,
+        reset: t,
+        partition_key: None,
+    };
+    for (v, want) in [
+        (
+            r#""default";r=50;t=30"#,
+            vec![limit("default", 50, Some(30))],
+        ),
+        (r#""a";t=2;r=1"#, vec![limit("a", 1, Some(2))]),
+        (r#""a";r=1;r=7"#, vec![limit("a", 7, None)]),
+        (r#""a b";r=-0;x=-3"#, vec![limit("a b", 0, None)]),
+        (
+            "\"a\";r=1,\t\"b\";r=0;t=9 \t",
+            vec![limit("a", 1, None), limit("b", 0, Some(9))],
+        ),
+        (r#""";r=000000000000007"#, vec![limit("", 7, None)]),
+    ] {
+        assert_eq!(members::plain_limits(v), Some(want), "{v}");
+        assert_eq!(parse_ratelimit(v), ratelimit_list_via_sfv_list(v), "{v}");
+    }
+    for v in [
+        r#""a";t=3"#,
+        r#""a";r=-1"#,
+        r#""a";r=1.5"#,
+        r#""a";r=1000000000000000"#,
+        r#""a";r=1;pk=:AQI=:"#,
+        r#""a";r=1;x"#,
+        r#""a";r=1;x=?1"#,
+        r#""a";R=1"#,
+        r#""a\"b";r=1"#,
+        r#""a";r=1,"#,
+        r#""a";r=1, 7;r=2"#,
+        r#""a";r=1 ;t=2"#,
+        "\"caf\u{e9}\";r=1",
+        r#""a";r=1x"#,
+    ] {
+        assert_eq!(members::plain_limits(v), None, "{v}");
+    }
+}
+
 proptest! {
     #[test]
     fn parsers_never_panic(s in "\\PC{0,60}") {
@@ -430,6 +541,55 @@ proptest! {
     #[test]
     fn visited_ratelimit_agrees_with_sfv_lists(s in r#""[a-z]{1,3}"(;(r|t|pk|x)(=(-?[0-9]{1,16}|"[a-z]*"|\?[01]|:[A-Za-z0-9+/=]{0,8}:|[0-9]\.[0-9]|tok))?){0,4}(, ?("[a-z]"|[0-9]|tok|\("a" 1\))(;(r|t|pk)=-?[0-9]{0,3})*){0,3},?"#) {
         prop_assert_eq!(parse_ratelimit(&s), ratelimit_list_via_sfv_list(&s));
+    }
+
+    /// Every answer the scan without `sfv` gives is what `sfv` gives (both the visiting parser
+    /// and sfv's own `List`): names with spaces, escapes and non-ASCII, parameters of every type,
+    /// keys sfv refuses, 15 and 16 digits, whitespace around commas and after `;`, trailing
+    /// commas and whitespace.
+    #[test]
+    fn plain_limits_agree_with_sfv(
+        members in prop::collection::vec(
+            (
+                prop_oneof![
+                    6 => r#""[a-z0-9 !#]{0,4}""#,
+                    1 => r#""(a\\"b|a\\\\b|é|a\tb)""#,
+                ],
+                prop::collection::vec(
+                    prop_oneof![
+                        4 => ";r=-?[0-9]{1,3}",
+                        3 => ";t=[0-9]{1,3}",
+                        2 => "; {1,2}(r|t|x)=[0-9]{15,16}",
+                        1 => "[ \t]?;[ \t]?(r|t)=[0-9]",
+                        2 => r#"; {0,2}(r|t|pk|x|R|1|\*a)(=(-?[0-9]{1,3}|[0-9]{1,3}\.[0-9]|\?[01]|"[a-z]*"|tok|:AQI=:))?"#,
+                    ],
+                    0..4,
+                ),
+            ),
+            1..4,
+        ),
+        seps in prop::collection::vec(
+            prop_oneof![6 => "[ \t]{0,2},[ \t]{0,2}", 1 => "(;| |, ,|,,)"],
+            3,
+        ),
+        tail in prop_oneof![6 => "[ \t]{0,2}", 1 => "(,| ,|x|;)"],
+    ) {
+        let mut s = String::new();
+        for (i, (name, params)) in members.iter().enumerate() {
+            if i > 0 {
+                s.push_str(&seps[i - 1]);
+            }
+            s.push_str(name);
+            for p in params {
+                s.push_str(p);
+            }
+        }
+        s.push_str(&tail);
+        if let Some(limits) = members::plain_limits(&s) {
+            let fast = Ok(RateLimitField::List(limits));
+            prop_assert_eq!(&fast, &ratelimit_list(&s), "{}", s);
+            prop_assert_eq!(&fast, &ratelimit_list_via_sfv_list(&s), "{}", s);
+        }
     }
 
     #[test]
