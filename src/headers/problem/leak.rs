@@ -1,5 +1,6 @@
 //! ERR-05: what leaks from an error — stack traces, SQL errors, file paths — and server
-//! headers that disclose a version. One `RegexSet` pass over a text for the common clean case.
+//! headers that disclose a version. A literal search ([`may_leak`]) rules out the common clean
+//! text; only a text it lets through meets the `RegexSet`.
 
 use std::sync::OnceLock;
 
@@ -31,7 +32,58 @@ pub const LEAK_PATTERNS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Literals every match of a [`LEAK_PATTERNS`] entry contains at least one of (the patterns'
+/// order): each pattern's own literal; for an absolute path, `/` and a system root and `/`, a
+/// dot and the start of a source-file extension (`.c` stands for `.c`, `.cc`, `.cpp`, `.cs` and
+/// `.class`, `.h` for `.h` and `.hpp`, `.ja` for `.java` and `.jar`, `.js` for `.js` and `.jsp`,
+/// `.ex` for `.ex` and `.exs`), or a drive's `:\`. A match is found by `is_match` over these in
+/// a fraction of the time the patterns' automaton takes per byte, so most error responses never
+/// reach it. Whoever edits a pattern edits this list: a test generates strings from every
+/// pattern and requires each to contain one of these.
+const NEEDLES: &[&str] = &[
+    "Traceback (most recent call last)",
+    "at java.",
+    "Exception in thread",
+    "panic:",
+    "goroutine ",
+    ".go:",
+    ".py\", line ",
+    "SQLSTATE",
+    "ORA-",
+    "You have an error in your SQL syntax",
+    "/home/",
+    "/usr/",
+    "/srv/",
+    "/var/",
+    "/opt/",
+    "/etc/",
+    "/tmp/",
+    "/root/",
+    "/Users/",
+    ".py",
+    ".rb",
+    ".go",
+    ".ja",
+    ".js",
+    ".mjs",
+    ".ts",
+    ".php",
+    ".c",
+    ".rs",
+    ".h",
+    ".scala",
+    ".kt",
+    ".ex",
+    ".erl",
+    ".pl",
+    ".so",
+    ".dll",
+    ".aspx",
+    ":\\",
+];
+
 struct Leaks {
+    needles: regex::bytes::Regex,
     set: RegexSet,
     each: Vec<Regex>,
     version: Regex,
@@ -40,6 +92,14 @@ struct Leaks {
 fn leaks() -> &'static Leaks {
     static L: OnceLock<Leaks> = OnceLock::new();
     L.get_or_init(|| Leaks {
+        needles: regex::bytes::Regex::new(
+            &NEEDLES
+                .iter()
+                .map(|n| regex::escape(n))
+                .collect::<Vec<_>>()
+                .join("|"),
+        )
+        .expect("literals compile"),
         set: RegexSet::new(LEAK_PATTERNS.iter().map(|(_, p)| p)).expect("leak patterns compile"),
         each: LEAK_PATTERNS
             .iter()
@@ -62,7 +122,7 @@ pub fn find_leak(text: &str) -> Option<Leak> {
     let l = leaks();
     // Most texts are clean: `is_match` may stop early and skips the overlapping search that
     // `matches` runs to the end of the text (every error response's headers pass through here).
-    if !l.set.is_match(text) {
+    if !may_leak(text.as_bytes()) || !l.set.is_match(text) {
         return None;
     }
     let hit = l.set.matches(text).into_iter().next()?;
@@ -73,20 +133,111 @@ pub fn find_leak(text: &str) -> Option<Leak> {
     })
 }
 
-/// Whether any leakage pattern matches `text`: one pass, no excerpt.
-///
-/// A sound prefilter for several texts at once, each on a line of its own (joined by `\n`):
-/// every pattern that matches inside one of them matches the joined text too. The patterns are
-/// literals, `\b` (a newline is a non-word character, as a text's edge is) and a path that
-/// starts at `^` or after whitespace (the newline before a text is whitespace); none looks past a
-/// text's end or uses `\A`/`\z`. The joined text may match where no single one does (across a
-/// newline): the caller then asks [`find_leak`] of each, which decides.
-pub fn may_leak(text: &str) -> bool {
-    leaks().set.is_match(text)
+/// Whether `text` may leak: `false` means [`find_leak`] finds nothing in it (it holds none of
+/// [`NEEDLES`]), `true` only that it might. Bytes, so that a body is not converted to text
+/// unless it might leak: the literals are ASCII, and a lossy conversion only ever replaces
+/// non-ASCII bytes, so it neither makes nor breaks a literal.
+pub fn may_leak(text: &[u8]) -> bool {
+    leaks().needles.is_match(text)
 }
 
 /// `Server` / `X-Powered-By` values that disclose a version (`nginx/1.25.3`, `PHP/8.1`, `Express
 /// 4.18`).
 pub fn discloses_version(value: &str) -> bool {
     leaks().version.is_match(value)
+}
+
+/// `may_leak` is a sound prefilter: a text it clears matches no pattern.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    /// Strings generated from each pattern itself (its `^` and `\b` dropped: they narrow where a
+    /// match may sit, never what it holds) each contain a needle. This is what fails when a
+    /// pattern changes and [`NEEDLES`] does not.
+    #[test]
+    fn every_string_a_pattern_matches_holds_a_needle() {
+        for (name, pattern) in LEAK_PATTERNS {
+            let bare = pattern.replace(r"\b", "").replace("(?:^|", "(?:");
+            let strings = proptest::string::string_regex(&bare).expect("generator");
+            let mut runner = TestRunner::new(Config {
+                cases: 1024,
+                failure_persistence: None,
+                ..Config::default()
+            });
+            runner
+                .run(&strings, |s| {
+                    prop_assert!(may_leak(s.as_bytes()), "{}: {:?}", name, s);
+                    Ok(())
+                })
+                .unwrap();
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "Traceback (most recent call last)",
+        "at java.lang.Thread.run",
+        "Exception in thread \"main\"",
+        "panic: boom",
+        "goroutine 7",
+        "main.go:12",
+        "app.py\", line 4",
+        "SQLSTATE",
+        "ORA-00942",
+        "You have an error in your SQL syntax",
+        "/var/lib/app.db",
+        "/x/handler.php",
+        "C:\\inetpub\\app.dll",
+        "=/usr/lib",
+        "req_4f1c",
+        "application/problem+json",
+        "\"default\";r=5;t=8",
+        "Tue, 01 Dec 2026 11:53:20 GMT",
+        " ",
+        "",
+        "/orders/ord_1",
+        "ORA-",
+        "00942",
+        "goroutine",
+        "java.",
+        "at ",
+        "panic",
+        ":",
+        "x",
+    ];
+
+    /// Texts of leaky and clean pieces, in bytes that are not always UTF-8.
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(PIECES).prop_map(|p| p.as_bytes().to_vec()),
+                1 => prop::sample::select(vec![vec![0xff], vec![0xc3], vec![0xe2, 0x82], "é".as_bytes().to_vec()]),
+            ],
+            0..5,
+        )
+        .prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn whatever_a_pattern_matches_gets_through(b in bytes()) {
+            let text = String::from_utf8_lossy(&b);
+            if leaks().set.is_match(&text) {
+                prop_assert!(may_leak(&b), "{:?}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn clean_error_bodies_stop_at_the_needles() {
+        assert!(!may_leak(
+            br#"{"title":"Order not found","instance":"/orders/ord_1","request_id":"req_4f1c"}"#
+        ));
+        assert!(!may_leak(b"application/problem+json"));
+        for leaky in PIECES.iter().filter(|p| leaks().set.is_match(p)) {
+            assert!(may_leak(leaky.as_bytes()), "{leaky}");
+        }
+    }
 }
