@@ -147,6 +147,54 @@ fn leaks_in_headers_and_versions() {
     assert!(leak_issues(Headers::Map(&problem_headers()), GOOD.as_bytes()).is_empty());
 }
 
+/// Fields as the lean client keeps them (one search over the whole head first) give the same
+/// findings as a map: a leak in any one value, in the first, the last, or none.
+#[test]
+fn leaks_in_raw_headers_are_found_as_in_a_map() {
+    let cases: [&[(&str, &str)]; 4] = [
+        &[
+            ("x-debug", "panic: boom"),
+            ("content-type", "application/problem+json"),
+        ],
+        &[
+            ("content-type", "application/problem+json"),
+            ("x-trace", "at /srv/app/handler.py"),
+        ],
+        &[("server", "nginx/1.25.3"), ("x-request-id", "r")],
+        &[
+            ("content-type", "application/problem+json"),
+            ("x-request-id", "r"),
+        ],
+    ];
+    for pairs in cases {
+        let mut head = b"HTTP/1.1 500 Internal Server Error\r\n".to_vec();
+        for (n, v) in pairs {
+            head.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
+        }
+        head.extend_from_slice(b"\r\n");
+        let mut fields = [httparse::EMPTY_HEADER; 8];
+        let mut resp = httparse::Response::new(&mut fields);
+        resp.parse(&head).unwrap();
+        let raw = crate::observe::RawHeaders::from_parsed(&head, resp.headers);
+        let map = headers(pairs);
+        assert_eq!(
+            leak_issues(Headers::Raw(&raw), GOOD.as_bytes()),
+            leak_issues(Headers::Map(&map), GOOD.as_bytes()),
+            "{pairs:?}"
+        );
+    }
+    let leaky = |pairs: &[(&str, &str)]| {
+        let map = headers(pairs);
+        leak_issues(Headers::Map(&map), GOOD.as_bytes())
+            .into_iter()
+            .map(|i| i.key)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(leaky(cases[0]), ["header:Go panic"]);
+    assert_eq!(leaky(cases[1]), ["header:absolute file path"]);
+    assert!(leaky(cases[3]).is_empty());
+}
+
 #[test]
 fn schema_profile_uses_the_validator() {
     let schema =
