@@ -20,7 +20,9 @@ use std::time::Duration;
 
 use sfv::{BareItem, List, ListEntry, Parameters, Parser};
 
-pub use fields::{Fields, Parsed, PolicyMemo, Snapshot, parse_fields, parse_fields_with};
+pub use fields::{
+    Fields, Parsed, PolicyMemo, Snapshot, parse_fields, parse_fields_into, parse_fields_with,
+};
 
 /// Which generation of the fields a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use crate::checks::{Observation, PassivePart, fail, pass, skip};
 use crate::headers::ratelimit::{
-    Fields, Generation, PolicyMemo, ResetUnit, RlError, parse_fields_with,
+    Fields, Generation, Parsed, PolicyMemo, ResetUnit, RlError, parse_fields_into,
 };
 use crate::headers::retry_after;
 use crate::observe::Headers;
@@ -119,6 +119,8 @@ pub struct Passive {
     past_epoch: Groups<&'static str>,
     /// The last policy parsed: most servers send the same one on every response.
     policy_memo: PolicyMemo,
+    /// Every response's fields are parsed into this one (its buffers reused).
+    scratch: Parsed,
 }
 
 const GENERATIONS: [Generation; 6] = [
@@ -152,7 +154,8 @@ impl Passive {
             return;
         }
         self.with_fields += 1;
-        let parsed = parse_fields_with(&f, &mut self.policy_memo);
+        let mut parsed = std::mem::take(&mut self.scratch);
+        parse_fields_into(&f, &mut self.policy_memo, &mut parsed);
         let sample = |note: String| Sample {
             request: request.map(str::to_string),
             method: method.to_string(),
@@ -204,6 +207,7 @@ impl Passive {
                 });
             }
         }
+        self.scratch = parsed;
     }
 
     fn generation_labels(&self) -> String {

@@ -224,9 +224,23 @@ pub fn parse_fields(f: &Fields<'_>) -> Parsed {
 /// [`parse_fields`], reusing the policy parsed for the previous response when its
 /// `RateLimit-Policy` value is the same (same result, fewer parses).
 pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
-    let mut errors = Vec::new();
-    let mut reset_units = Vec::new();
-    let mut candidates: Vec<Snapshot> = Vec::new();
+    let mut out = Parsed::default();
+    parse_fields_into(f, memo, &mut out);
+    out
+}
+
+/// [`parse_fields_with`] into `out`, whatever it held before, reusing its buffers: the passive
+/// observer parses every response, and keeps one `Parsed` for it instead of allocating three
+/// vectors per response.
+pub fn parse_fields_into(f: &Fields<'_>, memo: &mut PolicyMemo, out: &mut Parsed) {
+    out.snapshots.clear();
+    out.reset_units.clear();
+    out.errors.clear();
+    let Parsed {
+        snapshots: candidates,
+        reset_units,
+        errors,
+    } = out;
 
     let policies: Option<&[Policy]> = match f.policy.map(|v| memo.parse(v)) {
         None => None,
@@ -241,7 +255,7 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
     };
     let ratelimit = f
         .ratelimit
-        .and_then(|v| note(&mut errors, "RateLimit", parse_ratelimit(v)));
+        .and_then(|v| note(errors, "RateLimit", parse_ratelimit(v)));
     // Matched by value: the snapshot takes the policy name it reports instead of a copy.
     match (ratelimit, &policies) {
         (Some(RateLimitField::List(limits)), policies) => {
@@ -254,7 +268,7 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
                         ),
                     });
                 } else {
-                    let _ = note(&mut errors, "RateLimit", check_declared(&limits, ps));
+                    let _ = note(errors, "RateLimit", check_declared(&limits, ps));
                 }
             }
             if let Some(l) = limits.into_iter().min_by_key(|l| l.remaining) {
@@ -332,21 +346,17 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
     if f.draft_limit.is_some() || f.draft_remaining.is_some() || f.draft_reset.is_some() {
         let limit = f
             .draft_limit
-            .and_then(|v| note(&mut errors, "RateLimit-Limit", parse_draft_limit(v)));
+            .and_then(|v| note(errors, "RateLimit-Limit", parse_draft_limit(v)));
         let remaining = f.draft_remaining.and_then(|v| {
             note(
-                &mut errors,
+                errors,
                 "RateLimit-Remaining",
                 parse_draft_integer(v, "remaining"),
             )
         });
-        let reset = f.draft_reset.and_then(|v| {
-            note(
-                &mut errors,
-                "RateLimit-Reset",
-                parse_draft_integer(v, "reset"),
-            )
-        });
+        let reset = f
+            .draft_reset
+            .and_then(|v| note(errors, "RateLimit-Reset", parse_draft_integer(v, "reset")));
         let window = limit.and_then(|(_, w)| w).or_else(|| {
             policies
                 .as_ref()
@@ -409,8 +419,8 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
         if limit.is_none() && remaining.is_none() && reset.is_none() {
             continue;
         }
-        let limit = limit.and_then(|v| note(&mut errors, names[0], parse_vendor_int(v)));
-        let remaining = remaining.and_then(|v| note(&mut errors, names[1], parse_vendor_int(v)));
+        let limit = limit.and_then(|v| note(errors, names[0], parse_vendor_int(v)));
+        let remaining = remaining.and_then(|v| note(errors, names[1], parse_vendor_int(v)));
         let reset = reset.and_then(|v| {
             let r = if generation == Generation::OpenAi {
                 parse_duration(v).map(|d| Reset {
@@ -420,7 +430,7 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
             } else {
                 parse_vendor_reset(v)
             };
-            note(&mut errors, names[2], r)
+            note(errors, names[2], r)
         });
         if let Some(r) = reset {
             reset_units.push((names[2], r.unit));
@@ -435,24 +445,19 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
         });
     }
     if let Some(v) = f.x_used {
-        let _ = note(&mut errors, "X-RateLimit-Used", parse_vendor_int(v));
+        let _ = note(errors, "X-RateLimit-Used", parse_vendor_int(v));
     }
     if let Some(v) = f.oa_reset_tokens {
-        let _ = note(&mut errors, "x-ratelimit-reset-tokens", parse_duration(v));
+        let _ = note(errors, "x-ratelimit-reset-tokens", parse_duration(v));
     }
 
     candidates.sort_by_key(|c| c.generation);
-    for c in &candidates {
+    for c in candidates.iter() {
         if let (Some(_), Generation::Draft10 | Generation::Draft07) = (c.reset, c.generation) {
             reset_units.insert(0, ("RateLimit", ResetUnit::DeltaSeconds));
         } else if let (Some(_), Generation::Draft00) = (c.reset, c.generation) {
             reset_units.insert(0, ("RateLimit-Reset", ResetUnit::DeltaSeconds));
         }
-    }
-    Parsed {
-        snapshots: candidates,
-        reset_units,
-        errors,
     }
 }
 

@@ -511,8 +511,9 @@ proptest! {
         let _ = parse_fields(&fields(&[("ratelimit", &s), ("ratelimit-policy", &s)]));
     }
 
-    /// A memo carried across responses (the passive observer's) never changes a result:
-    /// policies repeat, change, turn invalid and come back, beside changing `RateLimit` values.
+    /// A memo and a `Parsed` carried across responses (the passive observer's) never change a
+    /// result: policies repeat, change, turn invalid and come back, beside changing `RateLimit`
+    /// values.
     #[test]
     fn policy_memo_gives_what_a_fresh_parse_gives(
         seq in prop::collection::vec((0usize..5, 0u64..20, any::<bool>()), 1..30)
@@ -525,6 +526,7 @@ proptest! {
             "",
         ];
         let mut memo = PolicyMemo::default();
+        let (mut memo_into, mut reused) = (PolicyMemo::default(), Parsed::default());
         for (p, r, with_limit) in seq {
             let limit = format!("\"default\";r={r};t=30");
             let mut pairs = vec![("ratelimit-policy", policies[p])];
@@ -533,6 +535,9 @@ proptest! {
             }
             let f = fields(&pairs);
             prop_assert_eq!(parse_fields_with(&f, &mut memo), parse_fields(&f));
+            // A `Parsed` reused from the response before holds nothing of it.
+            parse_fields_into(&f, &mut memo_into, &mut reused);
+            prop_assert_eq!(&reused, &parse_fields(&f));
         }
     }
 
