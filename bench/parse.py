@@ -73,8 +73,10 @@ def parse(tool, out):
                    p99=sec("p99"), p999=sec("p99.9"), mean=(s.get("average") or 0) * 1000)
     wall, user, sys_, rss = open(out + ".time").read().split()[-4:]
     cpu = float(user) + float(sys_)
-    row.update(wall_s=float(wall), cpu_s=cpu, rss_mb=int(rss) / 1024,
-               cpu_per_100k=cpu / row["requests"] * 1e5 if row.get("requests") else None)
+    per_100k = lambda s: s / row["requests"] * 1e5 if row.get("requests") else None
+    row.update(wall_s=float(wall), cpu_s=cpu, user_s=float(user), sys_s=float(sys_), rss_mb=int(rss) / 1024,
+               cpu_per_100k=per_100k(cpu), user_per_100k=per_100k(float(user)),
+               sys_per_100k=per_100k(float(sys_)))
     return row
 
 
@@ -165,7 +167,11 @@ def main():
         tools = sorted({r["tool"] for r in rows}, key=lambda t: (t != "loadproof", t))
         print("\n# summary (medians over repetitions; ratio = paired with wrk, or with passive-off, in the same repetition)")
         print(f"{'tool':<16} {'n':>2} {'req/s':>9} {'cpu s/100k':>10} {'vs wrk':>7} {'rss MB':>7} "
-              f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'mean ms':>8}")
+              f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'mean ms':>8} {'user':>6} {'sys':>6} "
+              f"{'+user':>6}")
+        # user, sys: CPU s/100k split (medians); +user: for a passive-on row, its user CPU per request
+        # minus passive-off's, over passive-off's whole CPU per request, paired per repetition (the
+        # checks' own work as a share of a request, without the system time's swings).
         wrk = {r["label"]: r for r in rows if r["tool"] == "wrk"}
         for t in tools:
             rs = [r for r in rows if r["tool"] == t]
@@ -177,9 +183,13 @@ def main():
             ratios = [r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
                       if r["label"] in base and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")]
             ratio = statistics.median(ratios) if ratios else None
+            added = [(r["user_per_100k"] - base[r["label"]]["user_per_100k"]) / base[r["label"]]["cpu_per_100k"]
+                     for r in rs if not wrk and t != off and r["label"] in base
+                     and r.get("user_per_100k") is not None and base[r["label"]].get("user_per_100k") is not None]
             print(f"{t:<16} {len(rs):>2} {fmt(med('rps'), 0):>9} {fmt(med('cpu_per_100k')):>10} {fmt(ratio):>7} "
                   f"{fmt(med('rss_mb'), 1):>7} {fmt(med('p50')):>8} {fmt(med('p90')):>8} {fmt(med('p99')):>8} "
-                  f"{fmt(med('p999')):>9} {fmt(med('mean')):>8}")
+                  f"{fmt(med('p999')):>9} {fmt(med('mean')):>8} {fmt(med('user_per_100k'), 3):>6} "
+                  f"{fmt(med('sys_per_100k'), 3):>6} {fmt(statistics.median(added) * 100, 1) + '%' if added else '-':>6}")
         return
     tool, label, out = sys.argv[1:4]
     shown = sys.argv[4] if len(sys.argv) > 4 else tool
@@ -197,7 +207,8 @@ def main():
     with open(STATE, "a") as f:
         f.write(json.dumps(row) + "\n")
     print(f"{shown:<16} {label:<5} req={row['requests']} rps={fmt(row['rps'], 0)} cpu={fmt(row['cpu_s'])}s "
-          f"cpu/100k={fmt(row['cpu_per_100k'])}s rss={fmt(row['rss_mb'], 1)}MB p50={fmt(row.get('p50'))} "
+          f"cpu/100k={fmt(row['cpu_per_100k'])}s user/100k={fmt(row['user_per_100k'], 3)}s "
+          f"sys/100k={fmt(row['sys_per_100k'], 3)}s rss={fmt(row['rss_mb'], 1)}MB p50={fmt(row.get('p50'))} "
           f"p90={fmt(row.get('p90'))} p99={fmt(row.get('p99'))} p99.9={fmt(row.get('p999'))} "
           f"mean={fmt(row.get('mean'))} errors={row.get('errors')}"
           + (f" {row.get('errors_by_kind') or row.get('socket_errors')}" if row.get("errors") else ""))
