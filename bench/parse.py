@@ -97,6 +97,10 @@ def us_per_req(r):
     return r["cpu_s"] / r["requests"] * 1e6 if r.get("requests") else None
 
 
+def user_us_per_req(r):
+    return r["user_s"] / r["requests"] * 1e6 if r.get("requests") and r.get("user_s") is not None else None
+
+
 def paired(base):
     """Per tool, then each repetition's ratio of CPU per request to BASE's in that repetition."""
     rows = load_rows()
@@ -131,8 +135,10 @@ def conns():
     print("\n# summary (medians over repetitions; kB/conn = (peak RSS at N - peak RSS at 50) / (N - 50);")
     print("#  vs wrk = CPU per request / wrk's at the same N, paired per repetition; vs own 50 = CPU per")
     print("#  request / the same tool's at 50 connections, paired per repetition)")
+    print("#  user us/req, its vs own 50: the same for user CPU alone (what the tool itself does, without the")
+    print("#  kernel's work on the sockets)")
     print(f"{'tool':<10} {'N':>6} {'runs':>4} {'failed':>6} {'req/s':>9} {'cpu us/req':>10} {'rss MB':>7} "
-          f"{'kB/conn':>8} {'errors':>7} {'vs wrk':>7} {'vs own 50':>9}")
+          f"{'kB/conn':>8} {'errors':>7} {'vs wrk':>7} {'vs own 50':>9} {'user us/req':>11} {'vs own 50':>9}")
     for t in tools:
         rss50 = med(t, 50, lambda r: r["rss_mb"])
         for n in ns:
@@ -140,13 +146,15 @@ def conns():
             failed = [r for r in rows if r["tool"] == t and r["n"] == n and r.get("failed")]
             rss = med(t, n, lambda r: r["rss_mb"])
             per_conn = (rss - rss50) * 1024 / (n - 50) if rss is not None and rss50 is not None and n > 50 else None
-            pair = lambda other, other_n: median(
-                us_per_req(r) / us_per_req(b) for r in rs for b in ok
-                if b["tool"] == other and b["n"] == other_n and b["rep"] == r["rep"] and us_per_req(r) and us_per_req(b))
+            pair = lambda other, other_n, f=us_per_req: median(
+                f(r) / f(b) for r in rs for b in ok
+                if b["tool"] == other and b["n"] == other_n and b["rep"] == r["rep"] and f(r) and f(b))
             print(f"{t:<10} {n:>6} {len(rs) + len(failed):>4} {len(failed):>6} "
                   f"{fmt(med(t, n, lambda r: r['rps']), 0):>9} {fmt(med(t, n, us_per_req)):>10} {fmt(rss, 1):>7} "
                   f"{fmt(per_conn, 1):>8} {fmt(med(t, n, lambda r: r.get('errors')), 0):>7} "
-                  f"{fmt(pair('wrk', n)) if t != 'wrk' else '-':>7} {fmt(pair(t, 50)) if n > 50 else '-':>9}")
+                  f"{fmt(pair('wrk', n)) if t != 'wrk' else '-':>7} {fmt(pair(t, 50)) if n > 50 else '-':>9} "
+                  f"{fmt(med(t, n, user_us_per_req)):>11} "
+                  f"{fmt(pair(t, 50, user_us_per_req)) if n > 50 else '-':>9}")
             for r in failed:
                 print(f"{'':<10} {n:>6} failed run {r['rep']}: {r['failed']}")
             for r in rs:

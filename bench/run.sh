@@ -16,6 +16,8 @@
 #   bench/run.sh conns [REPS]                  # many keep-alive connections: loadproof vs wrk at
 #                                              # 50, 5000, 9900 and 10000 connections, 8 s each;
 #                                              # peak RSS, RSS per connection, CPU per request
+#                                              # (all and user alone); CONNS_NS="50 10000"
+#                                              # for fewer counts
 #   BEFORE=path/to/loadproof bench/run.sh passive [REPS]
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
@@ -278,7 +280,8 @@ conns)
   ulimit -n "$(ulimit -Hn)"
   echo "# open files: soft $(ulimit -n), hard $(ulimit -Hn) (raised the soft limit to the hard one)"
   SECS=8
-  NS=(50 5000 9900 10000)
+  # CONNS_NS="50 10000" measures fewer counts (50 must stay: every "vs own 50" pairs with it).
+  read -r -a NS <<<"${CONNS_NS:-50 5000 9900 10000}"
   echo "# target nginx (1 worker, fresh per run) · closed loop, N users on N connections · ${SECS}s · N = ${NS[*]} · $REPS repetitions, order rotated"
   ORDER=(loadproof wrk)
   for rep in $(seq 1 "$REPS"); do
