@@ -4,7 +4,7 @@
 //! was most of its cost (`bench/run.sh passive`). Judging the members stays in the parent
 //! module, in the order it always had.
 //!
-//! Before that, [`plain_limits`] reads the one shape nearly every server sends
+//! Ahead of the visitor, [`plain_limits`] reads the one shape nearly every server sends
 //! (`"default";r=42;t=30`, members of a plain string and integer parameters) in one scan without
 //! `sfv`. It is an accelerator, not a second parser: it accepts a strict subset of RFC 9651's
 //! list syntax and answers `None` at the first byte outside it (an escape, a decimal, a boolean,
