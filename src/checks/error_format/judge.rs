@@ -71,10 +71,6 @@ pub struct Reading {
     pub json: Option<Value>,
 }
 
-fn header<'a>(h: Headers<'a>, name: &str) -> Option<&'a str> {
-    h.get_str(name)
-}
-
 /// ERR-01: the media type of an error response.
 pub fn media_issues(
     profile: ErrorProfile,
@@ -128,9 +124,7 @@ pub fn leak_issues(headers: Headers<'_>, body: &[u8]) -> Vec<Issue> {
     // to run over a head's few hundred bytes, so one over the whole head clears it at once.
     let values_may_leak = headers.all_bytes().is_none_or(pd::may_leak);
     for (name, value) in headers.iter().filter(|_| values_may_leak) {
-        if !pd::may_leak(value) {
-            continue;
-        }
+        // (`find_leak` runs the literal search on each value itself.)
         let Some(v) = as_str(value) else { continue };
         if let Some(l) = pd::find_leak(v) {
             out.push(Issue::fail(
@@ -163,7 +157,7 @@ pub fn leak_issues(headers: Headers<'_>, body: &[u8]) -> Vec<Issue> {
 /// judged by ERR-02/03/04 (ERR-01 has already failed them): one fault, one failing check.
 /// ERR-06: the response's request id, or the finding that it has none.
 pub fn request_id_of(cfg: &Config, headers: Headers<'_>) -> Result<String, Issue> {
-    pd::request_id(|n| header(headers, n), &cfg.request_id_headers).ok_or_else(|| {
+    pd::request_id(|n| headers.get_str(n), &cfg.request_id_headers).ok_or_else(|| {
         Issue::fail(
             "missing-id",
             format!("no request id ({})", cfg.request_id_headers.join(", ")),
@@ -178,7 +172,7 @@ pub fn judge(
     body: &[u8],
     truncated: bool,
 ) -> Reading {
-    let content_type = header(headers, "content-type");
+    let content_type = headers.get_str("content-type");
     let mut j = Reading {
         media: media_issues(cfg.profile, content_type, body.len()),
         leak: leak_issues(headers, body),

@@ -164,7 +164,7 @@ fn bytes_after_the_response_make_the_connection_unusable() {
 }
 
 #[test]
-fn headers_are_built_only_when_wanted() {
+fn headers_are_kept_only_when_wanted() {
     let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: 1\r\n\r\n";
     let mut seen = None;
     let mut r = Reader::new(
