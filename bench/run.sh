@@ -3,7 +3,7 @@
 #
 #   bench/run.sh throughput [REPS] [SECONDS]   # closed loop, 50 connections, nginx on 127.0.0.1
 #   bench/run.sh omission                      # 500 req/s, 1 s stall every 5 s, 15 s
-#   bench/run.sh passive [REPS]                # the CPU cost of the passive checks (on vs off)
+#   bench/run.sh passive [REPS] [SECONDS]      # the CPU cost of the passive checks (on vs off)
 #   bench/run.sh precision [REPS] [SECONDS]    # open-loop timing precision: open-loop p50 at 200
 #                                              # and 1000 req/s against the closed-loop p50, and
 #                                              # loadproof's own send delay (nginx, 127.0.0.1)
@@ -18,7 +18,7 @@
 #                                              # peak RSS, RSS per connection, CPU per request
 #                                              # (all and user alone); CONNS_NS="50 10000"
 #                                              # for fewer counts
-#   BEFORE=path/to/loadproof bench/run.sh passive [REPS]
+#   BEFORE=path/to/loadproof bench/run.sh passive [REPS] [SECONDS]
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
 #   BEFORE=path/to/loadproof bench/run.sh throughput [REPS] [SECONDS]
@@ -162,24 +162,29 @@ omission)
   done
   ;;
 passive)
-  # The cost of the passive checks: the same load with them on and off, interleaved. A fresh
-  # reference server per run, so no run inherits another's rate-limit window.
-  # With BEFORE set, each repetition runs both builds, on and off (4 runs, order rotated); the
-  # server is always this build's reference API, so only the client differs.
-  echo "# target: loadproof serve-reference (fresh per run) · closed loop, 50 users, 8 s · $REPS repetitions, order rotated"
-  RUNS=("passive-on $LP" "passive-off $LP")
-  [ -n "${BEFORE:-}" ] && RUNS+=("before-passive-on $BEFORE" "before-passive-off $BEFORE")
+  # The cost of the passive checks: the same load with them on and off. A fresh reference server
+  # per run, so no run inherits another's rate-limit window. With BEFORE set, each repetition
+  # runs both builds, on and off; the server is always this build's reference API, so only the
+  # client differs. A build's on and off run back to back (the pair a ratio is taken over is
+  # seconds apart, not a rotation apart), and every other repetition runs the sequence reversed
+  # (ABBA), so a drift of the machine's speed during a repetition weighs on both sides alike.
+  # This machine's noise comes in bursts of seconds to minutes: many short repetitions
+  # (`passive 24 3`) pin the median down better than a few long ones.
+  echo "# target: loadproof serve-reference (fresh per run) · closed loop, 50 users, ${SECS}s · $REPS repetitions, pairs adjacent, order reversed every other repetition"
+  SEQ=("passive-on $LP" "passive-off $LP")
+  [ -n "${BEFORE:-}" ] && SEQ+=("before-passive-on $BEFORE" "before-passive-off $BEFORE")
+  n=${#SEQ[@]}
   for rep in $(seq 1 "$REPS"); do
-    n=${#RUNS[@]}
     for i in $(seq 0 $((n - 1))); do
-      read -r name bin <<<"${RUNS[$(( (i + rep) % n ))]}"
+      if (( rep % 2 )); then j=$i; else j=$((n - 1 - i)); fi
+      read -r name bin <<<"${SEQ[$j]}"
       "$LP" serve-reference >"$WORK/ref.log" 2>&1 &
       RPID=$!
       PIDS+=($RPID)
       sleep 1
       URL="$(grep -o 'http://[0-9.:]*' "$WORK/ref.log")"
       out="$WORK/$rep-$name"
-      time_run "$out" "$bin" run "bench/scenarios/${name#before-}.toml" --target "$URL" --quiet --out "$out.d"
+      time_run "$out" "$bin" run "bench/scenarios/${name#before-}.toml" --target "$URL" --duration "${SECS}s" --quiet --out "$out.d"
       python3 bench/parse.py loadproof "$rep" "$out" "$name"
       kill "$RPID"
       wait "$RPID" 2>/dev/null || true
@@ -303,7 +308,7 @@ conns)
   exit 0
   ;;
 *)
-  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] | precision [REPS] [SECONDS] | compare [RUNS] [SECONDS] | h2 [REPS] [SECONDS] | conns [REPS]" >&2
+  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] [SECONDS] | precision [REPS] [SECONDS] | compare [RUNS] [SECONDS] | h2 [REPS] [SECONDS] | conns [REPS]" >&2
   exit 1
   ;;
 esac

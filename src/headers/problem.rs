@@ -5,6 +5,7 @@
 //! (`checks::error_format`) decide verdicts from these findings. The leakage scan (ERR-05) is in
 //! `problem/leak.rs`.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -71,14 +72,15 @@ pub fn profile_name(profile: ErrorProfile) -> &'static str {
     }
 }
 
-/// `type/subtype` of a `Content-Type` value, lower-cased, parameters dropped.
-pub fn essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+/// `type/subtype` of a `Content-Type` value, lower-cased, parameters dropped. Borrowed when
+/// it is lower case already (the common case: every error response is classified).
+pub fn essence(content_type: &str) -> Cow<'_, str> {
+    let e = content_type.split(';').next().unwrap_or("").trim();
+    if e.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(e.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(e)
+    }
 }
 
 fn is_json_essence(e: &str) -> bool {

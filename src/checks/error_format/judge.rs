@@ -77,8 +77,22 @@ pub fn media_issues(
     content_type: Option<&str>,
     body_len: usize,
 ) -> Vec<Issue> {
+    media_issues_of(
+        profile,
+        classify_media(profile, content_type),
+        content_type,
+        body_len,
+    )
+}
+
+/// [`media_issues`] for a media type already classified (the judge needs the class itself too).
+fn media_issues_of(
+    profile: ErrorProfile,
+    class: MediaClass,
+    content_type: Option<&str>,
+    body_len: usize,
+) -> Vec<Issue> {
     let want = expected_media_type(profile);
-    let class = classify_media(profile, content_type);
     let got = content_type.map(essence).unwrap_or_default();
     match class {
         MediaClass::Expected => vec![],
@@ -173,8 +187,9 @@ pub fn judge(
     truncated: bool,
 ) -> Reading {
     let content_type = headers.get_str("content-type");
+    let class = classify_media(cfg.profile, content_type);
     let mut j = Reading {
-        media: media_issues(cfg.profile, content_type, body.len()),
+        media: media_issues_of(cfg.profile, class, content_type, body.len()),
         leak: leak_issues(headers, body),
         request_id: request_id_of(cfg, headers),
         members: None,
@@ -183,7 +198,7 @@ pub fn judge(
         title: None,
         json: None,
     };
-    if !classify_media(cfg.profile, content_type).is_json() {
+    if !class.is_json() {
         return j;
     }
     let json: Value = match serde_json::from_slice(body) {
@@ -223,7 +238,7 @@ pub fn judge(
             Some(Err(_)) => None,
             None => {
                 let mut issues = pd::shape_issues(cfg.profile, &json);
-                if classify_media(cfg.profile, content_type) == pd::MediaClass::OtherJson {
+                if class == MediaClass::OtherJson {
                     issues.extend(pd::undeclared_vocabulary(cfg.profile, &json));
                 }
                 Some(issues)

@@ -20,8 +20,28 @@ use crate::verdict::CheckResult;
 /// The most recent request ids (as 64-bit hashes), bounded.
 #[derive(Debug, Default, Clone)]
 struct IdWindow {
-    set: HashSet<u64>,
+    set: HashSet<u64, BuildHasherDefault<Prehashed>>,
     order: VecDeque<u64>,
+}
+
+/// The set's keys are already SipHash outputs: hashing them again (every error response inserts
+/// one and evicts one) would only cost time. Uniform 64-bit keys are what a hash table wants.
+#[derive(Debug, Default, Clone, Copy)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys reach here (`write_u64`); anything else still hashes, just not well.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl IdWindow {
@@ -415,6 +435,23 @@ mod tests {
     use super::*;
     use crate::verdict::CheckStatus;
     use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn id_window_finds_repeats_and_forgets_the_oldest_beyond_its_size() {
+        let mut w = IdWindow::default();
+        let first = IdWindow::hash("req_first");
+        assert!(w.insert(first));
+        assert!(!w.insert(first), "a repeat is found");
+        for i in 0..ID_WINDOW {
+            assert!(w.insert(IdWindow::hash(&format!("req_{i}"))));
+        }
+        assert_eq!((w.set.len(), w.order.len()), (ID_WINDOW, ID_WINDOW));
+        assert!(
+            !w.insert(IdWindow::hash("req_7")),
+            "a recent id is still known"
+        );
+        assert!(w.insert(first), "the oldest was forgotten");
+    }
 
     fn spec(id_header: &str) -> ErrorFormatSpec {
         ErrorFormatSpec {

@@ -8,6 +8,16 @@ fn keys(v: &[Issue]) -> Vec<&str> {
 }
 
 #[test]
+fn essence_drops_parameters_and_lowercases_borrowing_when_it_can() {
+    use std::borrow::Cow;
+    let e = essence(" application/problem+json ; charset=utf-8");
+    assert!(matches!(e, Cow::Borrowed("application/problem+json")));
+    let e = essence("Application/Problem+JSON;charset=UTF-8");
+    assert!(matches!(&e, Cow::Owned(s) if s == "application/problem+json"));
+    assert_eq!(essence(""), "");
+}
+
+#[test]
 fn media_types_by_profile() {
     use ErrorProfile::*;
     let c = |p, ct| classify_media(p, ct);
