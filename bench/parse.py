@@ -108,7 +108,7 @@ def paired(base):
     tools = sorted({r["tool"] for r in rows}, key=lambda t: (t != "loadproof", t))
     print(f"\n# summary (medians over repetitions; ratio = CPU per request / {base}'s, paired per repetition)")
     print(f"{'tool':<12} {'runs':>4} {'failed':>6} {'requests':>10} {'req/s':>9} {'cpu us/req':>10} "
-          f"{'rss MB':>7} {'errors':>7} {'vs ' + base:>10}")
+          f"{'rss MB':>7} {'errors':>7} {'vs ' + base:>10} {'p50 ms':>7} {'p99 ms':>7}")
     by_base = {r["label"]: r for r in ok if r["tool"] == base}
     for t in tools:
         rs = [r for r in ok if r["tool"] == t]
@@ -118,7 +118,8 @@ def paired(base):
         print(f"{t:<12} {len(rs):>4} {failed:>6} {fmt(median(r['requests'] for r in rs), 0):>10} "
               f"{fmt(median(r['rps'] for r in rs), 0):>9} {fmt(median(us_per_req(r) for r in rs)):>10} "
               f"{fmt(median(r['rss_mb'] for r in rs), 1):>7} {fmt(median(r.get('errors') for r in rs), 0):>7} "
-              f"{fmt(median(x for _, x in ratios)):>10}")
+              f"{fmt(median(x for _, x in ratios)):>10} {fmt(median(r.get('p50') for r in rs)):>7} "
+              f"{fmt(median(r.get('p99') for r in rs)):>7}")
         if t != base and ratios:
             print(f"{'':<12} paired per repetition: " + ", ".join(f"{l}: {x:.2f}" for l, x in ratios))
 

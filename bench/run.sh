@@ -18,6 +18,13 @@
 #                                              # peak RSS, RSS per connection, CPU per request
 #                                              # (all and user alone); CONNS_NS="50 10000"
 #                                              # for fewer counts
+#   bench/run.sh threads [REPS] [SECONDS]      # --threads 1..N at the same closed-loop load (50
+#                                              # connections, nginx on 127.0.0.1): req/s, CPU per
+#                                              # request and latency per thread count, the
+#                                              # evidence for the default (src/plan: default_threads);
+#                                              # THREADS_NS="1 2 4 8" picks the counts (default
+#                                              # 1..CPUs), NGINX_WORKERS=auto gives the target
+#                                              # more than one core on a larger machine
 #   BEFORE=path/to/loadproof bench/run.sh passive [REPS] [SECONDS]
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
@@ -83,7 +90,7 @@ start_nginx() {
   [ $# -gt 0 ] && shift
   PORT=$(free_port)
   mkdir -p "$WORK/nginx"
-  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g; s#__NOFILE__#$(ulimit -Hn)#g" "$template" >"$WORK/nginx/nginx.conf"
+  sed "s#__PREFIX__#$WORK/nginx#g; s#__PORT__#$PORT#g; s#__NOFILE__#$(ulimit -Hn)#g; s#^worker_processes 1;#worker_processes ${NGINX_WORKERS:-1};#" "$template" >"$WORK/nginx/nginx.conf"
   nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
   NGINX_PID=$!
   PIDS+=($NGINX_PID)
@@ -276,6 +283,31 @@ h2)
   python3 bench/parse.py --paired h2load
   exit 0
   ;;
+threads)
+  # How throughput and CPU per request move with --threads at the same load (CONNS connections,
+  # shared by the threads): the evidence for the default thread count. Client and target share
+  # the machine, so on a small one more client threads take cores from the target; measure on
+  # the largest machine there is (NGINX_WORKERS=auto, and THREADS_NS up to the CPUs left).
+  start_nginx
+  if [ -n "${THREADS_NS:-}" ]; then
+    read -r -a TS <<<"$THREADS_NS"
+  else
+    TS=()
+    for ((t = 1; t <= $(nproc); t = (t < 8 ? t + 1 : t * 2))); do TS+=("$t"); done
+  fi
+  echo "# target nginx (${NGINX_WORKERS:-1} worker(s)) $URL · $CONNS connections · ${SECS}s · --threads ${TS[*]} · $REPS repetitions, order rotated"
+  n=${#TS[@]}
+  for rep in $(seq 1 "$REPS"); do
+    for i in $(seq 0 $((n - 1))); do
+      t=${TS[$(( (i + rep - 1) % n ))]}
+      out="$WORK/$rep-threads-$t"
+      time_run "$out" "$LP" run --url "$URL" -c "$CONNS" --duration "${SECS}s" --threads "$t" --quiet --out "$out.d"
+      python3 bench/parse.py loadproof "$rep" "$out" "threads-$t"
+    done
+  done
+  python3 bench/parse.py --paired "threads-${TS[0]}"
+  exit 0
+  ;;
 conns)
   # Many keep-alive connections: peak RSS and CPU per request as the connection count grows.
   # A fresh nginx (on a fresh port) per run, so that one run's 10,000 client ports in TIME_WAIT
@@ -308,7 +340,7 @@ conns)
   exit 0
   ;;
 *)
-  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] [SECONDS] | precision [REPS] [SECONDS] | compare [RUNS] [SECONDS] | h2 [REPS] [SECONDS] | conns [REPS]" >&2
+  echo "usage: bench/run.sh throughput [REPS] [SECONDS] | omission | passive [REPS] [SECONDS] | precision [REPS] [SECONDS] | compare [RUNS] [SECONDS] | h2 [REPS] [SECONDS] | conns [REPS] | threads [REPS] [SECONDS]" >&2
   exit 1
   ;;
 esac
