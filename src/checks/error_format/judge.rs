@@ -67,8 +67,6 @@ pub struct Reading {
     pub leak: Vec<Issue>,
     /// ERR-06: the request id, or the finding that there is none.
     pub request_id: Result<String, Issue>,
-    /// The parsed body, when it is JSON in a JSON media type.
-    pub json: Option<Value>,
 }
 
 /// ERR-01: the media type of an error response.
@@ -196,7 +194,6 @@ pub fn judge(
         shape: None,
         code: None,
         title: None,
-        json: None,
     };
     if !class.is_json() {
         return j;
@@ -247,7 +244,6 @@ pub fn judge(
         j.code = pd::error_code(cfg.profile, &json);
         j.title = pd::error_title(cfg.profile, &json);
     }
-    j.json = Some(json);
     j
 }
 
