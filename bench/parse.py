@@ -177,10 +177,13 @@ def main():
         print("\n# summary (medians over repetitions; ratio = paired with wrk, or with passive-off, in the same repetition)")
         print(f"{'tool':<16} {'n':>2} {'req/s':>9} {'cpu s/100k':>10} {'vs wrk':>7} {'rss MB':>7} "
               f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'mean ms':>8} {'user':>6} {'sys':>6} "
-              f"{'+user':>6}")
+              f"{'+user':>6} {'abba':>6}")
         # user, sys: CPU s/100k split (medians); +user: for a passive-on row, its user CPU per request
         # minus passive-off's, over passive-off's whole CPU per request, paired per repetition (the
         # checks' own work as a share of a request, without the system time's swings).
+        # abba: the passive benchmark runs each repetition's sequence reversed from the one before
+        # (ABBA); the geometric mean of repetitions 2k-1 and 2k's ratios cancels whatever being
+        # first or second in a pair does to a run, and this column is the median of those means.
         wrk = {r["label"]: r for r in rows if r["tool"] == "wrk"}
         for t in tools:
             rs = [r for r in rows if r["tool"] == t]
@@ -192,13 +195,18 @@ def main():
             ratios = [r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
                       if r["label"] in base and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")]
             ratio = statistics.median(ratios) if ratios else None
+            by_rep = {int(r["label"]): r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
+                      if not wrk and t != off and r["label"].isdigit() and r["label"] in base
+                      and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")}
+            abba = [(by_rep[k] * by_rep[k + 1]) ** 0.5 for k in sorted(by_rep) if k % 2 and k + 1 in by_rep]
             added = [(r["user_per_100k"] - base[r["label"]]["user_per_100k"]) / base[r["label"]]["cpu_per_100k"]
                      for r in rs if not wrk and t != off and r["label"] in base
                      and r.get("user_per_100k") is not None and base[r["label"]].get("user_per_100k") is not None]
             print(f"{t:<16} {len(rs):>2} {fmt(med('rps'), 0):>9} {fmt(med('cpu_per_100k')):>10} {fmt(ratio):>7} "
                   f"{fmt(med('rss_mb'), 1):>7} {fmt(med('p50')):>8} {fmt(med('p90')):>8} {fmt(med('p99')):>8} "
                   f"{fmt(med('p999')):>9} {fmt(med('mean')):>8} {fmt(med('user_per_100k'), 3):>6} "
-                  f"{fmt(med('sys_per_100k'), 3):>6} {fmt(statistics.median(added) * 100, 1) + '%' if added else '-':>6}")
+                  f"{fmt(med('sys_per_100k'), 3):>6} {fmt(statistics.median(added) * 100, 1) + '%' if added else '-':>6} "
+                  f"{fmt(statistics.median(abba)) if abba else '-':>6}")
         return
     tool, label, out = sys.argv[1:4]
     shown = sys.argv[4] if len(sys.argv) > 4 else tool
