@@ -192,12 +192,10 @@ def main():
             # passive-on pairs with passive-off, before-passive-on with before-passive-off.
             off = t.rsplit("passive-", 1)[0] + "passive-off"
             base = wrk if wrk else {r["label"]: r for r in rows if r["tool"] == off}
-            ratios = [r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
-                      if r["label"] in base and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")]
-            ratio = statistics.median(ratios) if ratios else None
-            by_rep = {int(r["label"]): r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
-                      if not wrk and t != off and r["label"].isdigit() and r["label"] in base
-                      and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")}
+            ratios = {r["label"]: r["cpu_per_100k"] / base[r["label"]]["cpu_per_100k"] for r in rs
+                      if r["label"] in base and r.get("cpu_per_100k") and base[r["label"]].get("cpu_per_100k")}
+            ratio = statistics.median(ratios.values()) if ratios else None
+            by_rep = {int(l): x for l, x in ratios.items() if not wrk and t != off and l.isdigit()}
             abba = [(by_rep[k] * by_rep[k + 1]) ** 0.5 for k in sorted(by_rep) if k % 2 and k + 1 in by_rep]
             added = [(r["user_per_100k"] - base[r["label"]]["user_per_100k"]) / base[r["label"]]["cpu_per_100k"]
                      for r in rs if not wrk and t != off and r["label"] in base

@@ -23,7 +23,8 @@
 #                                              # request and latency per thread count, the
 #                                              # evidence for the default (src/plan: default_threads);
 #                                              # THREADS_NS="1 2 4 8" picks the counts (default
-#                                              # 1..CPUs), NGINX_WORKERS=auto gives the target
+#                                              # 1..8 then doubling, and the CPU count),
+#                                              # NGINX_WORKERS=auto gives the target
 #                                              # more than one core on a larger machine
 #   BEFORE=path/to/loadproof bench/run.sh passive [REPS] [SECONDS]
 #                                              # the same, for this build and an earlier one,
@@ -292,8 +293,11 @@ threads)
   if [ -n "${THREADS_NS:-}" ]; then
     read -r -a TS <<<"$THREADS_NS"
   else
+    # Every count up to 8, then doubling, and always the CPU count itself.
     TS=()
-    for ((t = 1; t <= $(nproc); t = (t < 8 ? t + 1 : t * 2))); do TS+=("$t"); done
+    cpus=$(nproc)
+    for ((t = 1; t <= cpus; t = (t < 8 ? t + 1 : t * 2))); do TS+=("$t"); done
+    if [ "${TS[-1]}" -ne "$cpus" ]; then TS+=("$cpus"); fi
   fi
   echo "# target nginx (${NGINX_WORKERS:-1} worker(s)) $URL · $CONNS connections · ${SECS}s · --threads ${TS[*]} · $REPS repetitions, order rotated"
   n=${#TS[@]}
