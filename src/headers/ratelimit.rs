@@ -396,19 +396,6 @@ fn ratelimit_list(v: &str) -> Result<RateLimitField, RlError> {
     Ok(RateLimitField::List(out))
 }
 
-/// draft-08+: every `RateLimit` member must name a policy `RateLimit-Policy` declares.
-pub fn check_declared(limits: &[Limit], policies: &[Policy]) -> Result<(), RlError> {
-    for l in limits {
-        if !policies
-            .iter()
-            .any(|p| p.name.as_deref() == Some(l.policy.as_str()))
-        {
-            return Err(RlError::UndeclaredPolicy(l.policy.clone()));
-        }
-    }
-    Ok(())
-}
-
 /// draft-00…06 `RateLimit-Limit`: a list whose first member is the limit, optionally followed
 /// by quota policies (`10, 10;w=1`). Returns the limit and, if stated, its window.
 pub fn parse_draft_limit(value: &str) -> Result<(u64, Option<u64>), RlError> {

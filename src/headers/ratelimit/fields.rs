@@ -5,7 +5,7 @@
 use crate::observe::{Headers, as_str};
 
 use super::{
-    FieldError, Generation, Policy, RateLimitField, Reset, ResetUnit, RlError, check_declared,
+    FieldError, Generation, Limit, Policy, RateLimitField, Reset, ResetUnit, RlError, members,
     parse_draft_integer, parse_draft_limit, parse_duration, parse_policy, parse_ratelimit,
     parse_vendor_int, parse_vendor_reset,
 };
@@ -62,6 +62,11 @@ impl<'a> Fields<'a> {
     /// the name is matched by its prefix (`ratelimit`, `x-ratelimit-`, `x-rate-limit-`), then
     /// its rest against that prefix's few endings, each comparison ignoring ASCII case.
     fn slot(&mut self, name: &[u8]) -> Option<&mut Option<&'a str>> {
+        // Every name below starts with an `r` or an `x` and is at least as long as `ratelimit`:
+        // most of a response's fields are turned away on their first byte.
+        if name.len() < b"ratelimit".len() || !matches!(name[0] | 0x20, b'r' | b'x') {
+            return None;
+        }
         let rest = |prefix: &[u8]| {
             name.get(..prefix.len())
                 .filter(|p| p.eq_ignore_ascii_case(prefix))
@@ -233,6 +238,9 @@ pub fn parse_fields_with(f: &Fields<'_>, memo: &mut PolicyMemo) -> Parsed {
 /// observer parses every response, and keeps one `Parsed` for it instead of allocating three
 /// vectors per response.
 pub fn parse_fields_into(f: &Fields<'_>, memo: &mut PolicyMemo, out: &mut Parsed) {
+    // The previous response's policy name: its buffer takes this one's (no allocation per
+    // response for the name of the same policy).
+    let mut spare_name = out.snapshots.iter_mut().find_map(|s| s.policy.take());
     out.snapshots.clear();
     out.reset_units.clear();
     out.errors.clear();
@@ -253,12 +261,37 @@ pub fn parse_fields_into(f: &Fields<'_>, memo: &mut PolicyMemo, out: &mut Parsed
             None
         }
     };
-    let ratelimit = f
-        .ratelimit
-        .and_then(|v| note(errors, "RateLimit", parse_ratelimit(v)));
-    // Matched by value: the snapshot takes the policy name it reports instead of a copy.
+    // A list in its common shape is summed up straight off the value (no list, no copies);
+    // anything else is parsed into one first.
+    let slow: Vec<Limit>;
+    let ratelimit = match f.ratelimit {
+        None => None,
+        Some(v) => match plain_list(v, policies) {
+            Some(least) => Some(Field::List(least)),
+            None => match note(errors, "RateLimit", parse_ratelimit(v)) {
+                None => None,
+                Some(RateLimitField::List(limits)) => {
+                    slow = limits;
+                    let mut least = Least::default();
+                    for l in &slow {
+                        least.add(&l.policy, l.remaining, l.reset, policies);
+                    }
+                    Some(Field::List(least))
+                }
+                Some(RateLimitField::Dict {
+                    limit,
+                    remaining,
+                    reset,
+                }) => Some(Field::Dict {
+                    limit,
+                    remaining,
+                    reset,
+                }),
+            },
+        },
+    };
     match (ratelimit, &policies) {
-        (Some(RateLimitField::List(limits)), policies) => {
+        (Some(Field::List(least)), policies) => {
             if let Some(ps) = policies {
                 if ps.iter().any(|p| p.name.is_none()) {
                     errors.push(FieldError {
@@ -267,27 +300,32 @@ pub fn parse_fields_into(f: &Fields<'_>, memo: &mut PolicyMemo, out: &mut Parsed
                             "draft-07 unnamed policies with a draft-08+ `RateLimit` list",
                         ),
                     });
-                } else {
-                    let _ = note(errors, "RateLimit", check_declared(&limits, ps));
+                } else if let Some(name) = least.undeclared {
+                    errors.push(FieldError {
+                        field: "RateLimit",
+                        error: RlError::UndeclaredPolicy(name.to_string()),
+                    });
                 }
             }
-            if let Some(l) = limits.into_iter().min_by_key(|l| l.remaining) {
-                let p = policies.as_ref().and_then(|ps| {
-                    ps.iter()
-                        .find(|p| p.name.as_deref() == Some(l.policy.as_str()))
-                });
+            if let Some((name, remaining, reset)) = least.least {
+                let p = policies
+                    .as_ref()
+                    .and_then(|ps| ps.iter().find(|p| p.name.as_deref() == Some(name)));
+                let mut policy = spare_name.take().unwrap_or_default();
+                policy.clear();
+                policy.push_str(name);
                 candidates.push(Snapshot {
                     generation: Generation::Draft10,
-                    policy: Some(l.policy),
+                    policy: Some(policy),
                     quota: p.map(|p| p.quota),
                     window: p.and_then(|p| p.window),
-                    remaining: Some(l.remaining),
-                    reset: l.reset.map(|t| Reset::delta(t as f64)),
+                    remaining: Some(remaining),
+                    reset: reset.map(|t| Reset::delta(t as f64)),
                 });
             }
         }
         (
-            Some(RateLimitField::Dict {
+            Some(Field::Dict {
                 limit,
                 remaining,
                 reset,
@@ -459,6 +497,53 @@ pub fn parse_fields_into(f: &Fields<'_>, memo: &mut PolicyMemo, out: &mut Parsed
             reset_units.insert(0, ("RateLimit-Reset", ResetUnit::DeltaSeconds));
         }
     }
+}
+
+/// The `RateLimit` field as [`parse_fields_into`] uses it.
+enum Field<'v> {
+    List(Least<'v>),
+    Dict {
+        limit: u64,
+        remaining: u64,
+        reset: u64,
+    },
+}
+
+/// What a snapshot needs of a draft-08+ list: the member with the least remaining quota (the
+/// first of equals) and the first member naming a policy `RateLimit-Policy` does not declare.
+#[derive(Default)]
+struct Least<'v> {
+    least: Option<(&'v str, u64, Option<u64>)>,
+    undeclared: Option<&'v str>,
+}
+
+impl<'v> Least<'v> {
+    fn add(
+        &mut self,
+        name: &'v str,
+        remaining: u64,
+        reset: Option<u64>,
+        policies: Option<&[Policy]>,
+    ) {
+        if self.undeclared.is_none()
+            && policies.is_some_and(|ps| !ps.iter().any(|p| p.name.as_deref() == Some(name)))
+        {
+            self.undeclared = Some(name);
+        }
+        if self.least.is_none_or(|(_, r, _)| remaining < r) {
+            self.least = Some((name, remaining, reset));
+        }
+    }
+}
+
+/// A list in the common shape ([`members::plain_members`]), summed up; `None` for anything else.
+fn plain_list<'v>(value: &'v str, policies: Option<&[Policy]>) -> Option<Least<'v>> {
+    let v = value.trim_start_matches([' ', '\t']);
+    if !v.starts_with('"') {
+        return None;
+    }
+    let mut least = Least::default();
+    members::plain_members(v, |name, r, t| least.add(name, r, t, policies)).then_some(least)
 }
 
 impl Parsed {

@@ -25,10 +25,33 @@ use super::Limit;
 /// (see the module doc): the caller then parses it with `sfv`. `value` starts at its first
 /// member (leading whitespace already gone).
 pub(super) fn plain_limits(value: &str) -> Option<Vec<Limit>> {
+    let mut out = Vec::with_capacity(1);
+    plain_members(value, |name, remaining, reset| {
+        out.push(Limit {
+            policy: name.to_string(),
+            remaining,
+            reset,
+            partition_key: None,
+        });
+    })
+    .then_some(out)
+}
+
+/// [`plain_limits`] without the list: `each(name, r, t)` is called for every member, in order,
+/// borrowing the name from `value`, so the passive checks read a list per response without an
+/// allocation. `false` when the value is outside the common shape; `each` may have seen the
+/// members before the byte that decided it, so a caller discards what it gathered then.
+pub(super) fn plain_members<'v>(
+    value: &'v str,
+    mut each: impl FnMut(&'v str, u64, Option<u64>),
+) -> bool {
+    plain_scan(value, &mut each).is_some()
+}
+
+fn plain_scan<'v>(value: &'v str, each: &mut impl FnMut(&'v str, u64, Option<u64>)) -> Option<()> {
     let b = value.as_bytes();
     let at = |i: usize| b.get(i).copied();
     let mut i = 0;
-    let mut out = Vec::with_capacity(1);
     loop {
         // sf-string without escapes: visible ASCII and space.
         if at(i) != Some(b'"') {
@@ -88,18 +111,17 @@ pub(super) fn plain_limits(value: &str) -> Option<Vec<Limit>> {
                 _ => {}
             }
         }
-        out.push(Limit {
-            policy: name.to_string(),
-            remaining: u64::try_from(r?).ok()?,
-            reset: t.map(u64::try_from).transpose().ok()?,
-            partition_key: None,
-        });
+        each(
+            name,
+            u64::try_from(r?).ok()?,
+            t.map(u64::try_from).transpose().ok()?,
+        );
         // OWS, then the end or `,` OWS and another member (a trailing comma is an error).
         while matches!(at(i), Some(b' ' | b'\t')) {
             i += 1;
         }
         if i == b.len() {
-            return Some(out);
+            return Some(());
         }
         if at(i) != Some(b',') {
             return None;

@@ -541,6 +541,60 @@ proptest! {
         }
     }
 
+    /// A `RateLimit` list in the common shape is summed up without being built (the scan's
+    /// members, the least remaining and the first undeclared name); the same list with a token
+    /// parameter on every member (which RL ignores, and the scan leaves to `sfv`) is built and
+    /// summed up from the list. Both must give the same snapshots and errors, whatever the
+    /// policies: equal remainders (the first wins), undeclared names, unnamed policies, none.
+    #[test]
+    fn a_list_summed_up_without_building_it_reads_as_one_built(
+        members in prop::collection::vec(("[abc]", 0u64..4, prop::option::of(0u64..90)), 1..4),
+        policy in prop::option::of(prop_oneof![
+            Just(r#""a";q=10;w=60, "b";q=20;w=1"#),
+            Just(r#""c";q=5"#),
+            Just("100;w=60"),
+            Just(r#""a";q=-1"#),
+        ]),
+    ) {
+        let list = |extra: &str| {
+            members
+                .iter()
+                .map(|(n, r, t)| match t {
+                    Some(t) => format!("\"{n}\";r={r};t={t}{extra}"),
+                    None => format!("\"{n}\";r={r}{extra}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (plain, built) = (list(""), list(";x=tok"));
+        prop_assert!(members::plain_limits(&plain).is_some());
+        prop_assert!(members::plain_limits(&built).is_none());
+        let parse = |v: &str| {
+            let mut pairs = vec![("ratelimit", v)];
+            pairs.extend(policy.map(|p| ("ratelimit-policy", p)));
+            parse_fields(&fields(&pairs))
+        };
+        let got = parse(&plain);
+        prop_assert_eq!(&got, &parse(&built));
+        // And both are what the list means: the least remaining (the first of equals) ...
+        let (name, r, t) = members.iter().min_by_key(|m| m.1).unwrap();
+        let s = got.snapshot().unwrap();
+        prop_assert_eq!(s.policy.as_deref(), Some(name.as_str()));
+        prop_assert_eq!((s.remaining, s.reset), (Some(*r), t.map(|t| Reset::delta(t as f64))));
+        // ... and the first member whose policy named policies do not declare.
+        let declared: &[&str] = match policy {
+            Some(p) if p.starts_with("\"a\"") && p.contains("q=10") => &["a", "b"],
+            Some(p) if p.starts_with("\"c\"") => &["c"],
+            _ => return Ok(()),
+        };
+        let undeclared = members.iter().find(|m| !declared.contains(&m.0.as_str()));
+        let named = got.errors.iter().find_map(|e| match &e.error {
+            RlError::UndeclaredPolicy(n) => Some(n.clone()),
+            _ => None,
+        });
+        prop_assert_eq!(named, undeclared.map(|m| m.0.clone()));
+    }
+
     /// The visiting `RateLimit` parser agrees with sfv's `List` on sf-shaped input: members,
     /// repeated, missing and mistyped parameters, inner lists, non-string items, bad syntax.
     #[test]
