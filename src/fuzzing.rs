@@ -670,17 +670,27 @@ pub fn problem_json(data: &[u8]) {
         );
     }
 
-    let Ok(body) = serde_json::from_slice::<Value>(data) else {
+    let Ok(value) = serde_json::from_slice::<Value>(data) else {
+        assert!(
+            problem::Json::parse(data).is_err(),
+            "Json reads what Value refuses"
+        );
         return;
     };
-    let refs = problem::field_references(&body);
+    let refs = problem::field_references(&value);
+    let body = problem::Json::parse(data).expect("Json reads what Value reads");
+    assert_eq!(
+        body.to_value(),
+        value,
+        "Json and Value read the same document"
+    );
     assert!(
         refs.windows(2).all(|w| w[0] < w[1]) && refs.iter().all(|r| !r.is_empty()),
         "field references {refs:?}"
     );
     let status = body
         .get("status")
-        .and_then(Value::as_u64)
+        .and_then(problem::Json::as_u64)
         .and_then(|s| u16::try_from(s).ok());
     for profile in PROFILES {
         let members = problem::member_issues(profile, status.unwrap_or(400), &body);
@@ -700,7 +710,7 @@ pub fn problem_json(data: &[u8]) {
             continue;
         }
         if profile == ErrorProfile::ProblemJson {
-            let typ = body.get("type").and_then(Value::as_str);
+            let typ = body.get("type").and_then(problem::Json::as_str);
             assert_eq!(code.as_deref(), Some(typ.unwrap_or("about:blank")));
             let mismatch =
                 |issues: &[problem::Issue]| issues.iter().any(|i| i.key == "status-mismatch");

@@ -3,7 +3,8 @@
 //!
 //! Everything here is pure: text or a parsed JSON value in, findings out. The error-format checks
 //! (`checks::error_format`) decide verdicts from these findings. The leakage scan (ERR-05) is in
-//! `problem/leak.rs`.
+//! `problem/leak.rs`; the rules read a body as a [`Json`] (`problem/json.rs`: a document that
+//! borrows its strings from the body), ERR-07's field references a `serde_json::Value`.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -12,6 +13,8 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::scenario::ErrorProfile;
+
+pub use json::{Json, Object};
 
 pub use leak::{LEAK_PATTERNS, Leak, discloses_version, find_leak, may_leak};
 
@@ -174,14 +177,14 @@ pub fn is_aip_reason(s: &str) -> bool {
     s.len() <= 63 && re.is_match(s)
 }
 
-fn type_name(v: &Value) -> &'static str {
+fn type_name(v: &Json<'_>) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
     }
 }
 
@@ -196,9 +199,9 @@ fn short(s: &str) -> String {
 /// The members RFC 9457 defines.
 pub const PROBLEM_MEMBERS: &[&str] = &["type", "title", "status", "detail", "instance"];
 
-fn is_error_info(v: &Value) -> bool {
+fn is_error_info(v: &Json<'_>) -> bool {
     v.get("@type")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .is_some_and(|t| t.ends_with("google.rpc.ErrorInfo"))
 }
 
@@ -208,7 +211,7 @@ fn is_error_info(v: &Value) -> bool {
 /// ERR-02: the values of the members (does the body say what the response says?). A body that
 /// is not a JSON object fails here; wrong member *types* are ERR-03's business, except `title` and
 /// `detail`, which the catalog puts here.
-pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> Vec<Issue> {
+pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Json<'_>) -> Vec<Issue> {
     let mut out = Vec::new();
     let Some(obj) = body.as_object() else {
         out.push(Issue::fail(
@@ -223,7 +226,7 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
             format!("`{member}` is {got} but the HTTP status is {http_status}"),
         )
     };
-    let string_member = |out: &mut Vec<Issue>, name: &str, v: Option<&Value>| {
+    let string_member = |out: &mut Vec<Issue>, name: &str, v: Option<&Json<'_>>| {
         if let Some(v) = v
             && !v.is_string()
         {
@@ -235,7 +238,7 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
     };
     match profile {
         ErrorProfile::ProblemJson | ErrorProfile::Schema => {
-            if let Some(t) = obj.get("type").and_then(Value::as_str)
+            if let Some(t) = obj.get("type").and_then(Json::as_str)
                 && !is_uri_reference(t)
             {
                 out.push(Issue::fail(
@@ -243,7 +246,7 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
                     format!("`type` {:?} is not a URI reference", short(t)),
                 ));
             }
-            if let Some(s) = obj.get("status").and_then(Value::as_u64)
+            if let Some(s) = obj.get("status").and_then(Json::as_u64)
                 && s != u64::from(http_status)
             {
                 out.push(status_mismatch("status", s.to_string()));
@@ -253,7 +256,6 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
                 string_member(&mut out, "detail", obj.get("detail"));
                 let mut short_names: Vec<&str> = obj
                     .keys()
-                    .map(String::as_str)
                     .filter(|k| !PROBLEM_MEMBERS.contains(k) && k.chars().count() < 3)
                     .collect();
                 if !short_names.is_empty() {
@@ -269,8 +271,8 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
             }
         }
         ErrorProfile::Google => {
-            if let Some(e) = obj.get("error").and_then(Value::as_object) {
-                if let Some(c) = e.get("code").and_then(Value::as_u64)
+            if let Some(e) = obj.get("error").and_then(Json::as_object) {
+                if let Some(c) = e.get("code").and_then(Json::as_u64)
                     && c != u64::from(http_status)
                 {
                     out.push(status_mismatch("error.code", c.to_string()));
@@ -279,14 +281,14 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
             }
         }
         ErrorProfile::Stripe => {
-            if let Some(e) = obj.get("error").and_then(Value::as_object) {
+            if let Some(e) = obj.get("error").and_then(Json::as_object) {
                 string_member(&mut out, "error.message", e.get("message"));
             }
         }
         ErrorProfile::JsonApi => {
-            if let Some(errors) = obj.get("errors").and_then(Value::as_array) {
+            if let Some(errors) = obj.get("errors").and_then(Json::as_array) {
                 for e in errors {
-                    if let Some(s) = e.get("status").and_then(Value::as_str)
+                    if let Some(s) = e.get("status").and_then(Json::as_str)
                         && s.trim() != http_status.to_string()
                     {
                         out.push(status_mismatch("errors[].status", format!("{s:?}")));
@@ -312,7 +314,7 @@ pub fn member_issues(profile: ErrorProfile, http_status: u16, body: &Value) -> V
 /// vocabulary (FastAPI's `{"detail": "Not Found"}`, `{"error": "…"}`), and a problem-details
 /// client gets nothing from it. The same members under `application/problem+json` are a minimal
 /// RFC 9457 body (every member is optional; `type` defaults to `about:blank`) and pass.
-pub fn undeclared_vocabulary(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
+pub fn undeclared_vocabulary(profile: ErrorProfile, body: &Json<'_>) -> Vec<Issue> {
     let Some(obj) = body.as_object() else {
         return Vec::new();
     };
@@ -320,11 +322,11 @@ pub fn undeclared_vocabulary(profile: ErrorProfile, body: &Value) -> Vec<Issue> 
         || obj.contains_key("title")
         || obj.contains_key("status")
         // A `type` of any kind is judged by `shape_issues` (a bare word there fails already).
-        || obj.get("type").and_then(Value::as_str).is_some()
+        || obj.get("type").and_then(Json::as_str).is_some()
     {
         return Vec::new();
     }
-    let keys: Vec<&str> = obj.keys().map(String::as_str).take(4).collect();
+    let keys: Vec<&str> = obj.keys().take(4).collect();
     vec![Issue::fail(
         "not-problem-details",
         format!(
@@ -336,15 +338,15 @@ pub fn undeclared_vocabulary(profile: ErrorProfile, body: &Value) -> Vec<Issue> 
 
 /// ERR-03: the structure the profile prescribes. A body that is not an object is ERR-02's
 /// finding and yields nothing here. (`schema` is validated by the caller with its validator.)
-pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
+pub fn shape_issues(profile: ErrorProfile, body: &Json<'_>) -> Vec<Issue> {
     let mut out = Vec::new();
     let Some(obj) = body.as_object() else {
         return out;
     };
     let typed = |out: &mut Vec<Issue>,
                  name: &str,
-                 v: Option<&Value>,
-                 ok: fn(&Value) -> bool,
+                 v: Option<&Json<'_>>,
+                 ok: fn(&Json<'_>) -> bool,
                  want: &str| {
         if let Some(v) = v
             && !ok(v)
@@ -357,7 +359,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
     };
     match profile {
         ErrorProfile::ProblemJson => {
-            if !PROBLEM_MEMBERS.iter().any(|m| obj.contains_key(*m)) {
+            if !PROBLEM_MEMBERS.iter().any(|m| obj.contains_key(m)) {
                 out.push(Issue::fail(
                     "no-problem-members",
                     "none of the problem details members (type, title, status, detail, instance)",
@@ -368,7 +370,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
             // a bare word rather than a URI, so a problem-details client gets nothing from it.
             // (Every member is optional in RFC 9457, and a missing `type` means `about:blank`:
             // a body without `type` is not judged by this rule.)
-            if let Some(t) = obj.get("type").and_then(Value::as_str)
+            if let Some(t) = obj.get("type").and_then(Json::as_str)
                 && !t.contains([':', '/'])
                 && !obj.contains_key("title")
                 && !obj.contains_key("status")
@@ -386,14 +388,14 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                 &mut out,
                 "type",
                 obj.get("type"),
-                Value::is_string,
+                |v| v.is_string(),
                 "a string",
             );
             typed(
                 &mut out,
                 "instance",
                 obj.get("instance"),
-                Value::is_string,
+                |v| v.is_string(),
                 "a string",
             );
             typed(
@@ -405,7 +407,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
             );
         }
         ErrorProfile::Google => match obj.get("error") {
-            Some(Value::Object(e)) => {
+            Some(Json::Object(e)) => {
                 let required = |out: &mut Vec<Issue>, name: &str| {
                     if !e.contains_key(name) {
                         out.push(Issue::fail(
@@ -436,10 +438,10 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                     "an UPPER_SNAKE_CASE canonical code",
                 );
                 match e.get("details") {
-                    Some(Value::Array(details)) => {
-                        let infos: Vec<&Value> =
+                    Some(Json::Array(details)) => {
+                        let infos: Vec<&Json<'_>> =
                             details.iter().filter(|d| is_error_info(d)).collect();
-                        if details.iter().any(|d| d.get("@type").and_then(Value::as_str).is_none()) {
+                        if details.iter().any(|d| d.get("@type").and_then(Json::as_str).is_none()) {
                             out.push(Issue::fail(
                                 "details-type",
                                 "an `error.details` entry has no `@type`",
@@ -451,7 +453,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                                 "`error.details` has no google.rpc.ErrorInfo (AIP-193 wants exactly one)",
                             )),
                             [info] => {
-                                match info.get("reason").and_then(Value::as_str) {
+                                match info.get("reason").and_then(Json::as_str) {
                                     Some(r) if is_aip_reason(r) => {}
                                     Some(r) => out.push(Issue::fail(
                                         "errorinfo-reason",
@@ -462,7 +464,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                                         "ErrorInfo has no `reason`",
                                     )),
                                 }
-                                if info.get("domain").and_then(Value::as_str).is_none_or(str::is_empty) {
+                                if info.get("domain").and_then(Json::as_str).is_none_or(str::is_empty) {
                                     out.push(Issue::fail("errorinfo-domain", "ErrorInfo has no `domain`"));
                                 }
                             }
@@ -489,8 +491,8 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
             None => out.push(Issue::fail("error-missing", "no top-level `error` object")),
         },
         ErrorProfile::Stripe => match obj.get("error") {
-            Some(Value::Object(e)) => {
-                if !e.get("type").is_some_and(Value::is_string) {
+            Some(Json::Object(e)) => {
+                if !e.get("type").is_some_and(Json::is_string) {
                     out.push(Issue::fail(
                         "error.type-missing",
                         "`error.type` (a string) is missing",
@@ -514,7 +516,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
         },
         ErrorProfile::JsonApi => {
             match obj.get("errors") {
-                Some(Value::Array(errors)) if !errors.is_empty() => {
+                Some(Json::Array(errors)) if !errors.is_empty() => {
                     for e in errors {
                         let Some(eo) = e.as_object() else {
                             out.push(Issue::fail(
@@ -527,32 +529,32 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                             &mut out,
                             "errors[].status",
                             eo.get("status"),
-                            Value::is_string,
+                            |v| v.is_string(),
                             "a string",
                         );
                         typed(
                             &mut out,
                             "errors[].code",
                             eo.get("code"),
-                            Value::is_string,
+                            |v| v.is_string(),
                             "a string",
                         );
                         typed(
                             &mut out,
                             "errors[].id",
                             eo.get("id"),
-                            Value::is_string,
+                            |v| v.is_string(),
                             "a string",
                         );
                         match eo.get("source") {
                             None => {}
-                            Some(Value::Object(src)) => {
+                            Some(Json::Object(src)) => {
                                 for name in ["pointer", "parameter", "header"] {
                                     typed(
                                         &mut out,
                                         &format!("errors[].source.{name}"),
                                         src.get(name),
-                                        Value::is_string,
+                                        |v| v.is_string(),
                                         "a string",
                                     );
                                 }
@@ -564,7 +566,7 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
                         }
                     }
                 }
-                Some(Value::Array(_)) => out.push(Issue::fail("errors-empty", "`errors` is empty")),
+                Some(Json::Array(_)) => out.push(Issue::fail("errors-empty", "`errors` is empty")),
                 Some(v) => out.push(Issue::fail(
                     "errors-type",
                     format!("`errors` is {}, not an array", type_name(v)),
@@ -589,8 +591,8 @@ pub fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
 // ERR-04: what identifies an error
 
 /// The error's machine-readable identity: what must stay the same when the same fault repeats.
-pub fn error_code(profile: ErrorProfile, body: &Value) -> Option<String> {
-    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+pub fn error_code(profile: ErrorProfile, body: &Json<'_>) -> Option<String> {
+    let s = |v: Option<&Json<'_>>| v.and_then(Json::as_str).map(str::to_owned);
     match profile {
         ErrorProfile::ProblemJson => {
             body.as_object()?;
@@ -601,7 +603,7 @@ pub fn error_code(profile: ErrorProfile, body: &Value) -> Option<String> {
             let status = s(e.get("status")).unwrap_or_default();
             let reason = e
                 .get("details")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .and_then(|d| d.iter().find(|x| is_error_info(x)))
                 .and_then(|i| s(i.get("reason")))
                 .unwrap_or_default();
@@ -633,7 +635,7 @@ pub fn error_code(profile: ErrorProfile, body: &Value) -> Option<String> {
 
 /// The human title that must be constant per [`error_code`] (RFC 9457 §3.1.3), where the profile
 /// has one.
-pub fn error_title(profile: ErrorProfile, body: &Value) -> Option<String> {
+pub fn error_title(profile: ErrorProfile, body: &Json<'_>) -> Option<String> {
     match profile {
         ErrorProfile::ProblemJson | ErrorProfile::Schema => {
             body.get("title")?.as_str().map(str::to_owned)
@@ -749,6 +751,7 @@ pub fn request_id<'a>(get: impl Fn(&str) -> Option<&'a str>, names: &[String]) -
     None
 }
 
+mod json;
 mod leak;
 #[cfg(test)]
 mod tests;

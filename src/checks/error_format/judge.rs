@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::checks::{pass, skip, verdict};
 use crate::headers::problem::{
-    self as pd, Issue, MediaClass, Severity, classify_media, essence, expected_media_type,
+    self as pd, Issue, Json, MediaClass, Severity, classify_media, essence, expected_media_type,
 };
 use crate::observe::{Headers, as_str};
 use crate::redact::Redactor;
@@ -199,7 +199,7 @@ pub fn judge(
     if !class.is_json() {
         return j;
     }
-    let json: Value = match serde_json::from_slice(body) {
+    let json = match Json::parse(body) {
         Ok(v) => v,
         // A body cut at the passive cap cannot be judged.
         Err(_) if truncated => return j,
@@ -219,7 +219,7 @@ pub fn judge(
     if json.is_object() {
         j.shape = match &cfg.schema {
             Some(Ok(v)) => Some(
-                v.iter_errors(&json)
+                v.iter_errors(&json.to_value())
                     .next()
                     .map(|e| {
                         vec![Issue::fail(

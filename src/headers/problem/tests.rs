@@ -3,6 +3,20 @@
 use super::*;
 use serde_json::json;
 
+// The rules read a `Json`; these tests write their bodies as `Value`s (`json!`), seen as one.
+fn member_issues(profile: ErrorProfile, status: u16, body: &Value) -> Vec<Issue> {
+    super::member_issues(profile, status, &Json::from(body))
+}
+fn shape_issues(profile: ErrorProfile, body: &Value) -> Vec<Issue> {
+    super::shape_issues(profile, &Json::from(body))
+}
+fn error_code(profile: ErrorProfile, body: &Value) -> Option<String> {
+    super::error_code(profile, &Json::from(body))
+}
+fn error_title(profile: ErrorProfile, body: &Value) -> Option<String> {
+    super::error_title(profile, &Json::from(body))
+}
+
 fn keys(v: &[Issue]) -> Vec<&str> {
     v.iter().map(|i| i.key.as_str()).collect()
 }
