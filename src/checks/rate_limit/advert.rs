@@ -103,11 +103,10 @@ pub fn fresh_window(obs: &[Obs], quota: u64) -> Option<f64> {
         return None;
     }
     obs.iter()
-        .filter(|o| o.snap.is_some())
-        .filter_map(|o| o.reset_in)
-        .filter(|r| *r >= 0.5)
-        .reduce(f64::max)
-        .map(snap_window)
+        .filter_map(|o| Some((o.reset_in?, o.snap.as_ref()?.reset?.unit.is_epoch())))
+        .filter(|(r, _)| *r >= 0.5)
+        .reduce(|longest, r| if r.0 > longest.0 { r } else { longest })
+        .map(|(r, epoch)| snap_window(r, epoch))
 }
 
 /// Windows people configure, in seconds.
@@ -119,9 +118,10 @@ const USUAL_WINDOWS: [f64; 17] = [
 /// A delta reset of a fresh window is the window itself, a whole number. An epoch reset is whole
 /// seconds rounded either way by the server (an `int()` or a ceiling) and read against the
 /// client's clock, so the longest one of a 10 s window reads 9.x to 10.9: within a second of a
-/// usual window, that window; otherwise the nearest second.
-fn snap_window(r: f64) -> f64 {
-    if (r - r.round()).abs() < 0.05 {
+/// usual window, that window; otherwise the nearest second. (Only a delta is taken as it reads
+/// when whole: an epoch reset of a 10 s window read as 10.97 s is not an 11 s window.)
+fn snap_window(r: f64, epoch: bool) -> f64 {
+    if !epoch && (r - r.round()).abs() < 0.05 {
         return r.round().max(1.0);
     }
     USUAL_WINDOWS
@@ -129,4 +129,50 @@ fn snap_window(r: f64) -> f64 {
         .copied()
         .find(|w| (r - w).abs() <= 1.0 + 1e-9)
         .unwrap_or_else(|| r.round().max(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::headers::ratelimit::{Generation, Reset, ResetUnit, Snapshot};
+
+    fn seen(reset_in: f64, unit: ResetUnit) -> Obs {
+        Obs {
+            status: Some(200),
+            snap: Some(Snapshot {
+                generation: Generation::XRateLimit,
+                policy: None,
+                quota: Some(5),
+                window: None,
+                remaining: Some(4),
+                reset: Some(Reset { value: 1.0, unit }),
+            }),
+            reset_in: Some(reset_in),
+            ..Obs::default()
+        }
+    }
+
+    /// The window read off the longest reset: a delta as it reads, an epoch reset (whole
+    /// seconds either way, against the client's clock) as the usual window within a second,
+    /// wherever in its second the reading falls (flask-limiter's 10 s moving window read 10.97
+    /// once, and was taken for 11 s: every later judgement of the run was against 11 s).
+    #[test]
+    fn the_window_is_read_off_the_longest_reset() {
+        let epoch = ResetUnit::EpochSeconds;
+        for r in [9.03, 9.6, 10.0, 10.02, 10.5, 10.97] {
+            let obs = [seen(3.0, epoch), seen(r, epoch), seen(2.0, epoch)];
+            assert_eq!(fresh_window(&obs, 5), Some(10.0), "epoch {r}");
+        }
+        let delta = ResetUnit::DeltaSeconds;
+        assert_eq!(fresh_window(&[seen(11.0, delta)], 5), Some(11.0));
+        assert_eq!(
+            fresh_window(&[seen(7.0, delta), seen(60.0, delta)], 5),
+            Some(60.0)
+        );
+        // No usual window within a second: the nearest second.
+        assert_eq!(fresh_window(&[seen(7.4, epoch)], 5), Some(7.0));
+        // Nothing to read it off.
+        assert_eq!(fresh_window(&[seen(0.2, delta)], 5), None);
+        assert_eq!(fresh_window(&[seen(10.0, delta)], 0), None);
+    }
 }
