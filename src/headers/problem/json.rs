@@ -99,7 +99,12 @@ impl<'a> Json<'a> {
         }
         let rest = pointer.strip_prefix('/')?;
         rest.split('/').try_fold(self, |at, token| {
-            let token = token.replace("~1", "/").replace("~0", "~");
+            // (An escape-free token, every one the rules ask for, is not copied.)
+            let token: Cow<str> = if token.contains('~') {
+                Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+            } else {
+                Cow::Borrowed(token)
+            };
             match at {
                 Json::Object(o) => o.get(&token),
                 Json::Array(a) => index(&token).and_then(|i| a.get(i)),

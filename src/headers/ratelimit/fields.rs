@@ -543,7 +543,8 @@ fn plain_list<'v>(value: &'v str, policies: Option<&[Policy]>) -> Option<Least<'
         return None;
     }
     let mut least = Least::default();
-    members::plain_members(v, |name, r, t| least.add(name, r, t, policies)).then_some(least)
+    members::plain_members(v, |name, r, t| least.add(name, r, t, policies))?;
+    Some(least)
 }
 
 impl Parsed {

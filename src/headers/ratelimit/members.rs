@@ -33,22 +33,18 @@ pub(super) fn plain_limits(value: &str) -> Option<Vec<Limit>> {
             reset,
             partition_key: None,
         });
-    })
-    .then_some(out)
+    })?;
+    Some(out)
 }
 
 /// [`plain_limits`] without the list: `each(name, r, t)` is called for every member, in order,
 /// borrowing the name from `value`, so the passive checks read a list per response without an
-/// allocation. `false` when the value is outside the common shape; `each` may have seen the
+/// allocation. `None` when the value is outside the common shape; `each` may have seen the
 /// members before the byte that decided it, so a caller discards what it gathered then.
 pub(super) fn plain_members<'v>(
     value: &'v str,
     mut each: impl FnMut(&'v str, u64, Option<u64>),
-) -> bool {
-    plain_scan(value, &mut each).is_some()
-}
-
-fn plain_scan<'v>(value: &'v str, each: &mut impl FnMut(&'v str, u64, Option<u64>)) -> Option<()> {
+) -> Option<()> {
     let b = value.as_bytes();
     let at = |i: usize| b.get(i).copied();
     let mut i = 0;
