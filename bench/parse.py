@@ -162,6 +162,16 @@ def conns():
                 kinds = r.get("errors_by_kind") or r.get("socket_errors")
                 if r.get("errors") and kinds:
                     print(f"{'':<10} {n:>6} run {r['rep']}: {r['errors']} errors {kinds}")
+    if "before" in tools:
+        # An earlier build in the rotation (BEFORE=…): this build's figures over its, per N.
+        print("\n# this build / before, per N (medians of ratios paired per repetition)")
+        print(f"{'N':>6} {'pairs':>5} {'cpu us/req':>10} {'user us/req':>11} {'req/s':>7}")
+        for n in ns:
+            pairs = [(r, b) for r in ok for b in ok if r["tool"] == "loadproof" and b["tool"] == "before"
+                     and r["n"] == n and b["n"] == n and r["rep"] == b["rep"]]
+            ratio = lambda f: median(f(r) / f(b) for r, b in pairs if f(r) and f(b))
+            print(f"{n:>6} {len(pairs):>5} {fmt(ratio(us_per_req)):>10} {fmt(ratio(user_us_per_req)):>11} "
+                  f"{fmt(ratio(lambda r: r['rps'])):>7}")
 
 
 def main():

@@ -30,8 +30,10 @@
 #                                              # the same, for this build and an earlier one,
 #                                              # interleaved (rows `before-passive-*`)
 #   BEFORE=path/to/loadproof bench/run.sh throughput [REPS] [SECONDS]
+#   BEFORE=path/to/loadproof bench/run.sh conns [REPS]
 #                                              # adds an earlier build to the rotation (rows
-#                                              # `before`)
+#                                              # `before`; conns: each N's CPU and user CPU per
+#                                              # request paired with it)
 #
 # It installs what is missing (nginx, wrk, h2load, GNU time from Debian; oha from crates.io into
 # bench/.tools), talks only to 127.0.0.1, bounds every run in time, and stops only the processes
@@ -325,18 +327,25 @@ conns)
   read -r -a NS <<<"${CONNS_NS:-50 5000 9900 10000}"
   echo "# target nginx (1 worker, fresh per run) · closed loop, N users on N connections · ${SECS}s · N = ${NS[*]} · $REPS repetitions, order rotated"
   ORDER=(loadproof wrk)
+  [ -n "${BEFORE:-}" ] && ORDER+=(before)
+  k=${#ORDER[@]}
   for rep in $(seq 1 "$REPS"); do
     for n in "${NS[@]}"; do
-      for i in 0 1; do
-        tool=${ORDER[$(( (i + rep - 1) % 2 ))]}
+      for i in $(seq 0 $((k - 1))); do
+        tool=${ORDER[$(( (i + rep - 1) % k ))]}
         out="$WORK/$rep-$n-$tool"
         start_nginx bench/nginx-conns.conf.in
         case $tool in
           loadproof) time_run "$out" "$LP" run --url "$URL" -c "$n" --connections "$n" --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
+          before) time_run "$out" "$BEFORE" run --url "$URL" -c "$n" --connections "$n" --duration "${SECS}s" --threads 1 --quiet --out "$out.d" ;;
           wrk) time_run "$out" wrk -t1 -c "$n" -d "${SECS}s" --latency "$URL" ;;
         esac
         stop_nginx
-        python3 bench/parse.py "$tool" "$n/$rep" "$out"
+        if [ "$tool" = before ]; then
+          python3 bench/parse.py loadproof "$n/$rep" "$out" before
+        else
+          python3 bench/parse.py "$tool" "$n/$rep" "$out"
+        fi
       done
     done
   done

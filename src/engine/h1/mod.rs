@@ -253,7 +253,9 @@ impl Lane {
                     c.arm(deadline);
                     c
                 }
-                None => connect(&self.target, deadline).await?,
+                // Boxed: connecting is rare on a kept-alive connection, and its future would
+                // otherwise make every user task's state hundreds of bytes larger.
+                None => Box::pin(connect(&self.target, deadline)).await?,
             };
             let Conn { stream, timer, .. } = &mut conn;
             match within(timer, deadline, stream.write_all(wire)).await {

@@ -80,7 +80,9 @@ pub(super) async fn run_pick<O: Observer>(
         };
     };
     let Pick { rows, vars, .. } = pick;
-    run_flow(ctx, transport, f, rows, vars, rng, due).await
+    // Boxed: a flow's future is larger than a single request's, and every user task would
+    // carry its size inline (see `h1::Lane::send` on why a task's size matters).
+    Box::pin(run_flow(ctx, transport, f, rows, vars, rng, due)).await
 }
 
 /// One iteration of flow `f`: its steps in order on this worker's lane, each able to read what
