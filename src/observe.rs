@@ -11,7 +11,7 @@
 
 mod headers;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 
@@ -61,6 +61,17 @@ pub struct Observation<'a> {
     pub body_truncated: bool,
     /// When the request was sent, since the start of its phase (or of its check).
     pub at: Duration,
+    /// When the response arrived, if it is judged later than that (the passive set holds
+    /// load-phase responses a while: `checks::held`); `None`: it arrived just now. A part that
+    /// needs the time of a response takes it from here (see [`Observation::received`]).
+    pub received: Option<SystemTime>,
+}
+
+impl Observation<'_> {
+    /// The wall-clock time the response arrived.
+    pub fn received(&self) -> SystemTime {
+        self.received.unwrap_or_else(SystemTime::now)
+    }
 }
 
 /// Receives every observation of one thread (the load phase) or of the checks phase.

@@ -12,6 +12,7 @@ use std::any::Any;
 use futures::future::LocalBoxFuture;
 
 use super::CheckCtx;
+use super::held::Held;
 use crate::observe::{Observation, Observer, Source};
 use crate::redact::Redactor;
 use crate::scenario::ChecksSpec;
@@ -56,7 +57,9 @@ pub trait Family: Sync {
 }
 
 /// A family's passive part, as the family writes it: counters and capped samples, never a list
-/// of responses (it runs on the hot path).
+/// of responses (it runs on the hot path). A load-phase response may reach `observe` a few dozen
+/// responses after it arrived (`checks::held`): a part judges a response by what it carries (its
+/// `Date`, not the clock).
 pub trait PassivePart: Any + Send {
     /// Whether it needs the body of a response with this status.
     fn wants_body(&self, _source: Source, _status: u16) -> bool {
@@ -109,9 +112,13 @@ impl<T: PassivePart> BoxedPart for T {
 
 /// The passive parts of the enabled families (and, under `passive = true`, the defaults of
 /// those whose table is absent): the observer of one load thread, or of the checks phase.
+///
+/// Load-phase responses are held and judged a batch at a time ([`Held`]); everything that reads
+/// the parts (`part_mut`, `merge`, `verdicts`) judges what is held first.
 #[derive(Default)]
 pub struct PassiveSet {
     parts: Vec<Part>,
+    held: Held,
 }
 
 struct Part {
@@ -164,7 +171,10 @@ impl PassiveSet {
                 }
             })
             .collect();
-        PassiveSet { parts }
+        PassiveSet {
+            parts,
+            held: Held::default(),
+        }
     }
 
     /// For the load phase: empty under `passive = false`.
@@ -178,6 +188,7 @@ impl PassiveSet {
 
     /// The part of type `T`, to add what an active part found to its family's one verdict.
     pub fn part_mut<T: PassivePart>(&mut self) -> Option<&mut T> {
+        self.judge_held();
         self.parts
             .iter_mut()
             .find_map(|p| p.part.as_any_mut().downcast_mut::<T>())
@@ -191,7 +202,8 @@ impl PassiveSet {
             .map(|p| p.key)
     }
 
-    pub fn verdicts(self, r: &Redactor) -> Vec<CheckResult> {
+    pub fn verdicts(mut self, r: &Redactor) -> Vec<CheckResult> {
+        self.judge_held();
         self.parts
             .into_iter()
             .flat_map(|p| {
@@ -205,6 +217,21 @@ impl PassiveSet {
                     })
             })
             .collect()
+    }
+}
+
+impl PassiveSet {
+    /// Show every held response to every part.
+    fn judge_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let parts = &mut self.parts;
+        self.held.drain(|o| {
+            for p in parts.iter_mut() {
+                p.part.observe(o);
+            }
+        });
     }
 }
 
@@ -222,12 +249,25 @@ impl Observer for PassiveSet {
         // only while caches are cold is as much a finding as one served under load. The
         // warm-up stays out of every figure (latency, series, thresholds), not out of the
         // verdicts; passive parts count its responses with the load phase's.
+        if self.parts.is_empty() {
+            return;
+        }
+        if self.held.hold(o) {
+            if self.held.full() {
+                self.judge_held();
+            }
+            return;
+        }
+        // Judged now, after what arrived before it.
+        self.judge_held();
         for p in &mut self.parts {
             p.part.observe(o);
         }
     }
 
-    fn merge(&mut self, other: PassiveSet) {
+    fn merge(&mut self, mut other: PassiveSet) {
+        self.judge_held();
+        other.judge_held();
         for theirs in other.parts {
             match self.parts.iter_mut().find(|p| p.key == theirs.key) {
                 Some(mine) => mine.part.merge_boxed(theirs.part),
@@ -276,6 +316,7 @@ mod tests {
             body: Some(body),
             body_truncated: false,
             at: Duration::ZERO,
+            received: None,
         });
     }
 
@@ -323,6 +364,90 @@ mod tests {
             "{}",
             err01.message
         );
+    }
+
+    /// A part that writes down what it was shown, in order.
+    #[derive(Default)]
+    struct Recorder(Vec<String>);
+
+    impl PassivePart for Recorder {
+        fn observe(&mut self, o: &Observation<'_>) {
+            self.0.push(format!("{} {}", o.url, o.status));
+        }
+        fn merge(&mut self, other: Recorder) {
+            self.0.extend(other.0);
+        }
+        fn verdicts(self, _: &Redactor) -> Vec<CheckResult> {
+            self.0
+                .into_iter()
+                .map(|s| crate::verdict::pass("REC", s))
+                .collect()
+        }
+    }
+
+    fn recording() -> PassiveSet {
+        let mut set = PassiveSet::default();
+        set.parts.push(Part {
+            key: "recorder",
+            part: Box::new(Recorder::default()),
+            tableless: None,
+        });
+        set
+    }
+
+    /// Load-phase responses are held and judged a batch at a time: every one of them reaches
+    /// the parts, in the order they arrived, whichever way the set is read (`part_mut`,
+    /// `merge`, `verdicts`), and one that is not held (a header map) waits for those before it.
+    #[test]
+    fn held_responses_all_reach_the_parts_in_order() {
+        let head = b"HTTP/1.1 200 OK\r\nDate: Tue, 01 Dec 2026 21:00:00 GMT\r\n\r\n";
+        let mut fields = [httparse::EMPTY_HEADER; 4];
+        let mut resp = httparse::Response::new(&mut fields);
+        resp.parse(head).unwrap();
+        let raw = crate::observe::RawHeaders::from_parsed(head, resp.headers);
+        let map = HeaderMap::new();
+        let show = |set: &mut PassiveSet, i: usize, map_headers: bool| {
+            let url = format!("/{i}");
+            set.observe(&Observation {
+                source: Source::Load,
+                request: None,
+                method: "GET",
+                url: &url,
+                sent: None,
+                status: 200,
+                headers: if map_headers {
+                    crate::observe::Headers::Map(&map)
+                } else {
+                    crate::observe::Headers::Raw(&raw)
+                },
+                body: None,
+                body_truncated: false,
+                at: Duration::ZERO,
+                received: None,
+            });
+        };
+        let urls = |range: std::ops::Range<usize>| -> Vec<String> {
+            range.map(|i| format!("/{i} 200")).collect()
+        };
+        let n = 2 * super::super::held::HELD + 5;
+
+        let mut set = recording();
+        for i in 0..n {
+            show(&mut set, i, i == 40);
+        }
+        let seen = set.part_mut::<Recorder>().unwrap().0.clone();
+        assert_eq!(seen, urls(0..n), "part_mut judges what is held first");
+
+        let (mut a, mut b) = (recording(), recording());
+        for i in 0..3 {
+            show(&mut a, i, false);
+            show(&mut b, 3 + i, false);
+        }
+        a.merge(b);
+        show(&mut a, 6, false);
+        let v = a.verdicts(&Redactor::default());
+        let got: Vec<&str> = v.iter().map(|c| c.message.as_str()).collect();
+        assert_eq!(got, urls(0..7), "merge and verdicts judge what is held");
     }
 
     #[test]

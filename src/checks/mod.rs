@@ -17,6 +17,7 @@
 
 pub mod error_format;
 pub mod family;
+mod held;
 pub mod idempotency;
 pub mod pagination;
 pub mod probe;

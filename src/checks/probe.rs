@@ -183,6 +183,7 @@ impl Exchange {
             body: Some(&self.body),
             body_truncated: self.body_truncated,
             at: Duration::from_secs_f64(self.timeline.sent_ms.max(0.0) / 1000.0),
+            received: None,
         })
     }
 

@@ -90,6 +90,20 @@ impl RawHeaders {
         raw
     }
 
+    /// Make this a copy of `other`, in this one's buffers (no allocation once they are large
+    /// enough): how the passive set holds a response for a while (`checks::held`).
+    pub fn copy_from(&mut self, other: &RawHeaders) {
+        self.head.clear();
+        self.head.extend_from_slice(&other.head);
+        self.fields.clear();
+        self.fields.extend_from_slice(&other.fields);
+    }
+
+    /// The bytes its buffers hold on to.
+    pub fn capacity(&self) -> usize {
+        self.head.capacity() + self.fields.capacity() * std::mem::size_of::<Span>()
+    }
+
     /// `part`'s place in the copy of `head`: its offset, when `httparse` sliced it from `head`
     /// (always, in practice), else where it is appended.
     fn place(&mut self, head: &[u8], part: &[u8]) -> (u32, u32) {

@@ -493,6 +493,7 @@ mod tests {
             body: Some(body.as_bytes()),
             body_truncated: false,
             at: std::time::Duration::ZERO,
+            received: None,
         });
     }
 
@@ -574,6 +575,7 @@ mod tests {
                 body: None,
                 body_truncated: false,
                 at: std::time::Duration::ZERO,
+                received: None,
             })
         };
         let mut every = spec("X-Test-Id");

@@ -147,6 +147,7 @@ impl Passive {
         url: &str,
         status: Option<u16>,
         headers: Headers<'_>,
+        received: Option<SystemTime>,
     ) {
         self.responses += 1;
         let f = Fields::of(headers);
@@ -189,7 +190,9 @@ impl Passive {
             if s.remaining != Some(0) || !reset.unit.is_epoch() {
                 continue;
             }
+            // The response's own clock, else ours when it arrived (it may be judged later).
             let now = retry_after::response_date(headers.get_str("date"))
+                .or(received)
                 .unwrap_or_else(SystemTime::now)
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64());
@@ -345,7 +348,14 @@ impl Passive {
 
 impl PassivePart for Passive {
     fn observe(&mut self, o: &Observation<'_>) {
-        self.observe_parts(o.request, o.method, o.url, Some(o.status), o.headers);
+        self.observe_parts(
+            o.request,
+            o.method,
+            o.url,
+            Some(o.status),
+            o.headers,
+            o.received,
+        );
     }
 
     fn merge(&mut self, other: Passive) {

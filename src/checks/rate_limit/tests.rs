@@ -50,6 +50,7 @@ fn observe(p: &mut Passive, status: u16, pairs: &[(&str, &str)]) {
         body: None,
         body_truncated: false,
         at: Duration::ZERO,
+        received: None,
     });
 }
 

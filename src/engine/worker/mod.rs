@@ -579,6 +579,7 @@ fn conclude<O: Observer>(
             body: kept,
             body_truncated: body.kept_truncated(),
             at: sent_at.saturating_duration_since(ctx.start),
+            received: None,
         });
     }
     Concluded {
