@@ -63,7 +63,7 @@ pub struct Observation<'a> {
     pub at: Duration,
     /// When the response arrived, if it is judged later than that (the passive set holds
     /// load-phase responses a while: `checks::held`); `None`: it arrived just now. A part that
-    /// needs the time of a response takes it from here (see [`Observation::received`]).
+    /// needs the time a response arrived asks [`Observation::received()`], never the clock.
     pub received: Option<SystemTime>,
 }
 
