@@ -186,6 +186,19 @@ impl PassiveSet {
         }
     }
 
+    /// Show every held response to every part.
+    fn judge_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let parts = &mut self.parts;
+        self.held.drain(|o| {
+            for p in parts.iter_mut() {
+                p.part.observe(o);
+            }
+        });
+    }
+
     /// The part of type `T`, to add what an active part found to its family's one verdict.
     pub fn part_mut<T: PassivePart>(&mut self) -> Option<&mut T> {
         self.judge_held();
@@ -217,21 +230,6 @@ impl PassiveSet {
                     })
             })
             .collect()
-    }
-}
-
-impl PassiveSet {
-    /// Show every held response to every part.
-    fn judge_held(&mut self) {
-        if self.held.is_empty() {
-            return;
-        }
-        let parts = &mut self.parts;
-        self.held.drain(|o| {
-            for p in parts.iter_mut() {
-                p.part.observe(o);
-            }
-        });
     }
 }
 
