@@ -58,8 +58,8 @@ pub trait Family: Sync {
 
 /// A family's passive part, as the family writes it: counters and capped samples, never a list
 /// of responses (it runs on the hot path). A load-phase response may reach `observe` a few dozen
-/// responses after it arrived (`checks::held`): a part judges a response by what it carries (its
-/// `Date`, not the clock).
+/// responses after it arrived (`checks::held`): a part that needs the time of a response reads
+/// what the response carries (its `Date`, or [`Observation::received`]), never the clock.
 pub trait PassivePart: Any + Send {
     /// Whether it needs the body of a response with this status.
     fn wants_body(&self, _source: Source, _status: u16) -> bool {

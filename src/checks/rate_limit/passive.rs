@@ -10,7 +10,6 @@ use crate::headers::ratelimit::{
     Fields, Generation, Parsed, PolicyMemo, ResetUnit, RlError, parse_fields_into,
 };
 use crate::headers::retry_after;
-use crate::observe::Headers;
 use crate::redact::Redactor;
 use crate::scenario::RateLimitSpec;
 use crate::verdict::{CheckResult, Evidence};
@@ -140,15 +139,8 @@ impl Passive {
         }
     }
 
-    fn observe_parts(
-        &mut self,
-        request: Option<&str>,
-        method: &str,
-        url: &str,
-        status: Option<u16>,
-        headers: Headers<'_>,
-        received: Option<SystemTime>,
-    ) {
+    fn observe_response(&mut self, o: &Observation<'_>) {
+        let headers = o.headers;
         self.responses += 1;
         let f = Fields::of(headers);
         if !f.any() {
@@ -158,10 +150,10 @@ impl Passive {
         let mut parsed = std::mem::take(&mut self.scratch);
         parse_fields_into(&f, &mut self.policy_memo, &mut parsed);
         let sample = |note: String| Sample {
-            request: request.map(str::to_string),
-            method: method.to_string(),
-            url: url.to_string(),
-            status,
+            request: o.request.map(str::to_string),
+            method: o.method.to_string(),
+            url: o.url.to_string(),
+            status: Some(o.status),
             headers: f
                 .present()
                 .into_iter()
@@ -192,8 +184,7 @@ impl Passive {
             }
             // The response's own clock, else ours when it arrived (it may be judged later).
             let now = retry_after::response_date(headers.get_str("date"))
-                .or(received)
-                .unwrap_or_else(SystemTime::now)
+                .unwrap_or_else(|| o.received())
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64());
             let until = reset.seconds_until(now);
@@ -348,14 +339,7 @@ impl Passive {
 
 impl PassivePart for Passive {
     fn observe(&mut self, o: &Observation<'_>) {
-        self.observe_parts(
-            o.request,
-            o.method,
-            o.url,
-            Some(o.status),
-            o.headers,
-            o.received,
-        );
+        self.observe_response(o);
     }
 
     fn merge(&mut self, other: Passive) {

@@ -180,6 +180,47 @@ fn passive_past_epoch_with_zero_remaining_fails() {
     assert_eq!(s2, CheckStatus::Pass, "{m2}");
 }
 
+/// Without a `Date`, an epoch reset is read against the time the response arrived, which a held
+/// response carries (`checks::held` judges load-phase responses a batch later): not against
+/// the clock at judging time.
+#[test]
+fn passive_epoch_without_date_is_read_against_the_arrival_time() {
+    let judged = |received: Option<std::time::SystemTime>| {
+        let h = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1667724000"),
+        ]);
+        let mut p = Passive::new(&spec("a"));
+        p.observe(&Observation {
+            source: Source::Load,
+            request: Some("r"),
+            method: "GET",
+            url: "http://x/limited",
+            sent: None,
+            status: 429,
+            headers: crate::observe::Headers::Map(&h),
+            body: None,
+            body_truncated: false,
+            at: Duration::ZERO,
+            received,
+        });
+        verdicts(p).2
+    };
+    let reset = std::time::UNIX_EPOCH + Duration::from_secs(1_667_724_000);
+    // Arrived 5 s before its reset (judged years later): conforming.
+    assert_eq!(
+        judged(Some(reset - Duration::from_secs(5))),
+        CheckStatus::Pass
+    );
+    // Arrived 5 s after it: the reset lies in the past.
+    assert_eq!(
+        judged(Some(reset + Duration::from_secs(5))),
+        CheckStatus::Fail
+    );
+    // Judged as it arrives: the clock, years past that reset.
+    assert_eq!(judged(None), CheckStatus::Fail);
+}
+
 fn snap(q: u64, r: u64, t: u64) -> Option<Snapshot> {
     Some(Snapshot {
         generation: Generation::Draft10,
