@@ -38,6 +38,16 @@ fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
 }
 
 fn observe(p: &mut Passive, status: u16, pairs: &[(&str, &str)]) {
+    observe_received(p, status, pairs, None);
+}
+
+/// [`observe`] of a response that arrived at `received` (a held one: `checks::held`).
+fn observe_received(
+    p: &mut Passive,
+    status: u16,
+    pairs: &[(&str, &str)],
+    received: Option<std::time::SystemTime>,
+) {
     let h = headers(pairs);
     p.observe(&Observation {
         source: Source::Load,
@@ -50,7 +60,7 @@ fn observe(p: &mut Passive, status: u16, pairs: &[(&str, &str)]) {
         body: None,
         body_truncated: false,
         at: Duration::ZERO,
-        received: None,
+        received,
     });
 }
 
@@ -186,24 +196,16 @@ fn passive_past_epoch_with_zero_remaining_fails() {
 #[test]
 fn passive_epoch_without_date_is_read_against_the_arrival_time() {
     let judged = |received: Option<std::time::SystemTime>| {
-        let h = headers(&[
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", "1667724000"),
-        ]);
         let mut p = Passive::new(&spec("a"));
-        p.observe(&Observation {
-            source: Source::Load,
-            request: Some("r"),
-            method: "GET",
-            url: "http://x/limited",
-            sent: None,
-            status: 429,
-            headers: crate::observe::Headers::Map(&h),
-            body: None,
-            body_truncated: false,
-            at: Duration::ZERO,
+        observe_received(
+            &mut p,
+            429,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "1667724000"),
+            ],
             received,
-        });
+        );
         verdicts(p).2
     };
     let reset = std::time::UNIX_EPOCH + Duration::from_secs(1_667_724_000);
